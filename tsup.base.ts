@@ -1,0 +1,15 @@
+import { defineConfig, type Options } from 'tsup'
+
+/** One build shape for every published package: ESM (+ CJS where the client allows), .d.ts, no bundling of dependencies. */
+export function libraryConfig(options: { entry?: Options['entry']; cjs?: boolean } = {}) {
+  return defineConfig({
+    entry: options.entry ?? ['src/index.ts'],
+    format: options.cjs === false ? ['esm'] : ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    sourcemap: false,
+    target: 'es2022',
+    platform: 'neutral',
+    treeshake: true,
+  })
+}
