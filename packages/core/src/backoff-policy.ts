@@ -1,0 +1,51 @@
+import type { RetryOptions } from './types.ts'
+
+export type RetryPolicy = Required<RetryOptions>
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 30_000,
+  maxElapsedMs: 60_000,
+  invalidCredentialsCooldownMs: 60_000,
+}
+
+/**
+ * Delay before retry number `attempt` (1 after the first failure): full jitter over an exponential
+ * ceiling, so that many clients that failed together spread out. A server's Retry-After is a floor;
+ * everything is capped by `maxDelayMs`.
+ *
+ * @example
+ * ```ts
+ * backoffDelay(3, 0.5, undefined, DEFAULT_RETRY) // 400: half of 200 * 2^2
+ * backoffDelay(1, 0.5, 5_000, DEFAULT_RETRY) // 5_000: Retry-After wins
+ * ```
+ */
+export function backoffDelay(
+  attempt: number,
+  random: number,
+  retryAfterMs: number | undefined,
+  policy: RetryPolicy,
+): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1))
+  const jittered = Math.floor(random * ceiling)
+  return Math.min(Math.max(jittered, retryAfterMs ?? 0), policy.maxDelayMs)
+}
+
+/**
+ * Reads Retry-After as delay-seconds or an HTTP-date, relative to `now`; undefined when absent or unreadable.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('2', 0) // 2000
+ * parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT', Date.parse('Wed, 21 Oct 2026 07:27:00 GMT')) // 60000
+ * ```
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (!value) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}

@@ -1,0 +1,45 @@
+import { M3terAuthError } from './errors.ts'
+import { isSecureUrl, parseSecureUrl } from './urls.ts'
+
+/** The origins that receive the bearer unless `scope` says otherwise. */
+export const DEFAULT_SCOPE: readonly string[] = ['https://api.m3ter.com', 'https://ingest.m3ter.com']
+
+/**
+ * Builds the test "does this URL get the bearer?": its origin must be one of `origins` and the URL must
+ * be https (or http to loopback). Anything else, a redirect target on another host included, gets nothing.
+ *
+ * @example
+ * ```ts
+ * const inScope = createScopePolicy(['https://api.m3ter.com'])
+ * inScope('https://api.m3ter.com/organizations/o/meters') // true
+ * inScope('https://evil.example/') // false
+ * ```
+ */
+export function createScopePolicy(origins: readonly string[]): (url: string | URL) => boolean {
+  if (!Array.isArray(origins) || origins.length === 0) {
+    throw new M3terAuthError('invalid_options', 'createTokenProvider: scope must be a non-empty array of origins')
+  }
+  const allowed = new Set<string>()
+  for (const entry of origins) {
+    if (typeof entry !== 'string') {
+      throw new M3terAuthError('invalid_options', 'createTokenProvider: scope entries must be origin strings')
+    }
+    const url = parseSecureUrl(entry, 'scope origin')
+    if (url.pathname !== '/' || url.search || url.hash) {
+      throw new M3terAuthError(
+        'invalid_options',
+        `createTokenProvider: scope entry ${entry} must be an origin (scheme, host and port only)`,
+      )
+    }
+    allowed.add(url.origin)
+  }
+  return (target) => {
+    let url: URL
+    try {
+      url = typeof target === 'string' ? new URL(target) : target
+    } catch {
+      return false
+    }
+    return allowed.has(url.origin) && isSecureUrl(url)
+  }
+}

@@ -1,0 +1,22 @@
+import type { Clock } from './types.ts'
+
+/**
+ * The real clock: Date.now and the global timers, unref'd where the runtime has unref so that a pending
+ * refresh or backoff never keeps a Node process alive.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ clock: systemClock })
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, ms) {
+    const handle = globalThis.setTimeout(callback, ms) as unknown as { unref?: () => void }
+    if (typeof handle === 'object' && handle !== null && typeof handle.unref === 'function') handle.unref()
+    return handle
+  },
+  clearTimeout(handle) {
+    globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0])
+  },
+}

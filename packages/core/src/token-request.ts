@@ -1,0 +1,45 @@
+import { utf8ToBase64 } from './base64.ts'
+import type { Credentials } from './types.ts'
+
+/** What `fetch` needs to ask for a token. Holds the Basic header: never log it. */
+export interface TokenRequest {
+  readonly url: string
+  readonly init: {
+    readonly method: 'POST'
+    readonly headers: Record<string, string>
+    readonly body: string
+    readonly redirect: 'manual'
+  }
+}
+
+/**
+ * Builds the Client Credentials request m3ter expects: Basic base64(UTF-8 `key:secret`), body
+ * `{"grant_type":"client_credentials"}` (or form encoded). Redirects are not followed: a token endpoint
+ * that redirects would carry the Basic credentials somewhere else.
+ *
+ * @example
+ * ```ts
+ * const { url, init } = buildTokenRequest('https://api.m3ter.com/oauth/token', { accessKeyId, apiSecret })
+ * const res = await fetch(url, init)
+ * ```
+ */
+export function buildTokenRequest(
+  tokenUrl: string,
+  credentials: Credentials,
+  encoding: 'json' | 'form' = 'json',
+): TokenRequest {
+  const form = encoding === 'form'
+  return {
+    url: tokenUrl,
+    init: {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${utf8ToBase64(`${credentials.accessKeyId}:${credentials.apiSecret}`)}`,
+        'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+        accept: 'application/json',
+      },
+      body: form ? 'grant_type=client_credentials' : '{"grant_type":"client_credentials"}',
+      redirect: 'manual',
+    },
+  }
+}

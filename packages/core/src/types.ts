@@ -1,0 +1,195 @@
+import type { M3terAuthError, M3terAuthErrorCode } from './errors.ts'
+
+/** One m3ter Service User access key: the id and the API secret shown once at its creation. */
+export interface Credentials {
+  readonly accessKeyId: string
+  readonly apiSecret: string
+}
+
+/**
+ * Where credentials come from: one key, the two keys m3ter allows at once (`[primary, secondary]`: when the
+ * token endpoint rejects one, the other is tried), or a function asked at each token request (a secret
+ * manager, say).
+ */
+export type CredentialsSource =
+  | Credentials
+  | readonly [Credentials, Credentials]
+  | (() => Credentials | Promise<Credentials>)
+
+/** All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise. */
+export interface Clock {
+  now(): number
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** A token as the provider keeps it and a {@link TokenStore} shares it. Times are clock milliseconds. */
+export interface StoredToken {
+  readonly accessToken: string
+  /** When the token request started: the lifetime is counted from here, not from when the answer came. */
+  readonly obtainedAt: number
+  /** After this instant the token is never served (the safety skew already taken off). */
+  readonly expiresAt: number
+  /** From this instant a demand starts a background refresh. */
+  readonly refreshAt: number
+}
+
+/** A lease held while one process of a fleet fetches a token for all; see {@link TokenStore.lease}. */
+export interface TokenLease {
+  release(): Promise<void>
+}
+
+/**
+ * Where tokens are kept between processes. The default keeps them in memory. A shared store (Redis)
+ * lets a fleet fetch one token for all; `lease` lets one process fetch while the others wait for it.
+ *
+ * @example
+ * ```ts
+ * const store: TokenStore = {
+ *   async get(key) { return cache.get(key) },
+ *   async set(key, token) { cache.set(key, token) },
+ *   async delete(key, accessToken) { if (!accessToken || cache.get(key)?.accessToken === accessToken) cache.delete(key) },
+ * }
+ * ```
+ */
+export interface TokenStore {
+  get(key: string): Promise<StoredToken | undefined>
+  set(key: string, token: StoredToken): Promise<void>
+  /** Compare-and-delete when `accessToken` is given: delete only if it is still the stored one. */
+  delete(key: string, accessToken?: string): Promise<void>
+  /** Try to become the one fetcher for `key` for at most `ttlMs`; undefined when another holds it. */
+  lease?(key: string, ttlMs: number): Promise<TokenLease | undefined>
+}
+
+/** When to refresh: a fraction of the lifetime, clamped, jittered; and the skew taken off the expiry. */
+export interface RefreshOptions {
+  /** Fraction of the lifetime before expiry when refreshing starts. Default 0.1. */
+  readonly fraction?: number
+  /** Lower clamp of the refresh window in ms. Default 30 000. */
+  readonly minWindowMs?: number
+  /** Upper clamp of the refresh window in ms. Default 600 000. */
+  readonly maxWindowMs?: number
+  /** Up to this fraction of the window is added at random so a fleet does not refresh in lockstep. Default 0.25. */
+  readonly jitter?: number
+  /** Taken off the expiry to absorb clock skew and request time. Default 10 000. */
+  readonly skewMs?: number
+}
+
+/** How the token endpoint is retried after 429, 5xx, network errors and timeouts. */
+export interface RetryOptions {
+  /** Attempts in one round of fetching, the first included. Default 4. */
+  readonly maxAttempts?: number
+  /** First backoff ceiling in ms; doubles each attempt (full jitter). Default 200. */
+  readonly baseDelayMs?: number
+  /** Largest single wait in ms, Retry-After included. Default 30 000. */
+  readonly maxDelayMs?: number
+  /** A round of attempts stops once this much time has passed. Default 60 000. */
+  readonly maxElapsedMs?: number
+  /** How long rejected credentials fail fast before the endpoint is asked again. Default 60 000. */
+  readonly invalidCredentialsCooldownMs?: number
+}
+
+/** Options of {@link createTokenProvider}; every one has a safe default. */
+export interface TokenProviderOptions {
+  /** Default: `M3TER_API_KEY` / `M3TER_API_SECRET` from `process.env`, read at first use. */
+  readonly credentials?: CredentialsSource
+  /** Default `https://api.m3ter.com/oauth/token`. Plain http only on loopback. */
+  readonly tokenUrl?: string
+  /** Origins that receive the bearer. Default `['https://api.m3ter.com', 'https://ingest.m3ter.com']`. */
+  readonly scope?: readonly string[]
+  readonly clock?: Clock
+  /** In [0, 1), for jitter. Default `Math.random`. */
+  readonly random?: () => number
+  readonly fetch?: typeof globalThis.fetch
+  readonly store?: TokenStore
+  /** Observability. Events carry timings and generations, never a secret or a token. */
+  readonly onEvent?: (event: M3terAuthEvent) => void
+  /** Per token request attempt. Default 10 000. */
+  readonly timeoutMs?: number
+  readonly refresh?: RefreshOptions
+  readonly retry?: RetryOptions
+  /** Token request body encoding. Default `'json'`; m3ter also accepts `'form'`. */
+  readonly bodyEncoding?: 'json' | 'form'
+  /** Needed to run in a browser page, where the API secret would ship to every visitor. */
+  readonly dangerouslyAllowBrowser?: boolean
+}
+
+/** What {@link TokenProvider.snapshot} shows: no secret, no token. */
+export interface TokenSnapshot {
+  readonly status: TokenStatus
+  /** Clock ms after which the current token is never served; undefined without a token. */
+  readonly expiresAt: number | undefined
+  /** Increases with every token obtained; 0 before the first. */
+  readonly generation: number
+}
+
+export type TokenStatus = 'empty' | 'fetching' | 'fresh' | 'refreshing' | 'backoff' | 'failed' | 'closed'
+
+/** Passed to `getToken`. */
+export interface GetTokenOptions {
+  /** Ends this caller's wait with code `aborted`; the shared token request goes on for the others. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * The token provider: one per Service User, shared by every adapter and request.
+ *
+ * @example
+ * ```ts
+ * const auth = createTokenProvider({ credentials: { accessKeyId, apiSecret } })
+ * const res = await fetch(url, { headers: { Authorization: `Bearer ${await auth.getToken()}` } })
+ * ```
+ */
+export interface TokenProvider extends AsyncDisposable {
+  /** A valid access token; single-flight; never an expired one. */
+  getToken(options?: GetTokenOptions): Promise<string>
+  /** `'Bearer …'` when the URL's origin is in scope (and the URL secure), else undefined. */
+  authorize(url: string | URL, options?: GetTokenOptions): Promise<string | undefined>
+  /** True when the URL's origin is in scope: the adapters' test before they ask for a token. */
+  inScope(url: string | URL): boolean
+  /** The server rejected this token: drop it, if it is still the current one. Returns whether it was. */
+  invalidate(token: string): boolean
+  /** Replace the credentials (key rotation). The current token keeps being served until replaced. */
+  setCredentials(next: CredentialsSource): void
+  snapshot(): TokenSnapshot
+  /** Ends everything scheduled and rejects waiters; later calls fail. */
+  close(): Promise<void>
+}
+
+/** Why a token request started. */
+export type RefreshReason = 'cold' | 'refresh_window' | 'expired' | 'invalidated' | 'retry' | 'credentials_changed'
+
+/** Events through `onEvent`. None carries a secret or a token value. */
+export type M3terAuthEvent =
+  | { readonly type: 'fetch_started'; readonly reason: RefreshReason; readonly attempt: number; readonly at: number }
+  | {
+      readonly type: 'token_fetched'
+      readonly generation: number
+      readonly durationMs: number
+      readonly expiresAt: number
+      readonly refreshAt: number
+      readonly attempt: number
+      readonly at: number
+    }
+  | {
+      readonly type: 'refresh_failed'
+      readonly code: M3terAuthErrorCode
+      readonly status?: number
+      readonly attempt: number
+      /** Delay before the next attempt; undefined when this round has given up. */
+      readonly retryInMs: number | undefined
+      readonly at: number
+    }
+  | { readonly type: 'served_stale'; readonly generation: number; readonly expiresAt: number; readonly at: number }
+  | { readonly type: 'token_invalidated'; readonly generation: number; readonly at: number }
+  | {
+      readonly type: 'credentials_rejected'
+      readonly status: number | undefined
+      /** 0 for the primary key, 1 for the secondary. */
+      readonly keyIndex: number
+      readonly cooldownUntil: number
+      readonly at: number
+    }
+  | { readonly type: 'credentials_changed'; readonly at: number }
+
+export type { M3terAuthError }
