@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 // Files named *.node22.test.ts exercise client majors that need Node >= 22 (got 16, ky 2, undici 8).
@@ -11,7 +12,20 @@ const includes: Record<string, string[]> = {
   runtimes: ['tests/runtimes/**/*.test.ts'],
 }
 
+// Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
+// test run (and core's tests can use the testkit without a package cycle). The runtime tests load the built
+// packages instead, exactly as users do.
+const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'testkit', 'cli']
+const alias =
+  set === 'runtimes'
+    ? []
+    : packages.map((name) => ({
+        find: `@m3ter-auth/${name}`,
+        replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
+      }))
+
 export default defineConfig({
+  resolve: { alias },
   test: {
     include: includes[set] ?? [],
     exclude: ['**/node_modules/**', '**/dist/**', ...(set === 'default' ? ['**/*.node22.test.ts'] : [])],
