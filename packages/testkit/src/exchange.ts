@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Endpoint, FaultKind } from './faults.ts'
+
+/** One request as the mock saw it. `status` is 0 while unanswered and for dropped or hung requests. */
+export interface RequestLogEntry {
+  readonly origin: Endpoint | 'foreign'
+  readonly method: string
+  /** Path and query, as sent. */
+  readonly url: string
+  /** Lower-cased names; Authorization is kept verbatim so tests can compare it with issued tokens. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly status: number
+  /** Mock clock time of arrival (ms). */
+  readonly at: number
+  /** The body as UTF-8 text (first 64 KiB). */
+  readonly body: string
+  /** The injected fault that answered it, if any. */
+  readonly fault?: FaultKind
+}
+
+/** A mutable log entry while the request is in progress. */
+export type LiveEntry = { -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K] }
+
+/** A request in flight: what came, and the one way answers leave (so status is recorded before the client sees it). */
+export interface Exchange {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly entry: LiveEntry
+  readonly url: URL
+  /** Full body text (up to the endpoint's read limit) and its real size in bytes. */
+  body: string
+  size: number
+  reply(status: number, body: string, headers: Record<string, string>): void
+  json(status: number, value: unknown, headers?: Record<string, string>): void
+  error(status: number, message: string): void
+  /** Marks the request as ending without an answer (drop, hang). */
+  noAnswer(): void
+}
+
+export function createExchange(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: LiveEntry,
+  onStatus: (status: number) => void,
+): Exchange {
+  let recorded = false
+  const record = (status: number) => {
+    if (recorded) return
+    recorded = true
+    entry.status = status
+    onStatus(status)
+  }
+  const exchange: Exchange = {
+    req,
+    res,
+    entry,
+    url: new URL(req.url ?? '/', 'http://mock.invalid'),
+    body: '',
+    size: 0,
+    reply(status, body, headers) {
+      record(status)
+      if (res.headersSent || res.destroyed) return
+      res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
+      res.end(body)
+    },
+    json(status, value, headers = {}) {
+      exchange.reply(status, JSON.stringify(value), { 'content-type': 'application/json', ...headers })
+    },
+    error(status, message) {
+      exchange.json(status, { message })
+    },
+    noAnswer() {
+      record(0)
+    },
+  }
+  return exchange
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** Lower-cased header names to single string values; repeated headers are joined as Node joins them. */
+export function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+/** A request body as read: its bytes up to `limit`, and its full size even when it was larger. */
+export interface ReadBody {
+  readonly bytes: Buffer
+  readonly size: number
+  readonly truncated: boolean
+}
+
+// Bodies past this size are not even drained: the socket is cut so a runaway client cannot hold memory.
+const HARD_LIMIT = 16 * 1024 * 1024
+
+/** Reads the whole body, keeping at most `limit` bytes; never rejects (a broken upload reads as what came). */
+export function readBody(req: IncomingMessage, limit: number): Promise<ReadBody> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let kept = 0
+    let size = 0
+    const done = () => {
+      resolve({ bytes: Buffer.concat(chunks), size, truncated: size > kept })
+    }
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (kept < limit) {
+        const slice = chunk.subarray(0, limit - kept)
+        chunks.push(slice)
+        kept += slice.length
+      }
+      if (size > HARD_LIMIT) {
+        req.destroy()
+        done()
+      }
+    })
+    req.on('end', done)
+    req.on('error', done)
+    req.on('close', done)
+  })
+}
+
+/** Sends a JSON answer unless the socket is already gone. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  send(res, status, JSON.stringify(body), { 'content-type': 'application/json', ...headers })
+}
+
+/** Sends a text answer unless the socket is already gone. */
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+): void {
+  if (res.headersSent || res.destroyed) return
+  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) })
+  res.end(body)
+}
+
+/** m3ter's error shape. */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { message })
+}

@@ -1,0 +1,20 @@
+export { createManualClock, type ManualClock, type ManualTimer } from './clock.ts'
+export type { RequestLogEntry } from './exchange.ts'
+export type {
+  AnyFault,
+  Endpoint,
+  Fault,
+  FaultController,
+  FaultKind,
+  FaultWindow,
+  InjectedFault,
+  RedirectStatus,
+  TokenFault,
+} from './faults.ts'
+export { type Entity, generateEntities } from './fixtures.ts'
+export { type ForeignServer, startForeignServer } from './foreign-server.ts'
+export { decodeJwtClaims, type MockTokenClaims } from './jwt.ts'
+export { type AccessKeyInput, generateAccessKey, MAX_KEYS, type MockAccessKey } from './keys.ts'
+export { INGEST_MAX_BYTES, INGEST_MAX_ITEMS } from './measurements.ts'
+export { type MockM3ter, type MockM3terOptions, startMockM3ter } from './mock-m3ter.ts'
+export type { MockStats } from './stats.ts'

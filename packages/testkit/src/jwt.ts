@@ -1,0 +1,89 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/** Claims of a token issued by the mock. Times are seconds, as in any JWT. */
+export interface MockTokenClaims {
+  readonly orgId: string
+  readonly keyId: string
+  readonly iat: number
+  readonly exp: number
+  readonly jti: string
+  readonly sub: string
+}
+
+const base64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url')
+
+const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
+
+/** A per-server HS256 key: tokens of one mock are never accepted by another. */
+export function newSigningKey(): Buffer {
+  return randomBytes(32)
+}
+
+/**
+ * Signs claims as an HS256 JWT.
+ *
+ * @example
+ * ```ts
+ * const token = signJwt({ orgId, keyId, iat, exp, jti, sub }, newSigningKey())
+ * ```
+ */
+export function signJwt(claims: MockTokenClaims, key: Buffer): string {
+  const body = `${HEADER}.${base64url(JSON.stringify(claims))}`
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
+}
+
+/** Why a bearer was not accepted; `ok` carries the claims. */
+export type JwtCheck =
+  | { ok: true; claims: MockTokenClaims }
+  | { ok: false; reason: 'malformed' | 'signature' }
+
+/**
+ * Checks shape and signature (expiry and revocation are the server's business, it owns the clock).
+ *
+ * @example
+ * ```ts
+ * const check = verifyJwt(token, key)
+ * if (check.ok) console.log(check.claims.exp)
+ * ```
+ */
+export function verifyJwt(token: string, key: Buffer): JwtCheck {
+  const parts = token.split('.')
+  if (parts.length !== 3) return { ok: false, reason: 'malformed' }
+  const [header, payload, signature] = parts as [string, string, string]
+  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest()
+  const given = Buffer.from(signature, 'base64url')
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature' }
+  const claims = decodeJwtClaims(token)
+  return claims ? { ok: true, claims } : { ok: false, reason: 'malformed' }
+}
+
+/**
+ * Reads the claims of a mock token without checking it, for assertions in tests.
+ *
+ * @example
+ * ```ts
+ * expect(decodeJwtClaims(m3ter.issuedTokens[0]!)?.orgId).toBe(m3ter.orgId)
+ * ```
+ */
+export function decodeJwtClaims(token: string): MockTokenClaims | undefined {
+  const payload = token.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    if (typeof value !== 'object' || value === null) return undefined
+    const c = value as Record<string, unknown>
+    if (
+      typeof c.orgId !== 'string' ||
+      typeof c.keyId !== 'string' ||
+      typeof c.iat !== 'number' ||
+      typeof c.exp !== 'number' ||
+      typeof c.jti !== 'string' ||
+      typeof c.sub !== 'string'
+    )
+      return undefined
+    return { orgId: c.orgId, keyId: c.keyId, iat: c.iat, exp: c.exp, jti: c.jti, sub: c.sub }
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { handleApi } from './api-endpoint.ts'
+import { createExchange, type Exchange, type LiveEntry, type RequestLogEntry } from './exchange.ts'
+import { answerWithFault } from './fault-answer.ts'
+import { createFaultRegistry, type Endpoint, type FaultController, type FaultKind } from './faults.ts'
+import { generateEntities } from './fixtures.ts'
+import { headerRecord, readBody } from './http-util.ts'
+import { decodeJwtClaims, newSigningKey } from './jwt.ts'
+import { type AccessKeyInput, KeyRing, type MockAccessKey } from './keys.ts'
+import { type Listening, listen } from './listen.ts'
+import { INGEST_MAX_BYTES } from './measurements.ts'
+import type { MockState } from './state.ts'
+import { emptyStats, type MockStats } from './stats.ts'
+import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
+
+/** Options of {@link startMockM3ter}; all optional. */
+export interface MockM3terOptions {
+  /** Default: a random UUID. */
+  readonly orgId?: string
+  /** At most two, as m3ter allows. Default: one generated active key. */
+  readonly keys?: readonly AccessKeyInput[]
+  /** `expires_in` of issued tokens. Default 18000 (five hours), as m3ter. */
+  readonly tokenLifetimeSeconds?: number
+  /** The mock's time (token iat/exp, expiry checks, fault windows, log). Default: real time. */
+  readonly clock?: { now(): number }
+  /** Status for a missing, expired, revoked, foreign or malformed bearer. Default 403, as m3ter answers. */
+  readonly rejectStatus?: 401 | 403
+  /** Generated entities to page through. Defaults 250 meters, 120 accounts. */
+  readonly meters?: number
+  readonly accounts?: number
+  /** Interface to bind. Default 127.0.0.1. */
+  readonly host?: string
+  /** Fixed ports (default 0: any free port, each origin its own). */
+  readonly ports?: { readonly api?: number; readonly ingest?: number; readonly token?: number }
+}
+
+/** A running mock m3ter. Everything it saw is in `stats`, `log` and `issuedTokens`. */
+export interface MockM3ter extends AsyncDisposable {
+  /** Config API origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly apiUrl: string
+  /** Ingest origin. */
+  readonly ingestUrl: string
+  /** Full token endpoint URL, on an origin of its own: `http://127.0.0.1:41236/oauth/token`. */
+  readonly tokenUrl: string
+  readonly orgId: string
+  /** The Service User's keys (copies; change them through the methods below). */
+  readonly keys: readonly MockAccessKey[]
+  /** Live counters. */
+  readonly stats: MockStats
+  /** Every request in arrival order, on all three origins. */
+  readonly log: readonly RequestLogEntry[]
+  /** Every access token handed out (including fake ones of token faults), oldest first. */
+  readonly issuedTokens: readonly string[]
+  readonly faults: FaultController
+  /** Revokes one token: the API refuses it from now on. */
+  revoke(token: string): void
+  /** Revokes every token issued so far; later ones work. */
+  revokeAll(): void
+  deactivateKey(accessKeyId: string): void
+  activateKey(accessKeyId: string): void
+  /** Adds a key (generated where not given); throws when two exist, as m3ter does. */
+  addKey(key?: AccessKeyInput): MockAccessKey
+  removeKey(accessKeyId: string): boolean
+  /** m3ter's rotation: drop inactive keys (then the oldest) to make room, add a key, deactivate the previous. */
+  rotateKeys(): { previous: MockAccessKey | undefined; next: MockAccessKey }
+  /** Clears stats, log, issued tokens, faults and revocations, and cuts hung requests. Keys stay. */
+  reset(): void
+  /** Stops all three servers, cutting hung requests and keep-alive sockets, so the ports are free. */
+  close(): Promise<void>
+}
+
+const TOKEN_BODY_LIMIT = 64 * 1024
+const API_BODY_LIMIT = 1024 * 1024
+const LOG_BODY_LIMIT = 64 * 1024
+const MALFORMED_TOKEN_KINDS = new Set<FaultKind>([
+  'missing-access-token',
+  'token-type',
+  'expires-in',
+  'html',
+  'non-json',
+  'oversize',
+  'redirect',
+])
+
+/**
+ * Starts a mock m3ter on three loopback origins (api, ingest, token endpoint).
+ *
+ * @example
+ * ```ts
+ * const m3ter = await startMockM3ter()
+ * const [key] = m3ter.keys
+ * const res = await fetch(m3ter.tokenUrl, {
+ *   method: 'POST',
+ *   headers: {
+ *     authorization: `Basic ${Buffer.from(`${key!.accessKeyId}:${key!.apiSecret}`).toString('base64')}`,
+ *     'content-type': 'application/json',
+ *   },
+ *   body: JSON.stringify({ grant_type: 'client_credentials' }),
+ * })
+ * const { access_token } = await res.json()
+ * await m3ter.close()
+ * ```
+ */
+export async function startMockM3ter(options: MockM3terOptions = {}): Promise<MockM3ter> {
+  const lifetime = options.tokenLifetimeSeconds ?? 18_000
+  if (!Number.isFinite(lifetime) || lifetime <= 0) throw new Error('tokenLifetimeSeconds must be positive')
+  const clock = options.clock ?? { now: () => Date.now() }
+  const state: MockState = {
+    orgId: options.orgId ?? randomUUID(),
+    lifetimeSeconds: lifetime,
+    rejectStatus: options.rejectStatus ?? 403,
+    now: () => clock.now(),
+    keys: new KeyRing(options.keys),
+    signingKey: newSigningKey(),
+    revoked: new Set(),
+    issued: [],
+    stats: emptyStats(),
+    meters: generateEntities('meter', options.meters ?? 250),
+    accounts: generateEntities('account', options.accounts ?? 120),
+    faults: createFaultRegistry(() => clock.now()),
+    hanging: new Set(),
+    lastTokenFailed: false,
+    failedApiRequests: new Set(),
+  }
+  let log: RequestLogEntry[] = []
+
+  const handle = (origin: Endpoint) => async (req: IncomingMessage, res: ServerResponse) => {
+    const entry: LiveEntry = {
+      origin,
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: headerRecord(req),
+      status: 0,
+      at: state.now(),
+      body: '',
+    }
+    log.push(entry)
+    const stats = state.stats
+    const isToken = origin === 'token' && (req.url ?? '/').split('?')[0] === TOKEN_PATH
+    let retryKey: string | undefined
+    // 200 answers of these faults are not tokens: they count as token failures like any error status.
+    let malformedToken = false
+    const ex = createExchange(req, res, entry, (status) => {
+      if (stats !== state.stats) return // answered after a reset: belongs to the old counters
+      if (isToken) {
+        const failed = status !== 200 || malformedToken
+        if (failed) stats.tokenFailures += 1
+        state.lastTokenFailed = failed
+      }
+      if (origin !== 'token') {
+        stats.apiRequestsByStatus[status] = (stats.apiRequestsByStatus[status] ?? 0) + 1
+        if (retryKey !== undefined && (status === 0 || status >= 400)) state.failedApiRequests.add(retryKey)
+      }
+    })
+    // Faults are taken on arrival so "the next N requests" means arrival order, not body-read order.
+    const fault = isToken || origin !== 'token' ? state.faults.take(origin) : undefined
+    const body = await readBody(req, origin === 'token' ? TOKEN_BODY_LIMIT : API_BODY_LIMIT)
+    ex.body = body.bytes.toString('utf8')
+    ex.size = body.size
+    entry.body = body.bytes.subarray(0, LOG_BODY_LIMIT).toString('utf8')
+    const keyId = isToken ? presentedKeyId(ex) : ''
+    if (isToken) {
+      stats.tokenRequests += 1
+      stats.tokenRequestsByKey[keyId] = (stats.tokenRequestsByKey[keyId] ?? 0) + 1
+      if (state.lastTokenFailed) stats.tokenRetries += 1
+    } else if (origin !== 'token') {
+      stats.apiRequests += 1
+      if (origin === 'ingest') stats.ingestRequests += 1
+      retryKey = `${entry.method} ${entry.url} ${ex.body}`
+      if (state.failedApiRequests.has(retryKey)) stats.apiRetries += 1
+    }
+    const normal = () => route(origin, isToken, ex)
+    if (!fault) return normal()
+    stats.faultsApplied += 1
+    entry.fault = fault.kind as FaultKind
+    malformedToken = isToken && MALFORMED_TOKEN_KINDS.has(fault.kind)
+    await answerWithFault(ex, fault, state, keyId, normal)
+  }
+
+  const route = (origin: Endpoint, isToken: boolean, ex: Exchange) => {
+    if (origin === 'token')
+      return isToken ? handleToken(ex, state) : ex.error(404, `No route for ${ex.url.pathname}`)
+    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements'))
+      return ex.error(400, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
+    return handleApi(ex, state, origin)
+  }
+
+  const host = options.host ?? '127.0.0.1'
+  const servers: Listening[] = []
+  try {
+    servers.push(await listen(handle('api'), { host, port: options.ports?.api ?? 0 }))
+    servers.push(await listen(handle('ingest'), { host, port: options.ports?.ingest ?? 0 }))
+    servers.push(await listen(handle('token'), { host, port: options.ports?.token ?? 0 }))
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()))
+    throw error
+  }
+  const [api, ingest, token] = servers as [Listening, Listening, Listening]
+
+  const cutHanging = () => {
+    for (const res of state.hanging) res.socket?.destroy()
+    state.hanging.clear()
+  }
+
+  const mock: MockM3ter = {
+    apiUrl: api.origin,
+    ingestUrl: ingest.origin,
+    tokenUrl: `${token.origin}${TOKEN_PATH}`,
+    orgId: state.orgId,
+    get keys() {
+      return state.keys.list()
+    },
+    get stats() {
+      return state.stats
+    },
+    get log() {
+      return log
+    },
+    get issuedTokens() {
+      return state.issued
+    },
+    faults: state.faults,
+    revoke(value) {
+      const claims = decodeJwtClaims(value)
+      if (claims) state.revoked.add(claims.jti)
+    },
+    revokeAll() {
+      for (const issued of state.issued) {
+        const claims = decodeJwtClaims(issued)
+        if (claims) state.revoked.add(claims.jti)
+      }
+    },
+    deactivateKey: (id) => state.keys.setActive(id, false),
+    activateKey: (id) => state.keys.setActive(id, true),
+    addKey: (key) => state.keys.add(key),
+    removeKey: (id) => state.keys.remove(id),
+    rotateKeys: () => state.keys.rotate(),
+    reset() {
+      state.stats = emptyStats()
+      log = []
+      state.issued.length = 0
+      state.revoked.clear()
+      state.failedApiRequests.clear()
+      state.lastTokenFailed = false
+      state.faults.clear()
+      cutHanging()
+    },
+    async close() {
+      state.faults.clear()
+      cutHanging()
+      await Promise.all(servers.map((server) => server.close()))
+    },
+    [Symbol.asyncDispose]() {
+      return mock.close()
+    },
+  }
+  return mock
+}

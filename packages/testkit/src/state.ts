@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import type { FaultRegistry } from './faults.ts'
+import type { Entity } from './fixtures.ts'
+import { type MockTokenClaims, newSigningKey, signJwt } from './jwt.ts'
+import type { KeyRing } from './keys.ts'
+import type { MockStats } from './stats.ts'
+
+/** Everything the endpoints share; owned by `startMockM3ter`. */
+export interface MockState {
+  readonly orgId: string
+  readonly lifetimeSeconds: number
+  readonly rejectStatus: 401 | 403
+  readonly now: () => number
+  readonly keys: KeyRing
+  readonly signingKey: Buffer
+  readonly revoked: Set<string>
+  readonly issued: string[]
+  stats: MockStats
+  readonly meters: readonly Entity[]
+  readonly accounts: readonly Entity[]
+  readonly faults: FaultRegistry
+  /** Answers never sent (hang faults); cut on reset and close. */
+  readonly hanging: Set<ServerResponse>
+  lastTokenFailed: boolean
+  readonly failedApiRequests: Set<string>
+}
+
+/**
+ * Signs a token for `keyId` with the mock's clock and records it, so leak checks can look for every token.
+ * `signingKey` other than the server's makes a token the API will refuse.
+ */
+export function issueToken(state: MockState, keyId: string, signingKey: Buffer = state.signingKey): string {
+  const iat = Math.floor(state.now() / 1000)
+  const claims: MockTokenClaims = {
+    orgId: state.orgId,
+    keyId,
+    iat,
+    exp: iat + state.lifetimeSeconds,
+    jti: randomUUID(),
+    sub: 'service-user',
+  }
+  const token = signJwt(claims, signingKey)
+  state.issued.push(token)
+  state.stats.tokensIssued += 1
+  return token
+}
+
+/** A token no mock will accept: signed with a throwaway key. */
+export function issueRejectedToken(state: MockState, keyId: string): string {
+  return issueToken(state, keyId, newSigningKey())
+}

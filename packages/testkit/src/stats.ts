@@ -1,0 +1,46 @@
+/** Counters the mock keeps; `reset()` zeroes them. */
+export interface MockStats {
+  /** Every request that reached the token endpoint, whatever became of it. */
+  tokenRequests: number
+  /** Token requests by the access key id they presented (`'(none)'` without usable Basic auth). */
+  tokenRequestsByKey: Record<string, number>
+  /** Tokens issued (good ones, plus the fake ones of token faults). */
+  tokensIssued: number
+  /** Token requests answered with anything but a valid token (4xx, 5xx, faults, drops). */
+  tokenFailures: number
+  /** Token requests that came after a failed one (the client retrying). */
+  tokenRetries: number
+  /** Requests to the api and ingest origins together: everything that needs a bearer. */
+  apiRequests: number
+  /** Answers of the api and ingest origins by HTTP status (0 for a dropped or hung request). */
+  apiRequestsByStatus: Record<number, number>
+  /** Api/ingest requests that repeat (same method, URL and body) one that failed before: client retries. */
+  apiRetries: number
+  /** Requests to the ingest origin. */
+  ingestRequests: number
+  /** Bearers refused (missing, malformed, bad signature, expired, revoked, another org). */
+  bearerRejections: number
+  /** Accepted ingest batches and the measurements in them. */
+  ingestBatches: number
+  ingestMeasurements: number
+  /** Requests answered by an injected fault. */
+  faultsApplied: number
+}
+
+export function emptyStats(): MockStats {
+  return {
+    tokenRequests: 0,
+    tokenRequestsByKey: {},
+    tokensIssued: 0,
+    tokenFailures: 0,
+    tokenRetries: 0,
+    apiRequests: 0,
+    apiRequestsByStatus: {},
+    apiRetries: 0,
+    ingestRequests: 0,
+    bearerRejections: 0,
+    ingestBatches: 0,
+    ingestMeasurements: 0,
+    faultsApplied: 0,
+  }
+}
