@@ -25,7 +25,11 @@ export function bearerProblem(
 }
 
 /** Api and ingest origins: everything under `/organizations/{orgId}/` needs a good bearer. */
-export function handleApi(ex: Exchange, state: MockState, origin: Exclude<Endpoint, 'token'>): void {
+export async function handleApi(
+  ex: Exchange,
+  state: MockState,
+  origin: Exclude<Endpoint, 'token'>,
+): Promise<void> {
   const match = ORG_PATH.exec(ex.url.pathname)
   if (!match) return ex.error(404, `No route for ${ex.req.method} ${ex.url.pathname}`)
   const problem = bearerProblem(state, ex.req.headers.authorization, decodeURIComponent(match[1] ?? ''))
@@ -72,7 +76,7 @@ function echo(ex: Exchange): void {
   })
 }
 
-function ingest(ex: Exchange, state: MockState): void {
+async function ingest(ex: Exchange, state: MockState): Promise<void> {
   if (ex.size >= INGEST_MAX_BYTES)
     return ex.error(400, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
   let parsed: unknown

@@ -17,7 +17,7 @@ export async function answerWithFault(
   fault: AnyFault,
   state: MockState,
   keyId: string,
-  normal: () => void,
+  normal: () => void | Promise<void>,
 ): Promise<void> {
   switch (fault.kind) {
     case 'status': {

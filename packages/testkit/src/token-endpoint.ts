@@ -14,7 +14,7 @@ export function presentedKeyId(ex: Exchange): string {
 }
 
 /** `POST /oauth/token`: Basic auth against the key ring, then the grant type, then a signed JWT. */
-export function handleToken(ex: Exchange, state: MockState): void {
+export async function handleToken(ex: Exchange, state: MockState): Promise<void> {
   if (ex.req.method !== 'POST') return ex.error(405, `${ex.req.method} is not allowed on ${TOKEN_PATH}`)
   const presented = parseBasicAuth(ex.req.headers.authorization)
   const key = presented && state.keys.find(presented.accessKeyId)
