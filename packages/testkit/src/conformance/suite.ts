@@ -1,0 +1,91 @@
+import type { TokenProviderOptions } from '@m3ter-auth/core'
+import type { SuiteContext } from './context.ts'
+import type { MakeDriver } from './driver.ts'
+import { createHarness, type Harness, type HarnessOptions } from './harness.ts'
+import { basicsTests } from './tests-basics.ts'
+import { hygieneTests } from './tests-hygiene.ts'
+import { rejectionTests } from './tests-rejection.ts'
+import { scopeTests } from './tests-scope.ts'
+import { tokenEndpointTests } from './tests-token-endpoint.ts'
+import { vitest } from './vitest.ts'
+
+/** Options of {@link describeAdapterConformance}. */
+export interface ConformanceOptions {
+  /** Lines (`'4.12'`) or full test names to skip, with the reason kept in the adapter's test file. */
+  readonly skip?: readonly string[]
+  /** What the client can do; a test that needs what it cannot do is left out. Both default to true. */
+  readonly supports?: {
+    /** The driver passes `DriverRequest.signal` to the client. */
+    readonly signal?: boolean
+    /** The driver can send a one-shot stream body. */
+    readonly streamBody?: boolean
+  }
+  /** Merged into the provider options of every test (the suite's own clock, URLs and keys win unless set here). */
+  readonly providerOptions?: Partial<TokenProviderOptions>
+}
+
+/**
+ * Declares one vitest suite that checks every line of the behaviour contract (DESIGN §4) an adapter can
+ * show, each test against a fresh mock m3ter, a foreign server and a manual clock. Test names cite the line.
+ *
+ * @example
+ * ```ts
+ * import { describeAdapterConformance } from '@m3ter-auth/testkit'
+ * import { withM3terAuth } from '@m3ter-auth/fetch'
+ *
+ * describeAdapterConformance('fetch', (auth) => {
+ *   const f = withM3terAuth(auth)
+ *   return {
+ *     async request(req) {
+ *       const res = await f(req.url, {
+ *         method: req.method,
+ *         headers: { ...req.headers, ...(req.body?.contentType ? { 'content-type': req.body.contentType } : {}) },
+ *         body: req.body?.text,
+ *         signal: req.signal,
+ *       })
+ *       return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+ *     },
+ *   }
+ * })
+ * ```
+ */
+export function describeAdapterConformance(
+  name: string,
+  makeDriver: MakeDriver,
+  options: ConformanceOptions = {},
+): void {
+  if (!vitest)
+    throw new Error('describeAdapterConformance needs vitest (a peer dependency of @m3ter-auth/testkit)')
+  const { describe, it, expect, afterEach } = vitest
+  const skip = new Set(options.skip ?? [])
+  describe(`${name}: m3ter-auth adapter conformance (DESIGN §4)`, () => {
+    let open: Harness[] = []
+    afterEach(async () => {
+      const closing = open
+      open = []
+      await Promise.all(closing.map((h) => h.close()))
+    })
+    const context: SuiteContext = {
+      expect,
+      supports: {
+        signal: options.supports?.signal ?? true,
+        streamBody: options.supports?.streamBody ?? true,
+      },
+      test(line, title, body) {
+        const full = `§${line} ${title}`
+        if (skip.has(line) || skip.has(full)) it.skip(full, body)
+        else it(full, body)
+      },
+      async harness(harnessOptions?: HarnessOptions) {
+        const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions)
+        open.push(h)
+        return h
+      },
+    }
+    basicsTests(context)
+    rejectionTests(context)
+    scopeTests(context)
+    tokenEndpointTests(context)
+    hygieneTests(context)
+  })
+}
