@@ -1,0 +1,127 @@
+import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
+
+/**
+ * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
+ * fetches with their own Request/RequestInit types (undici's) are accepted and keep those types.
+ */
+export type FetchLike = (input: never, init?: never) => Promise<unknown>
+
+type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+
+/**
+ * Wraps a fetch so that requests to the provider's scope carry `Authorization: Bearer <token>`, and a
+ * 401/403 from such a URL refreshes the token and retries the request once. Requests out of scope, and
+ * requests that already carry an Authorization header of their own, are passed through exactly as given.
+ * An abort during the token wait rejects with the signal's reason, as fetch does.
+ *
+ * Bodies that can be sent twice (string, ArrayBuffer, typed arrays, URLSearchParams, FormData, Blob) are
+ * retried. A ReadableStream or async-iterable body is sent once: after a 401/403 the caller gets that first
+ * answer. A `Request` with a body is cloned before the first send (its body is teed, so it is held in
+ * memory until the answer arrives). Token failures reject with the `M3terAuthError` itself.
+ *
+ * Runtime-neutral: no Node or undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
+ *
+ * @param auth the token provider from `createTokenProvider`
+ * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
+ * @returns a function with the wrapped fetch's signature
+ *
+ * @example
+ * ```ts
+ * import { createTokenProvider } from '@m3ter-auth/core'
+ * import { withM3terAuth } from '@m3ter-auth/fetch'
+ *
+ * const auth = createTokenProvider({ credentials: { accessKeyId: 'key', apiSecret: 'secret' } })
+ * const m3terFetch = withM3terAuth(auth)
+ * const res = await m3terFetch('https://api.m3ter.com/organizations/ORG/meters')
+ * ```
+ */
+export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
+  auth: TokenProvider,
+  fetch?: F,
+): F {
+  // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when
+  // fetch's receiver is some other object.
+  const pick = (): AnyFetch => (fetch ?? globalThis.fetch) as unknown as AnyFetch
+
+  async function m3terFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const send = pick()
+    const request = isRequestLike(input) ? input : undefined
+    const url = request ? request.url : input instanceof URL ? input : String(input)
+    if (!auth.inScope(url)) return send(input, init)
+
+    // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
+    const own = init?.headers !== undefined ? init.headers : request?.headers
+    const headers = new Headers(own)
+    if (headers.has('authorization')) return send(input, init)
+
+    const signal = init?.signal ?? request?.signal ?? undefined
+    const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
+    // Clone before the first send: afterwards the body is gone. Skipped for stream bodies in init, which
+    // are not retried anyway.
+    const spare = bodyFromRequest && !request.bodyUsed ? request.clone() : undefined
+    const replayable = bodyFromRequest ? spare !== undefined : isReplayableBody(init?.body)
+
+    const token = await tokenFor(auth, signal)
+    headers.set('authorization', `Bearer ${token}`)
+    // A fresh init per attempt: the caller's init and headers objects are never written to.
+    const first = await send(input, { ...init, headers })
+    if (!isTokenRejected(first.status) || !replayable) {
+      void spare?.body?.cancel().catch(ignore)
+      if (isTokenRejected(first.status)) auth.invalidate(token)
+      return first
+    }
+
+    auth.invalidate(token)
+    // The first answer is dropped: cancel its body so its connection is released, not left half-read.
+    void first.body?.cancel().catch(ignore)
+    const next = await tokenFor(auth, signal)
+    const retryHeaders = new Headers(headers)
+    retryHeaders.set('authorization', `Bearer ${next}`)
+    // No mark needed: the retry is sent straight to the wrapped fetch, never back through this function.
+    return send(spare ?? input, { ...init, headers: retryHeaders })
+  }
+
+  return m3terFetch as unknown as F
+}
+
+// A caller who aborts gets what fetch gives them for an abort (the signal's reason, an AbortError by
+// default), whether the abort came during the token wait or the HTTP exchange; token failures reject with
+// the M3terAuthError itself.
+async function tokenFor(auth: TokenProvider, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await auth.getToken({ signal })
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason
+    throw error
+  }
+}
+
+// Duck-typed rather than `instanceof Request`: undici's fetch has its own Request class, and other
+// realms (workers, vm contexts) theirs.
+function isRequestLike(input: unknown): input is Request {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !(input instanceof URL) &&
+    typeof (input as Request).url === 'string' &&
+    typeof (input as Request).clone === 'function'
+  )
+}
+
+/** Bodies that fetch extracts afresh on every call; streams and async iterables are consumed by the first. */
+function isReplayableBody(body: unknown): boolean {
+  if (body === undefined || body === null || typeof body === 'string') return true
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return true
+  // By tag, not instanceof: FormData, Blob and URLSearchParams of another realm or of undici count too.
+  const tag = Object.prototype.toString.call(body)
+  return (
+    tag === '[object URLSearchParams]' ||
+    tag === '[object FormData]' ||
+    tag === '[object Blob]' ||
+    tag === '[object File]'
+  )
+}
+
+function ignore(): undefined {
+  return undefined
+}

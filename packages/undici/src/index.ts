@@ -1,0 +1,258 @@
+import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
+import type { Dispatcher } from 'undici'
+
+type Dispatch = Dispatcher['dispatch']
+type Options = Dispatcher.DispatchOptions
+type Handler = Dispatcher.DispatchHandler
+type Controller = Dispatcher.DispatchController
+type Headers = Options['headers']
+
+// The request-local mark: a dispatch this interceptor made (first try or retry) is never handled again,
+// even by a second copy of it further down the chain (Symbol.for: duplicated installs agree).
+const HANDLED = Symbol.for('m3ter-auth.undici.handled')
+
+/**
+ * An undici interceptor that puts `Authorization: Bearer <token>` on requests to the provider's scope and,
+ * after a 401/403 from such a URL, refreshes the token and retries the request once. The bearer is decided
+ * for each dispatch by its own origin, so with `interceptors.redirect` listed after this interceptor every
+ * redirect hop is judged anew and another origin never gets the bearer. Requests out of scope, and requests
+ * with an Authorization header of their own, pass through untouched.
+ *
+ * Works with undici 7 and 8 (the handler API both share: `onRequestStart`, `onResponseStart`, ...), with
+ * `Dispatcher.compose` and as the dispatcher of undici's fetch. Bodies that can be sent twice (string,
+ * Buffer/Uint8Array, ArrayBuffer, FormData, Blob, none) are retried; streams and async iterables, which is
+ * every body undici's fetch dispatches, are not: the caller gets the first 401/403.
+ *
+ * @example
+ * ```ts
+ * import { Agent, interceptors, request } from 'undici'
+ * import { createTokenProvider } from '@m3ter-auth/core'
+ * import { m3terAuthInterceptor } from '@m3ter-auth/undici'
+ *
+ * const auth = createTokenProvider({ credentials: { accessKeyId: 'key', apiSecret: 'secret' } })
+ * const dispatcher = new Agent().compose(m3terAuthInterceptor(auth), interceptors.redirect({ maxRedirections: 3 }))
+ * const { statusCode, body } = await request('https://api.m3ter.com/organizations/ORG/meters', { dispatcher })
+ * ```
+ */
+export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.DispatcherComposeInterceptor {
+  return (next) =>
+    // Exactly two declared parameters: compose() rejects a dispatch function of any other length.
+    function m3terAuthDispatch(opts, handler) {
+      const url = urlOf(opts)
+      if (
+        url === undefined ||
+        !auth.inScope(url) ||
+        (opts as Marked)[HANDLED] ||
+        hasAuthorization(opts.headers)
+      ) {
+        return next(opts, handler)
+      }
+      new AuthorizedRequest(auth, next, opts, handler).start()
+      return true
+    } satisfies Dispatch
+}
+
+type Progress = Partial<
+  Record<'onBodySent' | 'onRequestSent' | 'onResponseStarted', (...args: unknown[]) => void>
+>
+
+type Marked = Options & { [HANDLED]?: true }
+
+/**
+ * One in-scope request, across its (at most two) attempts. The caller's handler sees one request: one
+ * `onRequestStart`, given a controller that follows whichever attempt is live, and one response.
+ */
+class AuthorizedRequest implements Handler {
+  #live: Controller | undefined
+  #failure: Error | undefined
+  #token = ''
+  #retryable: boolean
+  #discarding = false
+  #history: readonly URL[] | undefined
+
+  constructor(
+    private readonly auth: TokenProvider,
+    private readonly next: Dispatch,
+    private readonly opts: Options,
+    private readonly handler: Handler,
+  ) {
+    // Upgrades are answered once; other bodies only when they can be sent again.
+    this.#retryable = !opts.upgrade && isReplayableBody(opts.body)
+  }
+
+  start(): void {
+    // Given before the token wait, so an AbortSignal of the caller (request(), fetch) can end that wait.
+    this.handler.onRequestStart?.(this.#controller, {})
+    this.#attempt()
+  }
+
+  // What the caller's handler holds: it follows the live attempt, and between attempts (the token wait)
+  // an abort ends the request here instead of reaching nothing.
+  readonly #controller: Controller = ((self) => ({
+    abort(reason: Error) {
+      if (self.#live) self.#live.abort(reason)
+      else self.#fail(reason)
+    },
+    pause: () => self.#live?.pause(),
+    resume: () => self.#live?.resume(),
+    get aborted() {
+      return self.#live?.aborted ?? self.#failure !== undefined
+    },
+    get paused() {
+      return self.#live?.paused ?? false
+    },
+    get reason() {
+      return self.#live?.reason ?? self.#failure ?? null
+    },
+  }))(this)
+
+  #fail(error: Error): void {
+    if (this.#failure) return
+    this.#failure = error
+    this.handler.onResponseError?.(this.#controller, error)
+  }
+
+  #attempt(): void {
+    this.auth.getToken().then(
+      (token) => {
+        if (this.#failure) return
+        this.#token = token
+        const opts: Marked = {
+          ...this.opts,
+          headers: withAuthorization(this.opts.headers, `Bearer ${token}`),
+          [HANDLED]: true,
+        }
+        try {
+          this.next(opts, this)
+        } catch (error) {
+          this.onResponseError(undefined, error as Error)
+        }
+      },
+      (error: Error) => this.#fail(error),
+    )
+  }
+
+  onRequestStart(controller: Controller, context: unknown): void {
+    this.#live = controller
+    // Outside a redirect interceptor, the hops' URLs arrive here; the last is the one that answers.
+    const history = (context as { history?: unknown } | null)?.history
+    this.#history = Array.isArray(history) ? history : undefined
+  }
+
+  onRequestUpgrade(controller: Controller, statusCode: number, headers: never, socket: never): void {
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket)
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: never, statusMessage?: string): void {
+    if (isTokenRejected(statusCode) && this.#answeredInScope()) {
+      this.auth.invalidate(this.#token)
+      if (this.#retryable) {
+        // Read the refused answer to its end without passing it on, so its keep-alive socket is reused.
+        this.#discarding = true
+        return
+      }
+    }
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage)
+  }
+
+  onResponseData(controller: Controller, chunk: never): void {
+    if (!this.#discarding) this.handler.onResponseData?.(controller, chunk)
+  }
+
+  onResponseEnd(controller: Controller, trailers: never): void {
+    if (!this.#discarding) {
+      this.handler.onResponseEnd?.(controller, trailers)
+      return
+    }
+    this.#discarding = false
+    this.#retryable = false
+    this.#live = undefined
+    this.#attempt()
+  }
+
+  onResponseError(controller: Controller | undefined, error: Error): void {
+    this.handler.onResponseError?.(controller ?? this.#controller, error)
+  }
+
+  // Progress callbacks whose signatures differ between majors: passed on with whatever they carry.
+  onBodySent(...args: unknown[]): void {
+    ;(this.handler as Progress).onBodySent?.(...args)
+  }
+
+  onRequestSent(...args: unknown[]): void {
+    ;(this.handler as Progress).onRequestSent?.(...args)
+  }
+
+  onResponseStarted(...args: unknown[]): void {
+    ;(this.handler as Progress).onResponseStarted?.(...args)
+  }
+
+  #answeredInScope(): boolean {
+    const last = this.#history?.[this.#history.length - 1]
+    return last === undefined || this.auth.inScope(last)
+  }
+}
+
+function urlOf(opts: Options): string | undefined {
+  if (opts.origin === undefined) return undefined
+  try {
+    return new URL(opts.path, opts.origin).href
+  } catch {
+    return undefined
+  }
+}
+
+function hasAuthorization(headers: Headers): boolean {
+  if (headers === null || headers === undefined) return false
+  if (Array.isArray(headers)) {
+    for (const [name] of pairs(headers)) if (isAuthorization(name)) return true
+    return false
+  }
+  if (isIterable(headers)) {
+    for (const [name] of headers) if (isAuthorization(name)) return true
+    return false
+  }
+  for (const name in headers) if (isAuthorization(name) && headers[name] !== undefined) return true
+  return false
+}
+
+/** A copy of `headers` in the same shape with the bearer added; the caller's object is never written. */
+function withAuthorization(headers: Headers, value: string): NonNullable<Headers> {
+  if (headers === null || headers === undefined) return { authorization: value }
+  if (!Array.isArray(headers) && !isIterable(headers)) return { ...headers, authorization: value }
+  // Flat [name, value, ...] lists: the one shape every undici major's redirect handler strips correctly.
+  const flat: string[] = []
+  for (const [name, v] of Array.isArray(headers) ? pairs(headers) : headers) {
+    if (v === undefined) continue
+    for (const one of Array.isArray(v) ? v : [v]) flat.push(name, one)
+  }
+  flat.push('authorization', value)
+  return flat
+}
+
+type Pair = [string, string | string[] | undefined]
+
+// undici takes arrays both flat ([name, value, ...]) and as [name, value] pairs.
+function* pairs(list: readonly unknown[]): Generator<Pair> {
+  if (Array.isArray(list[0])) {
+    for (const pair of list as Pair[]) yield pair
+    return
+  }
+  for (let i = 0; i + 1 < list.length; i += 2) yield [String(list[i]), list[i + 1] as string]
+}
+
+function isIterable(value: object): value is Iterable<Pair> {
+  return typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
+}
+
+function isAuthorization(name: unknown): boolean {
+  return typeof name === 'string' && name.length === 13 && name.toLowerCase() === 'authorization'
+}
+
+/** Bodies undici can write again; Readable streams and async iterables are consumed by the first write. */
+function isReplayableBody(body: unknown): boolean {
+  if (body === undefined || body === null || typeof body === 'string') return true
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return true
+  const tag = Object.prototype.toString.call(body)
+  return tag === '[object FormData]' || tag === '[object Blob]' || tag === '[object File]'
+}
