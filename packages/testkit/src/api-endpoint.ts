@@ -32,7 +32,7 @@ export async function handleApi(
 ): Promise<void> {
   const match = ORG_PATH.exec(ex.url.pathname)
   if (!match) return ex.error(404, `No route for ${ex.req.method} ${ex.url.pathname}`)
-  const problem = bearerProblem(state, ex.req.headers.authorization, decodeURIComponent(match[1] ?? ''))
+  const problem = bearerProblem(state, ex.req.headers.authorization, safeDecode(match[1] ?? ''))
   if (problem) {
     state.stats.bearerRejections += 1
     return ex.error(state.rejectStatus, problem)
@@ -56,6 +56,15 @@ export async function handleApi(
     return page.ok ? ex.json(200, page.page) : ex.error(400, page.message)
   }
   ex.error(404, `No route for ${method} ${ex.url.pathname}`)
+}
+
+// A malformed percent-escape is a client's mistake, not a server error: it simply matches no organization.
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
 }
 
 function notAllowed(ex: Exchange): void {

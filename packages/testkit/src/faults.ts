@@ -144,6 +144,7 @@ export function createFaultRegistry(now: () => number): FaultRegistry {
       return view(slot)
     },
     clear() {
+      for (const slot of slots) slot.remaining = 0
       slots = []
       release()
     },
