@@ -1,0 +1,8 @@
+import { m3terAuthHooks } from '@m3ter-auth/got'
+import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import got from 'got'
+import { type GotLike, gotDriver } from './driver.ts'
+
+describeAdapterConformance('got 14', (auth) =>
+  gotDriver(got.extend({ hooks: m3terAuthHooks(auth) }) as unknown as GotLike),
+)
