@@ -1,0 +1,6 @@
+import { m3terAuth } from '@m3ter-auth/ky'
+import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import ky from 'ky-2'
+import { type KyLike, kyDriver } from './driver.ts'
+
+describeAdapterConformance('ky 2', (auth) => kyDriver(ky.extend(m3terAuth(auth)) as unknown as KyLike))
