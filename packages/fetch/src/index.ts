@@ -56,8 +56,8 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
 
     const signal = init?.signal ?? request?.signal ?? undefined
     const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
-    // Clone before the first send: afterwards the body is gone. Skipped for stream bodies in init, which
-    // are not retried anyway.
+    // A Request's body is a stream that the first send consumes, so a copy for the retry is made now
+    // (Request.clone() tees it). Bodies in init are extracted afresh by fetch on each call.
     const spare = bodyFromRequest && !request.bodyUsed ? request.clone() : undefined
     const replayable = bodyFromRequest ? spare !== undefined : isReplayableBody(init?.body)
 
@@ -65,13 +65,14 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     headers.set('authorization', `Bearer ${token}`)
     // A fresh init per attempt: the caller's init and headers objects are never written to.
     const first = await send(input, { ...init, headers })
-    if (!isTokenRejected(first.status) || !replayable) {
+    if (!isTokenRejected(first.status) || !refusedOurBearer(first, url)) {
       void spare?.body?.cancel().catch(ignore)
-      if (isTokenRejected(first.status)) auth.invalidate(token)
       return first
     }
-
     auth.invalidate(token)
+    // A stream went out with the first send and cannot be sent again: the caller gets this answer.
+    if (!replayable) return first
+
     // The first answer is dropped: cancel its body so its connection is released, not left half-read.
     void first.body?.cancel().catch(ignore)
     const next = await tokenFor(auth, signal)
@@ -94,6 +95,14 @@ async function tokenFor(auth: TokenProvider, signal: AbortSignal | undefined): P
     if (signal?.aborted) throw signal.reason
     throw error
   }
+}
+
+// fetch drops Authorization when a redirect leaves the origin, so a 401/403 from another origin than the
+// one asked never saw the bearer and says nothing about the token. An empty url (a hand-made Response)
+// counts as the origin asked.
+function refusedOurBearer(response: Response, asked: string | URL): boolean {
+  if (!response.url) return true
+  return new URL(response.url).origin === new URL(asked).origin
 }
 
 // Duck-typed rather than `instanceof Request`: undici's fetch has its own Request class, and other

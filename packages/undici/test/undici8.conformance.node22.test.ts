@@ -3,6 +3,9 @@ import * as undici from 'undici-8'
 import { undiciDriver, undiciFetchDriver } from './driver.ts'
 
 describeAdapterConformance('undici 8 request()', (auth) => undiciDriver(undici, auth))
-// Through undici's fetch every request body arrives as a stream, so a body is never retried there; the
-// suite's text-body retry line expects a retry, which only bodiless requests get on this path.
-describeAdapterConformance('undici 8 fetch()', (auth) => undiciFetchDriver(undici, auth))
+// undici's fetch hands every request body to the dispatcher as a stream, so through this path a request
+// with a body gets its first 403 (bodiless requests are retried). Retrying fetch bodies is the job of
+// @m3ter-auth/fetch wrapped around undici's fetch, which sees the body before it becomes a stream.
+describeAdapterConformance('undici 8 fetch()', (auth) => undiciFetchDriver(undici, auth), {
+  skip: ["§4.5 a 'text' body POST is retried after 403 and arrives intact"],
+})
