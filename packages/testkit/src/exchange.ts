@@ -1,7 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Endpoint, FaultKind } from './faults.ts'
 
-/** One request as the mock saw it. `status` is 0 while unanswered and for dropped or hung requests. */
+/**
+ * One request as the mock saw it. `status` is 0 while unanswered and for dropped or hung requests.
+ *
+ * @example
+ * ```ts
+ * const posts = m3ter.log.filter((entry) => entry.origin === 'api' && entry.method === 'POST')
+ * ```
+ */
 export interface RequestLogEntry {
   readonly origin: Endpoint | 'foreign'
   readonly method: string

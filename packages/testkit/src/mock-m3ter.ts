@@ -14,7 +14,14 @@ import type { MockState } from './state.ts'
 import { emptyStats, type MockStats } from './stats.ts'
 import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
 
-/** Options of {@link startMockM3ter}; all optional. */
+/**
+ * Options of {@link startMockM3ter}; all optional.
+ *
+ * @example
+ * ```ts
+ * const m3ter = await startMockM3ter({ orgId: 'org-1', tokenLifetimeSeconds: 60, clock, rejectStatus: 401 })
+ * ```
+ */
 export interface MockM3terOptions {
   /** Default: a random UUID. */
   readonly orgId?: string
@@ -35,7 +42,16 @@ export interface MockM3terOptions {
   readonly ports?: { readonly api?: number; readonly ingest?: number; readonly token?: number }
 }
 
-/** A running mock m3ter. Everything it saw is in `stats`, `log` and `issuedTokens`. */
+/**
+ * A running mock m3ter. Everything it saw is in `stats`, `log` and `issuedTokens`.
+ *
+ * @example
+ * ```ts
+ * m3ter.revokeAll()
+ * expect(m3ter.stats.tokenRequests).toBe(1)
+ * expect(m3ter.log.at(-1)?.headers.authorization).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+ * ```
+ */
 export interface MockM3ter extends AsyncDisposable {
   /** Config API origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
   readonly apiUrl: string

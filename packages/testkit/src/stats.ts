@@ -1,4 +1,11 @@
-/** Counters the mock keeps; `reset()` zeroes them. */
+/**
+ * Counters the mock keeps; `reset()` zeroes them.
+ *
+ * @example
+ * ```ts
+ * expect(m3ter.stats).toMatchObject({ tokenRequests: 1, bearerRejections: 0, apiRequestsByStatus: { 200: 3 } })
+ * ```
+ */
 export interface MockStats {
   /** Every request that reached the token endpoint, whatever became of it. */
   tokenRequests: number

@@ -9,7 +9,14 @@ import { scopeTests } from './tests-scope.ts'
 import { tokenEndpointTests } from './tests-token-endpoint.ts'
 import { vitest } from './vitest.ts'
 
-/** Options of {@link describeAdapterConformance}. */
+/**
+ * Options of {@link describeAdapterConformance}.
+ *
+ * @example
+ * ```ts
+ * describeAdapterConformance('got', makeDriver, { supports: { signal: false }, skip: ['4.12'] })
+ * ```
+ */
 export interface ConformanceOptions {
   /** Lines (`'4.12'`) or full test names to skip, with the reason kept in the adapter's test file. */
   readonly skip?: readonly string[]
