@@ -144,7 +144,7 @@ class AuthorizedRequest implements Handler {
   }
 
   onResponseStart(controller: Controller, statusCode: number, headers: never, statusMessage?: string): void {
-    if (isTokenRejected(statusCode) && this.#answeredInScope()) {
+    if (isTokenRejected(statusCode) && this.#answeredByUs()) {
       this.auth.invalidate(this.#token)
       if (this.#retryable) {
         // Read the refused answer to its end without passing it on, so its keep-alive socket is reused.
@@ -187,9 +187,11 @@ class AuthorizedRequest implements Handler {
     ;(this.handler as Progress).onResponseStarted?.(...args)
   }
 
-  #answeredInScope(): boolean {
+  // When a redirect interceptor sits inside this one, the hop that answered may be on another origin,
+  // which the redirect handler stripped the bearer for: its 401/403 says nothing about the token.
+  #answeredByUs(): boolean {
     const last = this.#history?.[this.#history.length - 1]
-    return last === undefined || this.auth.inScope(last)
+    return last === undefined || new URL(String(last)).origin === new URL(urlOf(this.opts) ?? '').origin
   }
 }
 

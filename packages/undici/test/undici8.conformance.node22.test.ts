@@ -1,6 +1,10 @@
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
-import * as undici from 'undici-8'
+import * as undici8 from 'undici-8'
+import type { UndiciModule } from './driver.ts'
 import { undiciDriver, undiciFetchDriver } from './driver.ts'
+
+// Driven through undici 7's types: the calls used here are the same in 8, only handler typings differ.
+const undici = undici8 as unknown as UndiciModule
 
 describeAdapterConformance('undici 8 request()', (auth) => undiciDriver(undici, auth))
 // undici's fetch hands every request body to the dispatcher as a stream, so through this path a request
