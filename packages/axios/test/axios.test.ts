@@ -1,0 +1,173 @@
+import { Readable } from 'node:stream'
+import { attachM3terAuth } from '@m3ter-auth/axios'
+import { createTokenProvider, type TokenProvider } from '@m3ter-auth/core'
+import {
+  createManualClock,
+  type ForeignServer,
+  type MockM3ter,
+  startForeignServer,
+  startMockM3ter,
+} from '@m3ter-auth/testkit'
+import axios, { type AxiosError, type AxiosInstance } from 'axios'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+let m3ter: MockM3ter
+let foreign: ForeignServer
+let auth: TokenProvider
+let api: AxiosInstance
+const url = (path: string) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`
+const bearers = () => m3ter.log.filter((e) => e.origin !== 'token').map((e) => e.headers.authorization)
+
+beforeEach(async () => {
+  const clock = createManualClock()
+  m3ter = await startMockM3ter({ clock })
+  foreign = await startForeignServer()
+  const key = m3ter.keys[0]!
+  auth = createTokenProvider({
+    clock,
+    tokenUrl: m3ter.tokenUrl,
+    scope: [m3ter.apiUrl, m3ter.ingestUrl],
+    credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
+  })
+  api = axios.create()
+})
+
+afterEach(async () => {
+  await auth.close()
+  await Promise.all([m3ter.close(), foreign.close()])
+})
+
+describe('attachM3terAuth', () => {
+  it('leaves the default axios export alone and detaches cleanly', async () => {
+    const before = (axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.length
+    const detach = attachM3terAuth(api, auth)
+    expect((axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.length).toBe(before)
+    expect((await api.get(url('/meters'))).status).toBe(200)
+    detach()
+    const res = await api.get(url('/meters'), { validateStatus: () => true })
+    expect(res.status).toBe(403)
+    expect(bearers()[1]).toBeUndefined()
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+
+  it("runs the caller's interceptors once per call, the retry hidden below them", async () => {
+    attachM3terAuth(api, auth)
+    const seen: string[] = []
+    api.interceptors.request.use((config) => {
+      seen.push(`request ${config.method}`)
+      return config
+    })
+    // A common pattern that breaks when a retry re-enters instance.request: unwrapping data twice.
+    api.interceptors.response.use((res) => {
+      seen.push(`response ${res.status}`)
+      return res.data
+    })
+    expect(await api.get(url('/meters/m-1').replace('m-1', 'x'), { validateStatus: () => true })).toEqual({
+      message: expect.any(String),
+    })
+    seen.length = 0
+    m3ter.revokeAll()
+    const data = await api.post(url('/echo'), { a: 1 })
+    expect((data as unknown as { body: string }).body).toBe('{"a":1}')
+    expect(seen).toEqual(['request post', 'response 200'])
+    expect(m3ter.stats.tokenRequests).toBe(2)
+  })
+
+  it('a second 403 is the usual AxiosError; validateStatus that accepts it gets the response', async () => {
+    attachM3terAuth(api, auth)
+    await api.get(url('/meters'))
+    m3ter.faults.inject('api', { kind: 'status', status: 403, body: '{"message":"no"}' }, { times: 2 })
+    const error = (await api.get(url('/meters')).catch((e: unknown) => e)) as AxiosError
+    expect(axios.isAxiosError(error)).toBe(true)
+    expect(error.response?.status).toBe(403)
+    expect(error.response?.data).toEqual({ message: 'no' })
+    m3ter.faults.inject('api', { kind: 'status', status: 403 }, { times: 2 })
+    expect((await api.get(url('/meters'), { validateStatus: () => true })).status).toBe(403)
+    expect(m3ter.stats.apiRequests).toBe(5)
+  })
+
+  it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {
+    attachM3terAuth(api, auth)
+    await api.get(url('/meters'))
+    m3ter.revokeAll()
+    const error = (await api
+      .post(url('/echo'), Readable.from([Buffer.from('once')]), { headers: { 'content-type': 'text/plain' } })
+      .catch((e: unknown) => e)) as AxiosError
+    expect(error.response?.status).toBe(403)
+    expect(m3ter.log.filter((e) => e.origin === 'api' && e.method === 'POST').map((e) => e.body)).toEqual([
+      'once',
+    ])
+    expect((await api.get(url('/meters'))).status).toBe(200)
+    expect(m3ter.stats.tokenRequests).toBe(2)
+  })
+
+  it('retries URLSearchParams, Buffer and FormData bodies intact', async () => {
+    attachM3terAuth(api, auth)
+    await api.get(url('/meters'))
+    const form = new FormData()
+    form.set('field', 'value')
+    for (const data of [new URLSearchParams({ q: 'a b' }), Buffer.from('bytes'), form]) {
+      m3ter.revokeAll()
+      const res = await api.post(url('/echo'), data)
+      expect(res.status).toBe(200)
+      const posts = m3ter.log.filter((e) => e.origin === 'api' && e.method === 'POST').slice(-2)
+      expect(posts.map((e) => e.status)).toEqual([403, 200])
+      // FormData is encoded afresh for the retry, with a new boundary that the content-type must name.
+      const boundary = (body: string) => /^--([^\r\n]+)/.exec(body)?.[1] ?? ''
+      const same = (body: string) => body.split(boundary(body)).join('B')
+      expect(same(posts[1]!.body)).toBe(same(posts[0]!.body))
+      const echo = res.data as { contentType: string; body: string }
+      if (data instanceof FormData) expect(echo.contentType).toContain(boundary(echo.body))
+    }
+  })
+
+  it("does not mutate the caller's config, and a config re-sent by the caller is retried only once", async () => {
+    attachM3terAuth(api, auth)
+    await api.get(url('/meters'))
+    const config = { url: url('/echo'), method: 'post', data: { n: 1 }, headers: { 'x-mine': 'yes' } }
+    const snapshot = structuredClone(config)
+    m3ter.revokeAll()
+    expect((await api.request(config)).status).toBe(200)
+    expect(config).toEqual(snapshot)
+    // axios-retry and hand-written retries re-send error.config: it must not carry a stale bearer or a
+    // second layer of retry.
+    m3ter.faults.inject('api', { kind: 'status', status: 503 })
+    const error = (await api.request(config).catch((e: unknown) => e)) as AxiosError
+    expect(error.response?.status).toBe(503)
+    m3ter.faults.inject('api', { kind: 'status', status: 403 }, { times: 2 })
+    const again = (await api.request(error.config!).catch((e: unknown) => e)) as AxiosError
+    expect(again.response?.status).toBe(403)
+    expect(m3ter.log.filter((e) => e.origin === 'api').map((e) => e.status)).toEqual([
+      200, 403, 200, 503, 403, 403,
+    ])
+  })
+
+  it('does not carry the bearer across a redirect to another origin, in scope or not', async () => {
+    attachM3terAuth(api, auth)
+    await api.get(url('/meters'))
+    m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
+    expect((await api.get(url('/meters'))).data).toMatchObject({ ok: true })
+    expect(foreign.requests[0]?.headers.authorization).toBeUndefined()
+    m3ter.faults.inject('api', {
+      kind: 'redirect',
+      location: `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/echo`,
+      status: 302,
+    })
+    const res = await api.get(url('/meters'), { validateStatus: () => true })
+    // The ingest origin saw no bearer and said so; that 403 is not the token's fault, so no refresh.
+    expect(res.status).toBe(403)
+    const ingest = m3ter.log.filter((e) => e.origin === 'ingest')
+    expect(ingest.map((e) => e.headers.authorization)).toEqual([undefined])
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+
+  it("leaves out-of-scope requests exactly as made, the caller's Authorization included", async () => {
+    attachM3terAuth(api, auth)
+    await api.get(`${foreign.url}/x`, { headers: { Authorization: 'Basic dXNlcjpwdw==' } })
+    await api.get('/y', { baseURL: foreign.url })
+    expect(foreign.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==', undefined])
+    expect(m3ter.stats.tokenRequests).toBe(0)
+    // baseURL in scope, relative url: in scope.
+    expect((await api.get('meters', { baseURL: url('') })).status).toBe(200)
+  })
+})
