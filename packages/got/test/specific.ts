@@ -1,0 +1,181 @@
+import { Readable } from 'node:stream'
+import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import { m3terAuthHooks } from '@m3ter-auth/got'
+import {
+  createManualClock,
+  type ForeignServer,
+  type MockM3ter,
+  startForeignServer,
+  startMockM3ter,
+} from '@m3ter-auth/testkit'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+type Res = { statusCode: number; body: string }
+type Client = {
+  (url: string, options?: Record<string, unknown>): Promise<Res>
+  extend(options: Record<string, unknown>): Client
+  stream(url: string, options?: Record<string, unknown>): NodeJS.ReadableStream
+  defaults: { options: { context: Record<string, unknown>; headers: Record<string, unknown> } }
+}
+
+/** got-specific behaviour, run once per major (the got instance is passed in). */
+export function gotSpecificTests(name: string, got: Client): void {
+  describe(`${name}: m3terAuthHooks`, () => {
+    let m3ter: MockM3ter
+    let foreign: ForeignServer
+    let auth: TokenProvider
+    let client: Client
+    const url = (path: string) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`
+    const apiStatuses = () => m3ter.log.filter((e) => e.origin === 'api').map((e) => e.status)
+
+    beforeEach(async () => {
+      const clock = createManualClock()
+      m3ter = await startMockM3ter({ clock })
+      foreign = await startForeignServer()
+      const key = m3ter.keys[0]!
+      auth = createTokenProvider({
+        clock,
+        tokenUrl: m3ter.tokenUrl,
+        scope: [m3ter.apiUrl, m3ter.ingestUrl],
+        credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
+      })
+      client = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 0 }, throwHttpErrors: false })
+    })
+
+    afterEach(async () => {
+      await auth.close()
+      await Promise.all([m3ter.close(), foreign.close()])
+    })
+
+    it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {
+      await client(url('/meters'))
+      m3ter.revokeAll()
+      const res = await client.extend({})(url('/echo'), {
+        method: 'POST',
+        body: Readable.from([Buffer.from('once')]),
+      })
+      expect(res.statusCode).toBe(403)
+      expect((await client(url('/meters'))).statusCode).toBe(200)
+      expect(apiStatuses()).toEqual([200, 403, 200])
+      expect(m3ter.stats.tokenRequests).toBe(2)
+    })
+
+    it('got.stream() skips afterResponse: no retry, but the rejected token is dropped', async () => {
+      await client(url('/meters'))
+      m3ter.revokeAll()
+      const error = await new Promise<unknown>((resolve) => {
+        const stream = got.extend({ hooks: m3terAuthHooks(auth) }).stream(url('/meters'))
+        stream.on('error', resolve)
+        stream.on('end', () => resolve(undefined))
+        stream.resume()
+      })
+      expect((error as { response?: { statusCode: number } }).response?.statusCode).toBe(403)
+      expect(JSON.stringify(error)).not.toContain(m3ter.issuedTokens[0])
+      expect((await client(url('/meters'))).statusCode).toBe(200)
+      expect(apiStatuses()).toEqual([200, 403, 200])
+    })
+
+    it("works next to got's own retries: each attempt carries the current token, one refresh", async () => {
+      const retrying = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 2, backoffLimit: 1 } })
+      await retrying(url('/meters'))
+      m3ter.revokeAll()
+      m3ter.faults.inject('api', { kind: 'status', status: 503 }, { times: 2 })
+      // 503 (got retries), 503 (got retries), 403 (ours: refresh, retry), 200.
+      expect((await retrying(url('/meters'))).statusCode).toBe(200)
+      expect(apiStatuses()).toEqual([200, 503, 503, 403, 200])
+      expect(m3ter.stats.tokenRequests).toBe(2)
+    })
+
+    it("keeps the caller's hooks working; their afterResponse sees the retried answer", async () => {
+      const seen: number[] = []
+      const before: string[] = []
+      const withHooks = client.extend({
+        hooks: {
+          beforeRequest: [
+            (options: { headers: Record<string, string> }) => void before.push(options.headers['x-mine']!),
+          ],
+          afterResponse: [
+            (response: Res) => {
+              seen.push(response.statusCode)
+              return response
+            },
+          ],
+        },
+        headers: { 'x-mine': 'kept' },
+      })
+      await withHooks(url('/meters'))
+      m3ter.revokeAll()
+      expect((await withHooks(url('/meters'))).statusCode).toBe(200)
+      expect(seen).toEqual([200, 200])
+      expect(before).toEqual(['kept', 'kept', 'kept'])
+      expect(m3ter.log.filter((e) => e.origin === 'api').every((e) => e.headers['x-mine'] === 'kept')).toBe(
+        true,
+      )
+    })
+
+    it('a second 403 reaches the caller as an HTTPError by default', async () => {
+      const throwing = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 0 } })
+      await throwing(url('/meters'))
+      m3ter.faults.inject('api', { kind: 'status', status: 403, body: '{"message":"no"}' }, { times: 2 })
+      const error = (await throwing(url('/meters')).catch((e: unknown) => e)) as {
+        name: string
+        response: Res
+      }
+      expect(error.name).toBe('HTTPError')
+      expect(error.response.body).toBe('{"message":"no"}')
+      expect(apiStatuses()).toEqual([200, 403, 403])
+    })
+
+    it('surfaces a token failure through got, with the M3terAuthError as cause', async () => {
+      m3ter.deactivateKey(m3ter.keys[0]!.accessKeyId)
+      const error = await client(url('/meters')).catch((e: unknown) => e)
+      expect((error as Error).name).toBe('RequestError')
+      expect(findM3terAuthError(error)?.code).toBe('invalid_credentials')
+    })
+
+    it("does not mutate the caller's options or the instance defaults", async () => {
+      await client(url('/meters'))
+      const options = { method: 'POST', json: { n: 1 }, headers: { 'x-a': '1' }, context: { mine: true } }
+      const snapshot = structuredClone(options)
+      m3ter.revokeAll()
+      const first = await client(url('/echo'), options)
+      expect(first.statusCode).toBe(200)
+      m3ter.revokeAll()
+      // The same options object again: it must be retried again (no mark left behind on it).
+      expect((await client(url('/echo'), options)).statusCode).toBe(200)
+      expect(options).toEqual(snapshot)
+      expect(client.defaults.options.context).toEqual({})
+      expect(client.defaults.options.headers.authorization).toBeUndefined()
+      expect(apiStatuses()).toEqual([200, 403, 200, 403, 200])
+      expect(JSON.parse(first.body).body).toBe('{"n":1}')
+    })
+
+    it('does not carry the bearer across a redirect to another origin, in scope or not', async () => {
+      await client(url('/meters'))
+      m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
+      expect((await client(url('/meters'))).statusCode).toBe(200)
+      expect(foreign.requests[0]?.headers.authorization).toBeUndefined()
+      m3ter.faults.inject('api', {
+        kind: 'redirect',
+        location: `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/echo`,
+        status: 302,
+      })
+      // The ingest origin is in scope but was reached by a redirect: no bearer, and its 403 is no reason
+      // to refresh the token.
+      expect((await client(url('/meters'))).statusCode).toBe(403)
+      expect(m3ter.log.filter((e) => e.origin === 'ingest').map((e) => e.headers.authorization)).toEqual([
+        undefined,
+      ])
+      expect(m3ter.stats.tokenRequests).toBe(1)
+    })
+
+    it("leaves out-of-scope requests exactly as made, the caller's Authorization included", async () => {
+      await client(`${foreign.url}/x`, { headers: { authorization: 'Basic dXNlcjpwdw==' } })
+      await client(`${foreign.url}/y`)
+      expect(foreign.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==', undefined])
+      expect(m3ter.stats.tokenRequests).toBe(0)
+      const prefixed = client.extend({ prefixUrl: url('') })
+      expect((await prefixed('meters')).statusCode).toBe(200)
+    })
+  })
+}
