@@ -107,6 +107,8 @@ function rebuild(request: Request, body: unknown, authorization: string): Reques
   // ky 1 (and ky 2 with retries on) hands hooks an unsent clone; ky 2 without retries hands over the
   // request it sent, whose body is gone, so that one is rebuilt from the body the caller gave.
   if (!request.bodyUsed) return new Request(request.clone(), { headers })
+  // FormData is encoded afresh with a new boundary; the old content-type would name the old one.
+  if (body instanceof FormData) headers.delete('content-type')
   return new Request(request.url, {
     method: request.method,
     headers,

@@ -28,7 +28,11 @@ export function kyDriver(client: KyLike): AdapterDriver {
         throwHttpErrors: false,
         retry: { limit: 0 },
       })
-      return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+      const out: Record<string, string> = {}
+      res.headers.forEach((value, name) => {
+        out[name] = value
+      })
+      return { status: res.status, headers: out, body: await res.text() }
     },
   }
 }

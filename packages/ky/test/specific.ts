@@ -1,0 +1,194 @@
+import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import { m3terAuth } from '@m3ter-auth/ky'
+import {
+  createManualClock,
+  type ForeignServer,
+  type MockM3ter,
+  startForeignServer,
+  startMockM3ter,
+} from '@m3ter-auth/testkit'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+type Client = {
+  (url: string, options?: Record<string, unknown>): Promise<Response>
+  extend(options: Record<string, unknown>): Client
+}
+
+const streamOf = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text))
+      controller.close()
+    },
+  })
+
+/** ky-specific behaviour, run once per major (the ky instance is passed in). */
+export function kySpecificTests(name: string, ky: Client): void {
+  describe(`${name}: m3terAuth`, () => {
+    let m3ter: MockM3ter
+    let foreign: ForeignServer
+    let auth: TokenProvider
+    let client: Client
+    const url = (path: string) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`
+    const apiStatuses = () => m3ter.log.filter((e) => e.origin === 'api').map((e) => e.status)
+
+    beforeEach(async () => {
+      const clock = createManualClock()
+      m3ter = await startMockM3ter({ clock })
+      foreign = await startForeignServer()
+      const key = m3ter.keys[0]!
+      auth = createTokenProvider({
+        clock,
+        tokenUrl: m3ter.tokenUrl,
+        scope: [m3ter.apiUrl, m3ter.ingestUrl],
+        credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
+      })
+      client = ky.extend({ ...m3terAuth(auth), retry: { limit: 0 }, throwHttpErrors: false })
+    })
+
+    afterEach(async () => {
+      await auth.close()
+      await Promise.all([m3ter.close(), foreign.close()])
+    })
+
+    it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {
+      await client(url('/meters'))
+      m3ter.revokeAll()
+      const res = await client(url('/echo'), { method: 'POST', body: streamOf('once') })
+      expect(res.status).toBe(403)
+      expect((await client(url('/meters'))).status).toBe(200)
+      expect(apiStatuses()).toEqual([200, 403, 200])
+    })
+
+    it('retries json, URLSearchParams, bytes and FormData bodies intact, with and without ky retries', async () => {
+      for (const limit of [0, 2]) {
+        const c = ky.extend({ ...m3terAuth(auth), retry: { limit } })
+        await c(url('/meters'))
+        const form = new FormData()
+        form.set('field', 'value')
+        for (const options of [
+          { json: { n: 1 } },
+          { body: new URLSearchParams({ q: 'a b' }) },
+          { body: new TextEncoder().encode('bytes') },
+          { body: form },
+        ]) {
+          m3ter.revokeAll()
+          const res = await c(url('/echo'), { method: 'POST', ...options })
+          const echo = (await res.json()) as { body: string; contentType: string }
+          const posts = m3ter.log.filter((e) => e.origin === 'api' && e.method === 'POST').slice(-2)
+          expect(posts.map((e) => e.status)).toEqual([403, 200])
+          // FormData may be encoded afresh with a new boundary, which the content-type must then name.
+          const boundary = (body: string) => /^--([^\r\n]+)/.exec(body)?.[1] ?? '\u0000'
+          const same = (body: string) => body.split(boundary(body)).join('B')
+          expect(same(posts[1]!.body)).toBe(same(posts[0]!.body))
+          if (options.body instanceof FormData)
+            expect(echo.contentType).toContain(boundary(echo.body).slice(2))
+          else expect(posts[1]!.headers['content-type']).toBe(posts[0]!.headers['content-type'])
+          expect(echo.body.length).toBeGreaterThan(0)
+        }
+      }
+    })
+
+    it("works next to ky's own retries: one refresh, each attempt with a live token", async () => {
+      const retrying = ky.extend({ ...m3terAuth(auth), retry: { limit: 2, delay: () => 0 } })
+      await retrying(url('/meters'))
+      m3ter.revokeAll()
+      m3ter.faults.inject('api', { kind: 'status', status: 503 }, { times: 1 })
+      // 503 (ky retries with the header refreshed in beforeRetry), 403 (ours), 200.
+      expect((await retrying(url('/meters'))).status).toBe(200)
+      expect(apiStatuses()).toEqual([200, 503, 403, 200])
+      expect(m3ter.stats.tokenRequests).toBe(2)
+    })
+
+    it("keeps the caller's hooks working; their afterResponse sees the retried answer", async () => {
+      const seen: number[] = []
+      const withHooks = client.extend({
+        headers: { 'x-mine': 'kept' },
+        hooks: { afterResponse: [(...args: unknown[]) => void seen.push(statusOf(args))] },
+      })
+      await withHooks(url('/meters'))
+      m3ter.revokeAll()
+      expect((await withHooks(url('/meters'))).status).toBe(200)
+      expect(seen).toEqual([200, 200])
+      expect(m3ter.log.filter((e) => e.origin === 'api').every((e) => e.headers['x-mine'] === 'kept')).toBe(
+        true,
+      )
+    })
+
+    it('a second 403 reaches the caller as an HTTPError by default', async () => {
+      const throwing = ky.extend({ ...m3terAuth(auth), retry: { limit: 0 } })
+      await throwing(url('/meters'))
+      m3ter.faults.inject('api', { kind: 'status', status: 403, body: '{"message":"no"}' }, { times: 2 })
+      const error = (await throwing(url('/meters')).catch((e: unknown) => e)) as {
+        name: string
+        response: Response
+      }
+      expect(error.name).toBe('HTTPError')
+      expect(error.response.status).toBe(403)
+      expect(apiStatuses()).toEqual([200, 403, 403])
+    })
+
+    it('surfaces a token failure as the M3terAuthError itself', async () => {
+      m3ter.deactivateKey(m3ter.keys[0]!.accessKeyId)
+      const error = await client(url('/meters')).catch((e: unknown) => e)
+      expect(findM3terAuthError(error)?.code).toBe('invalid_credentials')
+    })
+
+    it('sends the retry through the fetch given to m3terAuth (ky 2 does not pass its own to hooks)', async () => {
+      let calls = 0
+      const counting: typeof fetch = (input, init) => {
+        calls += 1
+        return fetch(input, init)
+      }
+      const c = ky.extend({ ...m3terAuth(auth, { fetch: counting }), fetch: counting, retry: { limit: 0 } })
+      await c(url('/meters'))
+      m3ter.revokeAll()
+      expect((await c(url('/meters'))).status).toBe(200)
+      expect(calls).toBe(3)
+    })
+
+    it("does not mutate the caller's options", async () => {
+      await client(url('/meters'))
+      const headers = new Headers({ 'x-a': '1' })
+      const options = { method: 'POST', json: { n: 1 }, headers, context: { mine: true } }
+      m3ter.revokeAll()
+      expect((await client(url('/echo'), options)).status).toBe(200)
+      m3ter.revokeAll()
+      expect((await client(url('/echo'), options)).status).toBe(200)
+      expect([...headers.entries()]).toEqual([['x-a', '1']])
+      expect(options.json).toEqual({ n: 1 })
+      expect(options.context).toEqual({ mine: true })
+      expect(apiStatuses()).toEqual([200, 403, 200, 403, 200])
+    })
+
+    it('does not carry the bearer across a redirect to another origin, in scope or not', async () => {
+      await client(url('/meters'))
+      m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
+      expect((await client(url('/meters'))).status).toBe(200)
+      expect(foreign.requests[0]?.headers.authorization).toBeUndefined()
+      m3ter.faults.inject('api', {
+        kind: 'redirect',
+        location: `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/echo`,
+        status: 302,
+      })
+      expect((await client(url('/meters'))).status).toBe(403)
+      expect(m3ter.log.filter((e) => e.origin === 'ingest').map((e) => e.headers.authorization)).toEqual([
+        undefined,
+      ])
+      expect(m3ter.stats.tokenRequests).toBe(1)
+    })
+
+    it("leaves out-of-scope requests exactly as made, the caller's Authorization included", async () => {
+      await client(`${foreign.url}/x`, { headers: { authorization: 'Basic dXNlcjpwdw==' } })
+      await client(`${foreign.url}/y`)
+      expect(foreign.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==', undefined])
+      expect(m3ter.stats.tokenRequests).toBe(0)
+    })
+  })
+}
+
+// ky 1 passes (request, options, response, state); ky 2 passes ({ request, options, response, retryCount }).
+function statusOf(args: unknown[]): number {
+  const response = args[0] instanceof Request ? args[2] : (args[0] as { response: Response }).response
+  return (response as Response).status
+}
