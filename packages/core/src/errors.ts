@@ -44,14 +44,6 @@ export class M3terAuthError extends Error {
     this.code = code
     if (options.status !== undefined) this.status = options.status
   }
-
-  /** What `JSON.stringify` shows: code, message, status; the cause only by its name and message. */
-  toJSON(): Record<string, unknown> {
-    const json: Record<string, unknown> = { name: this.name, code: this.code, message: this.message }
-    if (this.status !== undefined) json.status = this.status
-    if (this.cause instanceof Error) json.cause = { name: this.cause.name, message: this.cause.message }
-    return json
-  }
 }
 
 /**

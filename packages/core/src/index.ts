@@ -2,7 +2,7 @@ export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './backoff-policy.t
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
 export { ErrorCode, findM3terAuthError, isM3terAuthError, M3terAuthError, type M3terAuthErrorCode } from './errors.ts'
-export { createStep, initialState, statusOf, type Effect, type MachineEvent, type MachineState, type Reply } from './machine.ts'
+export { createStep, type Effect, initialState, type MachineEvent, type MachineState, type Reply, statusOf } from './machine.ts'
 export { createMemoryStore } from './memory-store.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
 export { createTokenProvider } from './provider.ts'

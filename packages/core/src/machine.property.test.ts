@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import { createStep, type Effect, initialState, type MachineEvent, type MachineState } from './machine.ts'
-import { DEFAULT_REFRESH } from './refresh-policy.ts'
+import { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 import type { TokenFailure } from './token-endpoint.ts'
 
 // Model-based test of the pure state machine. A harness plays the provider (pending request, timer,
@@ -14,7 +14,7 @@ type Command =
   | { kind: 'demand' }
   | { kind: 'advance'; ms: number }
   | { kind: 'answer'; expiresIn: number }
-  | { kind: 'fail'; failure: 'retryable' | 'credentials' | 'malformed'; retryAfter?: number }
+  | { kind: 'fail'; failure: 'retryable' | 'credentials' | 'malformed'; retryAfter: number | undefined }
   | { kind: 'invalidate'; which: 'current' | 'older' }
   | { kind: 'rotate'; keys: 1 | 2 }
   | { kind: 'jump'; to: 'refreshAt' | 'expiresAt'; offset: -1 | 0 | 1 }
@@ -61,7 +61,7 @@ function failureOf(kind: 'retryable' | 'credentials' | 'malformed', retryAfter: 
 }
 
 class Harness {
-  readonly step = createStep({ refresh: DEFAULT_REFRESH, retry: DEFAULT_RETRY })
+  readonly step = createStep(DEFAULT_RETRY)
   state: MachineState = initialState(1)
   now = 1_000_000
   pending: number | undefined
@@ -83,21 +83,17 @@ class Harness {
 
   perform(effect: Effect) {
     switch (effect.type) {
-      case 'start_fetch':
+      case 'fetch':
         expect(this.pending, 'at most one token request in flight').toBeUndefined()
         this.pending = effect.fetchId
         break
-      case 'abort_fetch':
+      case 'abort':
         this.pending = undefined
         break
-      case 'set_timer':
-        this.timer = { id: effect.timerId, at: effect.at }
+      case 'timer':
+        this.timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
         break
-      case 'clear_timer':
-        this.timer = undefined
-        break
-      case 'resolve_waiters':
-      case 'reject_waiters':
+      case 'settle':
         this.waiters = 0
         break
       case 'emit':
@@ -112,15 +108,15 @@ class Harness {
     switch (cmd.kind) {
       case 'demand': {
         const { transition } = this.dispatch({ type: 'demand' })
-        const reply = transition.reply
-        if (reply?.kind === 'token') {
+        const reply = transition.reply as { token?: string; error?: unknown }
+        if (reply.token) {
           expect(this.model, 'served a token the model does not know').toBeDefined()
-          expect(reply.accessToken).toBe(this.model?.value)
+          expect(reply.token).toBe(this.model?.value)
           expect(this.now, 'never an expired token').toBeLessThan(this.model?.expiresAt ?? 0)
         } else {
           expect(this.model === undefined || this.now >= this.model.expiresAt, 'a valid token must be served at once').toBe(true)
         }
-        if (reply?.kind === 'wait') this.waiters++
+        if (!reply.token && !reply.error) this.waiters++
         break
       }
       case 'advance': {
@@ -138,7 +134,8 @@ class Harness {
         this.issued.push(accessToken)
         const fetchId = this.pending
         this.pending = undefined
-        this.dispatch({ type: 'fetch_succeeded', fetchId, startedAt: this.now, accessToken, expiresInSeconds: cmd.expiresIn, random: 0.5 })
+        const times = tokenTimes(this.now, cmd.expiresIn, 0.5, DEFAULT_REFRESH)
+        this.dispatch({ type: 'fetched', fetchId, token: { accessToken, obtainedAt: this.now, ...times }, persist: true, startedAt: this.now })
         const token = this.state.token
         expect(token?.accessToken).toBe(accessToken)
         this.model = { value: accessToken, expiresAt: token?.expiresAt ?? 0 }
@@ -149,7 +146,7 @@ class Harness {
         const fetchId = this.pending
         this.pending = undefined
         const validBefore = this.model !== undefined && this.now < this.model.expiresAt ? this.model.value : undefined
-        this.dispatch({ type: 'fetch_failed', fetchId, failure: failureOf(cmd.failure, cmd.retryAfter), random: 0.5 })
+        this.dispatch({ type: 'failed', fetchId, failure: failureOf(cmd.failure, cmd.retryAfter), random: 0.5 })
         if (validBefore !== undefined) {
           expect(this.state.token?.accessToken, 'a failed refresh never discards a valid token').toBe(validBefore)
         }
@@ -161,10 +158,10 @@ class Harness {
         const before = this.state.token
         const { transition } = this.dispatch({ type: 'invalidate', accessToken: target })
         if (cmd.which === 'older') {
-          expect(transition.invalidated, 'invalidating an older generation does nothing').toBe(false)
+          expect(transition.reply, 'invalidating an older generation does nothing').toBe(false)
           expect(this.state.token).toBe(before)
         } else {
-          expect(transition.invalidated).toBe(true)
+          expect(transition.reply).toBe(true)
           this.model = undefined
         }
         break

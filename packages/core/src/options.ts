@@ -34,37 +34,37 @@ export interface ResolvedOptions {
  * ```
  */
 export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new M3terAuthError('invalid_options', 'createTokenProvider: options must be an object')
-  }
+  if (typeof options !== 'object' || options === null) invalid('options must be an object')
   refuseBrowser(options.dangerouslyAllowBrowser === true)
-  if (typeof (options.fetch ?? globalThis.fetch) !== 'function') {
-    throw new M3terAuthError('invalid_options', 'createTokenProvider: no fetch; pass options.fetch on this runtime')
-  }
+  if (typeof (options.fetch ?? globalThis.fetch) !== 'function') invalid('no fetch on this runtime; pass options.fetch')
   const clock = options.clock ?? systemClock
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
-    throw new M3terAuthError('invalid_options', 'createTokenProvider: clock needs now(), setTimeout() and clearTimeout()')
-  }
-  if (options.bodyEncoding !== undefined && options.bodyEncoding !== 'json' && options.bodyEncoding !== 'form') {
-    throw new M3terAuthError('invalid_options', "createTokenProvider: bodyEncoding must be 'json' or 'form'")
+  if (![clock.now, clock.setTimeout, clock.clearTimeout].every(isFunction)) {
+    invalid('clock needs now(), setTimeout() and clearTimeout()')
   }
   const store = options.store
-  if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
-    throw new M3terAuthError('invalid_options', 'createTokenProvider: store needs get(), set() and delete()')
-  }
+  if (store && ![store.get, store.set, store.delete].every(isFunction)) invalid('store needs get(), set() and delete()')
+  const encoding = options.bodyEncoding ?? 'json'
+  if (encoding !== 'json' && encoding !== 'form') invalid("bodyEncoding must be 'json' or 'form'")
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const refresh = { ...DEFAULT_REFRESH, ...options.refresh }
   const retry = { ...DEFAULT_RETRY, ...options.retry }
-  number('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1)
-  number('refresh.fraction', refresh.fraction, 0, 0.9)
-  number('refresh.minWindowMs', refresh.minWindowMs, 0)
-  number('refresh.maxWindowMs', refresh.maxWindowMs, refresh.minWindowMs)
-  number('refresh.jitter', refresh.jitter, 0, 1)
-  number('refresh.skewMs', refresh.skewMs, 0)
-  number('retry.maxAttempts', retry.maxAttempts, 1)
-  number('retry.baseDelayMs', retry.baseDelayMs, 0)
-  number('retry.maxDelayMs', retry.maxDelayMs, 0)
-  number('retry.maxElapsedMs', retry.maxElapsedMs, 0)
-  number('retry.invalidCredentialsCooldownMs', retry.invalidCredentialsCooldownMs, 0)
+  // [name, value, min, max]: every number option and its allowed range.
+  const ranges: [string, unknown, number, number?][] = [
+    ['timeoutMs', timeoutMs, 1],
+    ['refresh.fraction', refresh.fraction, 0, 0.9],
+    ['refresh.minWindowMs', refresh.minWindowMs, 0],
+    ['refresh.maxWindowMs', refresh.maxWindowMs, refresh.minWindowMs],
+    ['refresh.jitter', refresh.jitter, 0, 1],
+    ['refresh.skewMs', refresh.skewMs, 0],
+    ['retry.maxAttempts', retry.maxAttempts, 1],
+    ['retry.baseDelayMs', retry.baseDelayMs, 0],
+    ['retry.maxDelayMs', retry.maxDelayMs, 0],
+    ['retry.maxElapsedMs', retry.maxElapsedMs, 0],
+    ['retry.invalidCredentialsCooldownMs', retry.invalidCredentialsCooldownMs, 0],
+  ]
+  for (const [name, value, min, max = Number.POSITIVE_INFINITY] of ranges) {
+    if (typeof value !== 'number' || !(value >= min && value <= max)) invalid(`${name} must be a number in [${min}, ${max}]`)
+  }
   return {
     tokenUrl: parseSecureUrl(options.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl').href,
     inScope: createScopePolicy(options.scope ?? DEFAULT_SCOPE),
@@ -74,29 +74,24 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     store,
     onEvent: options.onEvent,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
     refresh,
     retry,
-    bodyEncoding: options.bodyEncoding ?? 'json',
+    bodyEncoding: encoding,
   }
 }
 
-function number(name: string, value: unknown, min: number, max = Number.POSITIVE_INFINITY): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
-    throw new M3terAuthError(
-      'invalid_options',
-      `createTokenProvider: ${name} must be a number ${max === Number.POSITIVE_INFINITY ? `>= ${min}` : `in [${min}, ${max}]`}`,
-    )
-  }
+const isFunction = (value: unknown) => typeof value === 'function'
+
+/** Throws `invalid_options` for a mistake in the options of createTokenProvider. */
+export function invalid(what: string): never {
+  throw new M3terAuthError('invalid_options', `createTokenProvider: ${what}`)
 }
 
 // In a page the API secret would ship to every visitor: refuse unless the caller says they know.
 function refuseBrowser(allowed: boolean): void {
   const g = globalThis as { window?: unknown; document?: unknown }
-  if (!allowed && typeof g.window !== 'undefined' && typeof g.document !== 'undefined') {
-    throw new M3terAuthError(
-      'invalid_options',
-      'createTokenProvider: refusing to run in a browser page, where the API secret would reach every visitor; use a server, or pass dangerouslyAllowBrowser: true',
-    )
+  if (!allowed && g.window !== undefined && g.document !== undefined) {
+    invalid('refused in a browser page, where the API secret would reach every visitor; pass dangerouslyAllowBrowser: true to override')
   }
 }

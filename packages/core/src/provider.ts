@@ -2,16 +2,11 @@ import { credentialsResolver } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
 import { createStep, type Effect, initialState, type MachineEvent, type MachineState, statusOf } from './machine.ts'
 import { resolveOptions } from './options.ts'
-import { requestToken, type TokenFailure } from './token-endpoint.ts'
-import type { GetTokenOptions, M3terAuthEvent, TokenProvider, TokenProviderOptions, TokenSnapshot } from './types.ts'
+import { tokenTimes } from './refresh-policy.ts'
+import { requestToken } from './token-endpoint.ts'
+import type { M3terAuthEvent, TokenProvider, TokenProviderOptions } from './types.ts'
 
-interface Waiter {
-  resolve(token: string): void
-  reject(error: M3terAuthError): void
-}
-
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
-const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')
+type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 
 /**
  * Creates the token provider for one m3ter Service User. It fetches a token on first use, shares one
@@ -31,76 +26,55 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.f
  */
 export function createTokenProvider(options: TokenProviderOptions = {}): TokenProvider {
   const config = resolveOptions(options)
-  const { clock } = config
+  const { clock, store } = config
   let resolver = credentialsResolver(options.credentials)
-  const step = createStep({ refresh: config.refresh, retry: config.retry })
+  const step = createStep(config.retry)
   let state: MachineState = initialState(resolver.keyCount)
-  let waiters: Waiter[] = []
+  let waiters = new Set<Waiter>()
   let timer: unknown
   let inFlight: AbortController | undefined
-  let storeKey: string | undefined
+  let storeKey = ''
   let lastInvalidated: string | undefined
 
   function dispatch(event: MachineEvent) {
     const transition = step(state, event, clock.now())
     state = transition.state
     for (const effect of transition.effects) perform(effect)
-    return transition
+    return transition.reply
   }
 
   function perform(effect: Effect): void {
     switch (effect.type) {
-      case 'start_fetch':
+      case 'fetch':
         void fetchToken(effect.fetchId, effect.keyIndex)
-        return
-      case 'abort_fetch':
+        break
+      case 'abort':
         inFlight?.abort()
-        inFlight = undefined
-        return
-      case 'set_timer':
-        if (timer !== undefined) clock.clearTimeout(timer)
-        timer = clock.setTimeout(
-          () => {
-            timer = undefined
-            dispatch({ type: 'timer', timerId: effect.timerId })
-          },
-          Math.max(0, effect.at - clock.now()),
-        )
-        return
-      case 'clear_timer':
-        if (timer !== undefined) clock.clearTimeout(timer)
-        timer = undefined
-        return
-      case 'resolve_waiters': {
-        const settled = waiters
-        waiters = []
-        for (const waiter of settled) waiter.resolve(effect.accessToken)
-        return
+        break
+      case 'timer': {
+        clock.clearTimeout(timer)
+        const { at, timerId } = effect
+        if (at !== undefined) timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+        break
       }
-      case 'reject_waiters': {
+      case 'settle': {
         const settled = waiters
-        waiters = []
-        for (const waiter of settled) waiter.reject(effect.error)
-        return
+        waiters = new Set()
+        for (const waiter of settled) waiter(effect.accessToken, effect.error)
+        break
       }
-      case 'persist':
-        if (config.store && storeKey) config.store.set(storeKey, effect.token).catch(ignore)
-        return
-      case 'unpersist':
-        if (config.store && storeKey) config.store.delete(storeKey, effect.accessToken).catch(ignore)
-        return
+      case 'store':
+        if (store && storeKey) {
+          const token = effect.token
+          ;(effect.remove ? store.delete(storeKey, token.accessToken) : store.set(storeKey, token)).catch(() => {})
+        }
+        break
       case 'emit':
-        emit(effect.event)
-        return
-    }
-  }
-
-  function emit(event: M3terAuthEvent): void {
-    if (!config.onEvent) return
-    try {
-      config.onEvent(event)
-    } catch {
-      // An observer's bug must not break authentication.
+        try {
+          config.onEvent?.({ ...effect.event, at: clock.now() } as M3terAuthEvent)
+        } catch {
+          // An observer's bug must not break authentication.
+        }
     }
   }
 
@@ -108,95 +82,63 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const controller = new AbortController()
     inFlight = controller
     const startedAt = clock.now()
-    const fail = (failure: TokenFailure) => dispatch({ type: 'fetch_failed', fetchId, failure, random: config.random() })
     try {
-      let credentials: Awaited<ReturnType<typeof resolver.resolve>>
-      try {
-        credentials = await resolver.resolve(keyIndex)
-      } catch (cause) {
-        const error = cause instanceof M3terAuthError ? cause : new M3terAuthError('missing_credentials', 'credentials could not be read', { cause })
-        return void fail({ error, retryable: false, credentialsRejected: false, retryAfterMs: undefined })
-      }
-      const store = config.store
+      const credentials = await resolver.resolve(keyIndex)
       if (store) {
         storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
-        const shared = await store.get(storeKey).catch(ignore)
-        const now = clock.now()
-        if (shared && shared.accessToken !== lastInvalidated && now < shared.refreshAt) {
-          return void dispatch({ type: 'store_hit', fetchId, token: shared })
+        // Another process (or provider) sharing the store may have refreshed already.
+        const shared = await store.get(storeKey).catch(() => undefined)
+        if (shared && shared.accessToken !== lastInvalidated && clock.now() < shared.refreshAt) {
+          return void dispatch({ type: 'fetched', fetchId, token: shared, persist: false, startedAt })
         }
       }
-      const attempt = await requestToken({
-        fetch: config.fetch,
-        tokenUrl: config.tokenUrl,
-        credentials,
-        encoding: config.bodyEncoding,
-        timeoutMs: config.timeoutMs,
-        clock,
-        signal: controller.signal,
-      })
+      const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
-        dispatch({
-          type: 'fetch_succeeded',
-          fetchId,
-          startedAt,
-          accessToken: attempt.answer.accessToken,
-          expiresInSeconds: attempt.answer.expiresInSeconds,
-          random: config.random(),
-        })
+        const { accessToken, expiresInSeconds } = attempt.answer
+        const times = tokenTimes(startedAt, expiresInSeconds, config.random(), config.refresh)
+        dispatch({ type: 'fetched', fetchId, token: { accessToken, obtainedAt: startedAt, ...times }, persist: true, startedAt })
       } else {
-        fail(attempt.failure)
+        dispatch({ type: 'failed', fetchId, failure: attempt.failure, random: config.random() })
       }
+    } catch (cause) {
+      // Only reading the credentials can throw here: a typed, non-retryable failure.
+      const error = cause instanceof M3terAuthError ? cause : new M3terAuthError('missing_credentials', 'credentials could not be read', { cause })
+      dispatch({ type: 'failed', fetchId, failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined }, random: 0 })
     } finally {
       if (inFlight === controller) inFlight = undefined
     }
   }
 
-  function getToken(getOptions?: GetTokenOptions): Promise<string> {
-    // Hot path: a fresh token needs no transition, no allocation beyond the resolved promise.
-    const token = state.token
-    if (token !== undefined && !state.closed && clock.now() < token.refreshAt && !getOptions?.signal?.aborted) {
-      return Promise.resolve(token.accessToken)
-    }
+  function getToken(getOptions?: { signal?: AbortSignal | undefined }): Promise<string> {
     const signal = getOptions?.signal
-    if (signal?.aborted) return Promise.reject(abortedError(signal))
-    const { reply } = dispatch({ type: 'demand' })
-    if (reply?.kind === 'token') return Promise.resolve(reply.accessToken)
-    if (reply?.kind === 'error') return Promise.reject(reply.error)
+    const aborted = () => new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
+    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
+    const token = state.token
+    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted) return Promise.resolve(token.accessToken)
+    if (signal?.aborted) return Promise.reject(aborted())
+    const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
+    if (reply.token) return Promise.resolve(reply.token)
+    if (reply.error) return Promise.reject(reply.error)
     return new Promise<string>((resolve, reject) => {
-      if (!signal) {
-        waiters.push({ resolve, reject })
-        return
-      }
       const onAbort = () => {
-        waiters = waiters.filter((w) => w !== waiter)
-        reject(abortedError(signal))
+        waiters.delete(waiter)
+        reject(aborted())
       }
-      const waiter: Waiter = {
-        resolve: (value) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        reject: (error) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(error)
-        },
+      const waiter: Waiter = (value, error) => {
+        signal?.removeEventListener('abort', onAbort)
+        value ? resolve(value) : reject(error)
       }
-      signal.addEventListener('abort', onAbort, { once: true })
-      waiters.push(waiter)
+      signal?.addEventListener('abort', onAbort)
+      waiters.add(waiter)
     })
   }
 
-  const provider: TokenProvider & { toJSON(): unknown; [inspectSymbol](): string } = {
+  const provider: TokenProvider & { toJSON(): unknown } = {
     getToken,
-    authorize(url, authorizeOptions) {
-      if (!config.inScope(url)) return Promise.resolve(undefined)
-      return getToken(authorizeOptions).then((token) => `Bearer ${token}`)
-    },
+    authorize: async (url, authorizeOptions) => (config.inScope(url) ? `Bearer ${await getToken(authorizeOptions)}` : undefined),
     inScope: config.inScope,
     invalidate(token) {
-      if (typeof token !== 'string') return false
-      const invalidated = dispatch({ type: 'invalidate', accessToken: token }).invalidated === true
+      const invalidated = dispatch({ type: 'invalidate', accessToken: token }) === true
       if (invalidated) lastInvalidated = token
       return invalidated
     },
@@ -204,31 +146,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       resolver = credentialsResolver(next)
       dispatch({ type: 'credentials_changed', keyCount: resolver.keyCount })
     },
-    snapshot(): TokenSnapshot {
-      return { status: statusOf(state, clock.now()), expiresAt: state.token?.expiresAt, generation: state.generation }
-    },
-    close() {
-      dispatch({ type: 'close' })
-      return Promise.resolve()
-    },
-    [asyncDispose]() {
-      return provider.close()
-    },
-    // Nothing secret lives on this object, but say so plainly to anyone who logs it.
-    toJSON() {
-      return { type: 'M3terTokenProvider', ...provider.snapshot() }
-    },
-    [inspectSymbol]() {
-      return `M3terTokenProvider ${JSON.stringify(provider.snapshot())}`
-    },
+    snapshot: () => ({ status: statusOf(state, clock.now()), expiresAt: state.token?.expiresAt, generation: state.generation }),
+    close: async () => void dispatch({ type: 'close' }),
+    [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]: () => provider.close(),
+    // Nothing secret lives on this object; say so plainly to anyone who logs it.
+    toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
   return provider
-}
-
-function abortedError(signal: AbortSignal): M3terAuthError {
-  return new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal.reason })
-}
-
-function ignore(): undefined {
-  return undefined
 }

@@ -20,7 +20,7 @@ export interface TokenExchange {
   readonly fetch: typeof globalThis.fetch
   readonly tokenUrl: string
   readonly credentials: Credentials
-  readonly encoding: 'json' | 'form'
+  readonly bodyEncoding: 'json' | 'form'
   readonly timeoutMs: number
   readonly clock: Clock
   /** Aborted when the provider closes. */
@@ -38,7 +38,7 @@ export interface TokenExchange {
  * ```
  */
 export async function requestToken(exchange: TokenExchange): Promise<TokenAttempt> {
-  const { url, init } = buildTokenRequest(exchange.tokenUrl, exchange.credentials, exchange.encoding)
+  const { url, init } = buildTokenRequest(exchange.tokenUrl, exchange.credentials, exchange.bodyEncoding)
   const where = `POST ${url}`
   const controller = new AbortController()
   let timedOut = false

@@ -174,7 +174,8 @@ export type M3terAuthEvent =
   | {
       readonly type: 'refresh_failed'
       readonly code: M3terAuthErrorCode
-      readonly status?: number
+      /** The token endpoint's HTTP status, when it answered. */
+      readonly status: number | undefined
       readonly attempt: number
       /** Delay before the next attempt; undefined when this round has given up. */
       readonly retryInMs: number | undefined
