@@ -51,8 +51,7 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
 
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
     const own = init?.headers !== undefined ? init.headers : request?.headers
-    const headers = new Headers(own)
-    if (headers.has('authorization')) return send(input, init)
+    if (hasAuthorization(own)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
     const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
@@ -62,9 +61,8 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     const replayable = bodyFromRequest ? spare !== undefined : isReplayableBody(init?.body)
 
     const token = await tokenFor(auth, signal)
-    headers.set('authorization', `Bearer ${token}`)
-    // A fresh init per attempt: the caller's init and headers objects are never written to.
-    const first = await send(input, { ...init, headers })
+    // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
+    const first = await send(input, { ...init, headers: withBearer(own, token) })
     if (!isTokenRejected(first.status) || !refusedOurBearer(first, url)) {
       void spare?.body?.cancel().catch(ignore)
       return first
@@ -76,13 +74,31 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     // The first answer is dropped: cancel its body so its connection is released, not left half-read.
     void first.body?.cancel().catch(ignore)
     const next = await tokenFor(auth, signal)
-    const retryHeaders = new Headers(headers)
-    retryHeaders.set('authorization', `Bearer ${next}`)
     // No mark needed: the retry is sent straight to the wrapped fetch, never back through this function.
-    return send(spare ?? input, { ...init, headers: retryHeaders })
+    return send(spare ?? input, { ...init, headers: withBearer(own, next) })
   }
 
   return m3terFetch as unknown as F
+}
+
+function hasAuthorization(own: HeadersInit | undefined): boolean {
+  if (own === undefined) return false
+  if (isPlainRecord(own)) return Object.keys(own).some((name) => name.toLowerCase() === 'authorization')
+  return new Headers(own).has('authorization')
+}
+
+// A plain record is what fetch reads fastest, so one stays a record; Headers and lists become Headers.
+function withBearer(own: HeadersInit | undefined, token: string): HeadersInit {
+  if (own === undefined) return { authorization: `Bearer ${token}` }
+  if (isPlainRecord(own)) return { ...own, authorization: `Bearer ${token}` }
+  const headers = new Headers(own)
+  headers.set('authorization', `Bearer ${token}`)
+  return headers
+}
+
+function isPlainRecord(value: HeadersInit): value is Record<string, string> {
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }
 
 // A caller who aborts gets what fetch gives them for an abort (the signal's reason, an AbortError by
