@@ -48,23 +48,12 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const refresh = { ...DEFAULT_REFRESH, ...options.refresh }
   const retry = { ...DEFAULT_RETRY, ...options.retry }
-  // [name, value, min, max]: every number option and its allowed range.
-  const ranges: [string, unknown, number, number?][] = [
-    ['timeoutMs', timeoutMs, 1],
-    ['refresh.fraction', refresh.fraction, 0, 0.9],
-    ['refresh.minWindowMs', refresh.minWindowMs, 0],
-    ['refresh.maxWindowMs', refresh.maxWindowMs, refresh.minWindowMs],
-    ['refresh.jitter', refresh.jitter, 0, 1],
-    ['refresh.skewMs', refresh.skewMs, 0],
-    ['retry.maxAttempts', retry.maxAttempts, 1],
-    ['retry.baseDelayMs', retry.baseDelayMs, 0],
-    ['retry.maxDelayMs', retry.maxDelayMs, 0],
-    ['retry.maxElapsedMs', retry.maxElapsedMs, 0],
-    ['retry.invalidCredentialsCooldownMs', retry.invalidCredentialsCooldownMs, 0],
-  ]
-  for (const [name, value, min, max = Number.POSITIVE_INFINITY] of ranges) {
-    if (typeof value !== 'number' || !(value >= min && value <= max)) invalid(`${name} must be a number in [${min}, ${max}]`)
+  // Every number option is a non-negative number; a few have tighter bounds.
+  for (const [name, value] of Object.entries({ ...refresh, ...retry, timeoutMs })) {
+    if (typeof value !== 'number' || !(value >= 0)) invalid(`${name} must be a number >= 0`)
   }
+  if (refresh.fraction > 0.9 || refresh.jitter > 1) invalid('refresh.fraction must be <= 0.9 and refresh.jitter <= 1')
+  if (retry.maxAttempts < 1 || timeoutMs < 1) invalid('retry.maxAttempts and timeoutMs must be >= 1')
   return {
     tokenUrl: parseSecureUrl(options.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl').href,
     inScope: createScopePolicy(options.scope ?? DEFAULT_SCOPE),

@@ -102,7 +102,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       }
     } catch (cause) {
       // Only reading the credentials can throw here: a typed, non-retryable failure.
-      const error = cause instanceof M3terAuthError ? cause : new M3terAuthError('missing_credentials', 'credentials could not be read', { cause })
+      const error = cause instanceof M3terAuthError ? cause : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
       dispatch({ type: 'failed', fetchId, failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined }, random: 0 })
     } finally {
       if (inFlight === controller) inFlight = undefined

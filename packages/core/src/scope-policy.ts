@@ -16,30 +16,24 @@ export const DEFAULT_SCOPE: readonly string[] = ['https://api.m3ter.com', 'https
  * ```
  */
 export function createScopePolicy(origins: readonly string[]): (url: string | URL) => boolean {
-  if (!Array.isArray(origins) || origins.length === 0) {
+  if (!Array.isArray(origins) || !origins.length) {
     throw new M3terAuthError('invalid_options', 'createTokenProvider: scope must be a non-empty array of origins')
   }
-  const allowed = new Set<string>()
-  for (const entry of origins) {
-    if (typeof entry !== 'string') {
-      throw new M3terAuthError('invalid_options', 'createTokenProvider: scope entries must be origin strings')
-    }
-    const url = parseSecureUrl(entry, 'scope origin')
-    if (url.pathname !== '/' || url.search || url.hash) {
-      throw new M3terAuthError(
-        'invalid_options',
-        `createTokenProvider: scope entry ${entry} must be an origin (scheme, host and port only)`,
-      )
-    }
-    allowed.add(url.origin)
-  }
+  const allowed = new Set(
+    origins.map((entry) => {
+      const url = parseSecureUrl(entry, 'scope entry')
+      if (url.href !== `${url.origin}/`) {
+        throw new M3terAuthError('invalid_options', `createTokenProvider: scope entry ${entry} must be an origin`)
+      }
+      return url.origin
+    }),
+  )
   return (target) => {
-    let url: URL
     try {
-      url = typeof target === 'string' ? new URL(target) : target
+      const url = typeof target === 'string' ? new URL(target) : target
+      return allowed.has(url.origin) && isSecureUrl(url)
     } catch {
       return false
     }
-    return allowed.has(url.origin) && isSecureUrl(url)
   }
 }

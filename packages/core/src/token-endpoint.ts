@@ -1,5 +1,5 @@
 import { parseRetryAfter } from './backoff-policy.ts'
-import { M3terAuthError } from './errors.ts'
+import { M3terAuthError, type M3terAuthErrorCode } from './errors.ts'
 import { buildTokenRequest } from './token-request.ts'
 import { MAX_TOKEN_RESPONSE_BYTES, parseTokenResponse, type TokenAnswer } from './token-response.ts'
 import type { Clock, Credentials } from './types.ts'
@@ -40,106 +40,71 @@ export interface TokenExchange {
 export async function requestToken(exchange: TokenExchange): Promise<TokenAttempt> {
   const { url, init } = buildTokenRequest(exchange.tokenUrl, exchange.credentials, exchange.bodyEncoding)
   const where = `POST ${url}`
+  const { clock, signal } = exchange
   const controller = new AbortController()
+  const abort = () => controller.abort()
+  signal.addEventListener('abort', abort)
   let timedOut = false
-  const onClose = () => controller.abort()
-  exchange.signal.addEventListener('abort', onClose, { once: true })
-  const timer = exchange.clock.setTimeout(() => {
+  const timer = clock.setTimeout(() => {
     timedOut = true
-    controller.abort()
+    abort()
   }, exchange.timeoutMs)
+  const failure = (
+    code: M3terAuthErrorCode,
+    what: string,
+    retryable: boolean,
+    extra: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+  ): TokenAttempt => ({
+    ok: false,
+    failure: {
+      error: new M3terAuthError(code, `${where}: ${what}`, extra),
+      retryable,
+      credentialsRejected: code === 'invalid_credentials',
+      retryAfterMs: extra.retryAfterMs,
+    },
+  })
   try {
     const response = await exchange.fetch(url, { ...init, signal: controller.signal })
-    const status = response.status
-    const bodyText = await readCapped(response, where)
-    if (status >= 200 && status < 300) return { ok: true, answer: parseTokenResponse(bodyText, where) }
-    return { ok: false, failure: classifyStatus(status, response.headers, where, exchange) }
+    const { status, headers } = response
+    // Read (at most 64 KiB of) the body before deciding, so the connection is released either way.
+    const body = await readCapped(response)
+    if (status === 400 || status === 401 || status === 403) {
+      return failure('invalid_credentials', `answered ${status}; access key ${exchange.credentials.accessKeyId} is wrong or inactive`, false, { status })
+    }
+    if (status < 200 || status > 399) {
+      const retryable = status === 408 || status === 429 || status > 499
+      const retryAfterMs = retryable ? parseRetryAfter(headers.get('retry-after'), clock.now()) : undefined
+      return failure('token_endpoint_unavailable', `answered ${status}`, retryable, retryAfterMs === undefined ? { status } : { status, retryAfterMs })
+    }
+    // Following a redirect would send the Basic credentials wherever it points.
+    if (status > 299) return failure('invalid_token_response', `answered a redirect (${status})`, false, { status })
+    if (body === undefined) return failure('invalid_token_response', `answer is over ${MAX_TOKEN_RESPONSE_BYTES} bytes`, false, { status })
+    return { ok: true, answer: parseTokenResponse(body, where) }
   } catch (cause) {
-    if (cause instanceof M3terAuthError) return failure(cause, false)
-    if (timedOut) {
-      return failure(new M3terAuthError('timeout', `${where}: no answer within ${exchange.timeoutMs} ms`, { cause }), true)
-    }
-    if (exchange.signal.aborted) {
-      return failure(new M3terAuthError('aborted', `${where}: the token provider was closed`, { cause }), false)
-    }
-    return failure(
-      new M3terAuthError('token_endpoint_unavailable', `${where}: request failed (${describe(cause)})`, { cause }),
-      true,
-    )
+    if (cause instanceof M3terAuthError) return { ok: false, failure: { error: cause, retryable: false, credentialsRejected: false, retryAfterMs: undefined } }
+    if (timedOut) return failure('timeout', `no answer within ${exchange.timeoutMs} ms`, true, { cause })
+    if (signal.aborted) return failure('aborted', 'the token provider was closed', false, { cause })
+    return failure('token_endpoint_unavailable', `request failed (${(cause as Error)?.message})`, true, { cause })
   } finally {
-    exchange.clock.clearTimeout(timer)
-    exchange.signal.removeEventListener('abort', onClose)
+    clock.clearTimeout(timer)
+    signal.removeEventListener('abort', abort)
   }
 }
 
-function classifyStatus(status: number, headers: Headers, where: string, exchange: TokenExchange): TokenFailure {
-  if (status === 400 || status === 401 || status === 403) {
-    return {
-      error: new M3terAuthError(
-        'invalid_credentials',
-        `${where}: answered ${status}; access key ${exchange.credentials.accessKeyId} is wrong or inactive`,
-        { status },
-      ),
-      retryable: false,
-      credentialsRejected: true,
-      retryAfterMs: undefined,
-    }
-  }
-  if ((status >= 300 && status < 400) || status === 0) {
-    // Following it would send the Basic credentials wherever the redirect points.
-    const error = new M3terAuthError('invalid_token_response', `${where}: answered a redirect (${status}); token endpoints must not redirect`, { status })
-    return { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined }
-  }
-  const retryable = status === 408 || status === 429 || status >= 500
-  return {
-    error: new M3terAuthError('token_endpoint_unavailable', `${where}: answered ${status}`, { status }),
-    retryable,
-    credentialsRejected: false,
-    retryAfterMs: retryable ? parseRetryAfter(headers.get('retry-after'), exchange.clock.now()) : undefined,
-  }
-}
-
-async function readCapped(response: Response, where: string): Promise<string> {
-  const tooLarge = () =>
-    new M3terAuthError('invalid_token_response', `${where}: answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`, {
-      status: response.status,
-    })
-  const declared = Number(response.headers.get('content-length'))
-  if (declared > MAX_TOKEN_RESPONSE_BYTES) {
-    await response.body?.cancel().catch(() => {})
-    throw tooLarge()
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
+/** The body as text, or undefined when it is larger than {@link MAX_TOKEN_RESPONSE_BYTES}. */
+async function readCapped(response: Response): Promise<string | undefined> {
+  const reader = response.body?.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
+    const chunk = await reader?.read()
+    if (!chunk || chunk.done) return text + decoder.decode()
+    size += chunk.value.byteLength
     if (size > MAX_TOKEN_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
+      reader?.cancel().catch(() => {})
+      return undefined
     }
-    chunks.push(value)
+    text += decoder.decode(chunk.value, { stream: true })
   }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return new TextDecoder().decode(bytes)
-}
-
-function failure(error: M3terAuthError, retryable: boolean): TokenAttempt {
-  return { ok: false, failure: { error, retryable, credentialsRejected: false, retryAfterMs: undefined } }
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause.cause as { code?: unknown } | undefined)?.code
-    return typeof code === 'string' ? `${cause.message}: ${code}` : cause.message
-  }
-  return String(cause)
 }

@@ -10,9 +10,7 @@ import { M3terAuthError } from './errors.ts'
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
-  if (host === 'localhost' || host.endsWith('.localhost') || host === '::1') return true
-  return /^127(\.\d{1,3}){3}$/.test(host)
+  return /^(localhost|.+\.localhost|\[::1\]|::1|127(\.\d{1,3}){3})$/.test(hostname)
 }
 
 /**
@@ -28,33 +26,24 @@ export function isSecureUrl(url: URL): boolean {
 }
 
 /**
- * Parses a configured URL and refuses plain http outside loopback with `insecure_url`.
+ * Parses a configured URL; refuses plain http outside loopback with `insecure_url`, and user info.
  *
  * @example
  * ```ts
  * parseSecureUrl('https://api.m3ter.com/oauth/token', 'tokenUrl')
  * ```
  */
-export function parseSecureUrl(value: string, optionName: string): URL {
+export function parseSecureUrl(value: string, name: string): URL {
+  const fail = (code: 'invalid_options' | 'insecure_url', what: string): never => {
+    throw new M3terAuthError(code, `createTokenProvider: ${name} ${what}`)
+  }
   let url: URL
   try {
     url = new URL(value)
-  } catch (cause) {
-    throw new M3terAuthError('invalid_options', `createTokenProvider: ${optionName} is not a URL: ${value}`, {
-      cause,
-    })
+  } catch {
+    return fail('invalid_options', `is not a URL: ${value}`)
   }
-  if (url.username || url.password) {
-    throw new M3terAuthError(
-      'invalid_options',
-      `createTokenProvider: ${optionName} must not carry credentials in the URL (${url.origin})`,
-    )
-  }
-  if (!isSecureUrl(url)) {
-    throw new M3terAuthError(
-      'insecure_url',
-      `createTokenProvider: ${optionName} ${url.origin} is not https; plain http is allowed only to loopback hosts`,
-    )
-  }
+  if (url.username || url.password) fail('invalid_options', 'must not carry credentials')
+  if (!isSecureUrl(url)) fail('insecure_url', `${url.origin} is not https (plain http only to loopback)`)
   return url
 }
