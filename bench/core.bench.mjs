@@ -45,7 +45,10 @@ for (let round = 0; round < 15; round++) {
 }
 ratios.sort((a, b) => a - b)
 const ratio = ratios[ratios.length >> 1]
-report(ratio <= 3, `getToken() fresh vs await Promise.resolve(token): median ratio ${ratio.toFixed(2)} (target <= 3; rounds ${ratios[0].toFixed(2)}..${ratios.at(-1).toFixed(2)})`)
+report(
+  ratio <= 3,
+  `getToken() fresh vs await Promise.resolve(token): median ratio ${ratio.toFixed(2)} (target <= 3; rounds ${ratios[0].toFixed(2)}..${ratios.at(-1).toFixed(2)})`,
+)
 
 // 3. A million calls, heap after GC before and after.
 if (typeof globalThis.gc !== 'function') {
@@ -56,7 +59,10 @@ if (typeof globalThis.gc !== 'function') {
   for (let i = 0; i < 1_000_000; i++) await auth.getToken()
   globalThis.gc()
   const growth = process.memoryUsage().heapUsed - before
-  report(growth < 1_048_576, `1,000,000 getToken(): heap growth after GC ${(growth / 1024).toFixed(1)} KiB (target < 1024 KiB)`)
+  report(
+    growth < 1_048_576,
+    `1,000,000 getToken(): heap growth after GC ${(growth / 1024).toFixed(1)} KiB (target < 1024 KiB)`,
+  )
 }
 
 await auth.close()

@@ -13,7 +13,10 @@ const files = [
 let failed = 0
 for (const file of files) {
   console.log(`\n--- ${file}`)
-  const { status } = spawnSync(process.execPath, ['--expose-gc', `${here}${file}`], { stdio: 'inherit', cwd: here })
+  const { status } = spawnSync(process.execPath, ['--expose-gc', `${here}${file}`], {
+    stdio: 'inherit',
+    cwd: here,
+  })
   if (status !== 0) failed++
 }
 console.log(`\n${files.length - failed} passed, ${failed} failed`)

@@ -17,7 +17,16 @@ for (const dir of dirs) {
   const esmOnly = !JSON.stringify(pkg.exports).includes('require')
   const checks = [
     ['publint', [join(root, 'node_modules/.bin/publint'), file, '--strict']],
-    ['attw', [join(root, 'node_modules/.bin/attw'), file, '--format', 'table-flipped', ...(esmOnly ? ['--profile', 'esm-only'] : [])]],
+    [
+      'attw',
+      [
+        join(root, 'node_modules/.bin/attw'),
+        file,
+        '--format',
+        'table-flipped',
+        ...(esmOnly ? ['--profile', 'esm-only'] : []),
+      ],
+    ],
   ]
   for (const [tool, [bin, ...args]] of checks) {
     try {

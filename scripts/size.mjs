@@ -13,7 +13,8 @@ const budgets = [
   { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 6400 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
-    contents: "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
+    contents:
+      "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
     limit: 7000,
   },
 ]
@@ -35,6 +36,8 @@ for (const { name, contents, limit } of budgets) {
   const gzipped = gzipSync(code, { level: 9 }).length
   const ok = gzipped <= limit
   failed ||= !ok
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${gzipped} B min+gz (${code.length} B min), budget ${limit} B`)
+  console.log(
+    `${ok ? 'ok  ' : 'FAIL'} ${name}: ${gzipped} B min+gz (${code.length} B min), budget ${limit} B`,
+  )
 }
 process.exit(failed ? 1 : 0)

@@ -50,7 +50,8 @@ export function credentialsResolver(source: CredentialsSource | undefined): Cred
     return { keyCount: 1, resolve: async () => validateCredentials(await source(), 'credentials()') }
   }
   if (Array.isArray(source)) {
-    if (source.length !== 2) throw new M3terAuthError('invalid_options', 'credentials: an array must be [primary, secondary]')
+    if (source.length !== 2)
+      throw new M3terAuthError('invalid_options', 'credentials: an array must be [primary, secondary]')
     const keys = source.map((key, i) => validateCredentials(key, `credentials[${i}]`))
     return { keyCount: 2, resolve: async (index) => keys[index] as Credentials }
   }

@@ -23,9 +23,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'demand' as const }) },
   {
     weight: 3,
-    arbitrary: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20_000_000 })).map((ms) => ({ kind: 'advance' as const, ms })),
+    arbitrary: fc
+      .oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20_000_000 }))
+      .map((ms) => ({ kind: 'advance' as const, ms })),
   },
-  { weight: 3, arbitrary: fc.oneof(fc.constant(18_000), fc.integer({ min: 1, max: 100_000 })).map((expiresIn) => ({ kind: 'answer' as const, expiresIn })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .oneof(fc.constant(18_000), fc.integer({ min: 1, max: 100_000 }))
+      .map((expiresIn) => ({ kind: 'answer' as const, expiresIn })),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -34,8 +41,16 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       retryAfter: fc.option(fc.integer({ min: 0, max: 120_000 }), { nil: undefined }),
     }),
   },
-  { weight: 2, arbitrary: fc.constantFrom('current' as const, 'older' as const).map((which) => ({ kind: 'invalidate' as const, which })) },
-  { weight: 1, arbitrary: fc.constantFrom(1 as const, 2 as const).map((keys) => ({ kind: 'rotate' as const, keys })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('current' as const, 'older' as const)
+      .map((which) => ({ kind: 'invalidate' as const, which })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(1 as const, 2 as const).map((keys) => ({ kind: 'rotate' as const, keys })),
+  },
   // Random advances rarely land on the edges that matter, so jump there on purpose.
   {
     weight: 3,
@@ -49,14 +64,32 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 
 const SECRET = 'api-secret-never-seen'
 
-function failureOf(kind: 'retryable' | 'credentials' | 'malformed', retryAfter: number | undefined): TokenFailure {
+function failureOf(
+  kind: 'retryable' | 'credentials' | 'malformed',
+  retryAfter: number | undefined,
+): TokenFailure {
   switch (kind) {
     case 'retryable':
-      return { error: new M3terAuthError('token_endpoint_unavailable', 'POST t: answered 503', { status: 503 }), retryable: true, credentialsRejected: false, retryAfterMs: retryAfter }
+      return {
+        error: new M3terAuthError('token_endpoint_unavailable', 'POST t: answered 503', { status: 503 }),
+        retryable: true,
+        credentialsRejected: false,
+        retryAfterMs: retryAfter,
+      }
     case 'credentials':
-      return { error: new M3terAuthError('invalid_credentials', 'POST t: answered 401', { status: 401 }), retryable: false, credentialsRejected: true, retryAfterMs: undefined }
+      return {
+        error: new M3terAuthError('invalid_credentials', 'POST t: answered 401', { status: 401 }),
+        retryable: false,
+        credentialsRejected: true,
+        retryAfterMs: undefined,
+      }
     case 'malformed':
-      return { error: new M3terAuthError('invalid_token_response', 'POST t: not JSON'), retryable: false, credentialsRejected: false, retryAfterMs: undefined }
+      return {
+        error: new M3terAuthError('invalid_token_response', 'POST t: not JSON'),
+        retryable: false,
+        credentialsRejected: false,
+        retryAfterMs: undefined,
+      }
   }
 }
 
@@ -114,7 +147,10 @@ class Harness {
           expect(reply.token).toBe(this.model?.value)
           expect(this.now, 'never an expired token').toBeLessThan(this.model?.expiresAt ?? 0)
         } else {
-          expect(this.model === undefined || this.now >= this.model.expiresAt, 'a valid token must be served at once').toBe(true)
+          expect(
+            this.model === undefined || this.now >= this.model.expiresAt,
+            'a valid token must be served at once',
+          ).toBe(true)
         }
         if (!reply.token && !reply.error) this.waiters++
         break
@@ -135,7 +171,13 @@ class Harness {
         const fetchId = this.pending
         this.pending = undefined
         const times = tokenTimes(this.now, cmd.expiresIn, 0.5, DEFAULT_REFRESH)
-        this.dispatch({ type: 'fetched', fetchId, token: { accessToken, obtainedAt: this.now, ...times }, persist: true, startedAt: this.now })
+        this.dispatch({
+          type: 'fetched',
+          fetchId,
+          token: { accessToken, obtainedAt: this.now, ...times },
+          persist: true,
+          startedAt: this.now,
+        })
         const token = this.state.token
         expect(token?.accessToken).toBe(accessToken)
         this.model = { value: accessToken, expiresAt: token?.expiresAt ?? 0 }
@@ -145,15 +187,26 @@ class Harness {
         if (this.pending === undefined) break
         const fetchId = this.pending
         this.pending = undefined
-        const validBefore = this.model !== undefined && this.now < this.model.expiresAt ? this.model.value : undefined
-        this.dispatch({ type: 'failed', fetchId, failure: failureOf(cmd.failure, cmd.retryAfter), random: 0.5 })
+        const validBefore =
+          this.model !== undefined && this.now < this.model.expiresAt ? this.model.value : undefined
+        this.dispatch({
+          type: 'failed',
+          fetchId,
+          failure: failureOf(cmd.failure, cmd.retryAfter),
+          random: 0.5,
+        })
         if (validBefore !== undefined) {
-          expect(this.state.token?.accessToken, 'a failed refresh never discards a valid token').toBe(validBefore)
+          expect(this.state.token?.accessToken, 'a failed refresh never discards a valid token').toBe(
+            validBefore,
+          )
         }
         break
       }
       case 'invalidate': {
-        const target = cmd.which === 'current' ? this.state.token?.accessToken : this.issued.find((t) => t !== this.state.token?.accessToken)
+        const target =
+          cmd.which === 'current'
+            ? this.state.token?.accessToken
+            : this.issued.find((t) => t !== this.state.token?.accessToken)
         if (target === undefined) break
         const before = this.state.token
         const { transition } = this.dispatch({ type: 'invalidate', accessToken: target })
@@ -168,7 +221,8 @@ class Harness {
       }
       case 'jump': {
         const target = this.state.token?.[cmd.to]
-        if (target !== undefined && target + cmd.offset > this.now) this.run({ kind: 'advance', ms: target + cmd.offset - this.now })
+        if (target !== undefined && target + cmd.offset > this.now)
+          this.run({ kind: 'advance', ms: target + cmd.offset - this.now })
         break
       }
       case 'rotate':
@@ -176,7 +230,10 @@ class Harness {
         break
     }
     // Liveness: a waiter always has something coming, a request or a timer.
-    if (this.waiters > 0) expect(this.pending !== undefined || this.timer !== undefined, 'a waiter with nothing to wake it').toBe(true)
+    if (this.waiters > 0)
+      expect(this.pending !== undefined || this.timer !== undefined, 'a waiter with nothing to wake it').toBe(
+        true,
+      )
     const seen = JSON.stringify(this.events)
     expect(seen).not.toContain(SECRET)
     for (const token of this.issued) expect(seen).not.toContain(token)

@@ -23,7 +23,9 @@ export interface MachineState {
   readonly fetchId: number
   readonly inFlight: boolean
   /** The current round of attempts: when it started, how many so far, which keys were rejected (bits). */
-  readonly round: { readonly startedAt: number; readonly attempt: number; readonly rejectedKeys: number } | undefined
+  readonly round:
+    | { readonly startedAt: number; readonly attempt: number; readonly rejectedKeys: number }
+    | undefined
   /** Set while waiting out a backoff; the timer with `timerId` fires then. */
   readonly retryAt: number | undefined
   readonly timerId: number
@@ -37,9 +39,20 @@ type Emitted = M3terAuthEvent extends infer E ? (E extends M3terAuthEvent ? Omit
 export type MachineEvent =
   | { readonly type: 'demand' }
   /** A token arrived, from the endpoint (`persist`) or from a shared store. */
-  | { readonly type: 'fetched'; readonly fetchId: number; readonly token: StoredToken; readonly persist: boolean; readonly startedAt: number }
+  | {
+      readonly type: 'fetched'
+      readonly fetchId: number
+      readonly token: StoredToken
+      readonly persist: boolean
+      readonly startedAt: number
+    }
   /** `random` in [0, 1) is drawn by the provider so that this function stays pure. */
-  | { readonly type: 'failed'; readonly fetchId: number; readonly failure: TokenFailure; readonly random: number }
+  | {
+      readonly type: 'failed'
+      readonly fetchId: number
+      readonly failure: TokenFailure
+      readonly random: number
+    }
   | { readonly type: 'timer'; readonly timerId: number }
   | { readonly type: 'invalidate'; readonly accessToken: string }
   | { readonly type: 'credentials_changed'; readonly keyCount: number }
@@ -138,18 +151,38 @@ export function createStep(retry: RetryPolicy) {
         const { expiresAt, refreshAt } = token
         const attempt = state.round?.attempt ?? 1
         return {
-          state: { ...state, token, generation, inFlight: false, round: undefined, retryAt: undefined, failure: undefined },
+          state: {
+            ...state,
+            token,
+            generation,
+            inFlight: false,
+            round: undefined,
+            retryAt: undefined,
+            failure: undefined,
+          },
           effects: [
             { type: 'settle', accessToken: token.accessToken },
             ...(event.persist ? [{ type: 'store' as const, token: event.token, remove: false }] : []),
-            { type: 'emit', event: { type: 'token_fetched', generation, durationMs: now - event.startedAt, expiresAt, refreshAt, attempt } },
+            {
+              type: 'emit',
+              event: {
+                type: 'token_fetched',
+                generation,
+                durationMs: now - event.startedAt,
+                expiresAt,
+                refreshAt,
+                attempt,
+              },
+            },
           ],
         }
       }
       case 'failed':
         return current ? failed(state, event.failure, event.random, now) : same
       case 'timer':
-        return event.timerId === state.timerId && state.retryAt !== undefined ? startFetch({ ...state, retryAt: undefined }, now, 'retry') : same
+        return event.timerId === state.timerId && state.retryAt !== undefined
+          ? startFetch({ ...state, retryAt: undefined }, now, 'retry')
+          : same
       case 'invalidate': {
         const token = state.token
         if (token?.accessToken !== event.accessToken) return { ...same, reply: false }
@@ -166,12 +199,18 @@ export function createStep(retry: RetryPolicy) {
         const next = { ...state, keyIndex: 0, keyCount: event.keyCount, failure: undefined, round: undefined }
         const effects: Effect[] = [{ type: 'emit', event: { type: 'credentials_changed' } }]
         // A request in flight uses the old key: ask again with the new one and ignore the old answer.
-        return state.inFlight ? startFetch(next, now, 'credentials_changed', [{ type: 'abort' }, ...effects]) : { state: next, effects }
+        return state.inFlight
+          ? startFetch(next, now, 'credentials_changed', [{ type: 'abort' }, ...effects])
+          : { state: next, effects }
       }
       case 'close':
         return {
           state: { ...state, closed: true, inFlight: false, retryAt: undefined },
-          effects: [{ type: 'timer', timerId: state.timerId, at: undefined }, { type: 'abort' }, { type: 'settle', error: closedError() }],
+          effects: [
+            { type: 'timer', timerId: state.timerId, at: undefined },
+            { type: 'abort' },
+            { type: 'settle', error: closedError() },
+          ],
         }
     }
   }
@@ -193,7 +232,12 @@ export function createStep(retry: RetryPolicy) {
     return { ...startFetch({ ...cleared, failure: undefined }, now, reason), reply: {} }
   }
 
-  function startFetch(state: MachineState, now: number, reason: RefreshReason, before: Effect[] = []): Transition {
+  function startFetch(
+    state: MachineState,
+    now: number,
+    reason: RefreshReason,
+    before: Effect[] = [],
+  ): Transition {
     const round = state.round ?? { startedAt: now, attempt: 0, rejectedKeys: 0 }
     const attempt = round.attempt + 1
     const fetchId = state.fetchId + 1
@@ -221,14 +265,27 @@ export function createStep(retry: RetryPolicy) {
       const other = (state.keyIndex + 1) % state.keyCount
       const until = now + retry.invalidCredentialsCooldownMs
       const effects: Effect[] = [
-        { type: 'emit', event: { type: 'credentials_rejected', status, keyIndex: state.keyIndex, cooldownUntil: until } },
+        {
+          type: 'emit',
+          event: { type: 'credentials_rejected', status, keyIndex: state.keyIndex, cooldownUntil: until },
+        },
       ]
       // The other key of a rotation pair may be the one still active: try it at once.
-      if (!(rejectedKeys & (1 << other))) return startFetch({ ...state, keyIndex: other, round: { ...round, rejectedKeys } }, now, 'retry', effects)
-      return { state: { ...idle, failure: { error, until } }, effects: [...effects, { type: 'settle', error }] }
+      if (!(rejectedKeys & (1 << other)))
+        return startFetch(
+          { ...state, keyIndex: other, round: { ...round, rejectedKeys } },
+          now,
+          'retry',
+          effects,
+        )
+      return {
+        state: { ...idle, failure: { error, until } },
+        effects: [...effects, { type: 'settle', error }],
+      }
     }
 
-    const giveUp = !failure.retryable || attempt >= retry.maxAttempts || now - round.startedAt >= retry.maxElapsedMs
+    const giveUp =
+      !failure.retryable || attempt >= retry.maxAttempts || now - round.startedAt >= retry.maxElapsedMs
     if (giveUp && !token) {
       return {
         state: { ...idle, token: undefined, failure: { error, until: now } },
@@ -246,7 +303,18 @@ export function createStep(retry: RetryPolicy) {
       state: { ...idle, round, retryAt: at, timerId },
       effects: [
         { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs } },
-        ...(token ? [{ type: 'emit' as const, event: { type: 'served_stale' as const, generation: token.generation, expiresAt: token.expiresAt } }] : []),
+        ...(token
+          ? [
+              {
+                type: 'emit' as const,
+                event: {
+                  type: 'served_stale' as const,
+                  generation: token.generation,
+                  expiresAt: token.expiresAt,
+                },
+              },
+            ]
+          : []),
         { type: 'timer', timerId, at },
       ],
     }

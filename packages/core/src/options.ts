@@ -36,13 +36,15 @@ export interface ResolvedOptions {
 export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) invalid('options must be an object')
   refuseBrowser(options.dangerouslyAllowBrowser === true)
-  if (typeof (options.fetch ?? globalThis.fetch) !== 'function') invalid('no fetch on this runtime; pass options.fetch')
+  if (typeof (options.fetch ?? globalThis.fetch) !== 'function')
+    invalid('no fetch on this runtime; pass options.fetch')
   const clock = options.clock ?? systemClock
   if (![clock.now, clock.setTimeout, clock.clearTimeout].every(isFunction)) {
     invalid('clock needs now(), setTimeout() and clearTimeout()')
   }
   const store = options.store
-  if (store && ![store.get, store.set, store.delete].every(isFunction)) invalid('store needs get(), set() and delete()')
+  if (store && ![store.get, store.set, store.delete].every(isFunction))
+    invalid('store needs get(), set() and delete()')
   const encoding = options.bodyEncoding ?? 'json'
   if (encoding !== 'json' && encoding !== 'form') invalid("bodyEncoding must be 'json' or 'form'")
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -52,7 +54,8 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   for (const [name, value] of Object.entries({ ...refresh, ...retry, timeoutMs })) {
     if (typeof value !== 'number' || !(value >= 0)) invalid(`${name} must be a number >= 0`)
   }
-  if (refresh.fraction > 0.9 || refresh.jitter > 1) invalid('refresh.fraction must be <= 0.9 and refresh.jitter <= 1')
+  if (refresh.fraction > 0.9 || refresh.jitter > 1)
+    invalid('refresh.fraction must be <= 0.9 and refresh.jitter <= 1')
   if (retry.maxAttempts < 1 || timeoutMs < 1) invalid('retry.maxAttempts and timeoutMs must be >= 1')
   return {
     tokenUrl: parseSecureUrl(options.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl').href,
@@ -81,6 +84,8 @@ export function invalid(what: string): never {
 function refuseBrowser(allowed: boolean): void {
   const g = globalThis as { window?: unknown; document?: unknown }
   if (!allowed && g.window !== undefined && g.document !== undefined) {
-    invalid('refused in a browser page, where the API secret would reach every visitor; pass dangerouslyAllowBrowser: true to override')
+    invalid(
+      'refused in a browser page, where the API secret would reach every visitor; pass dangerouslyAllowBrowser: true to override',
+    )
   }
 }

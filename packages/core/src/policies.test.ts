@@ -65,7 +65,9 @@ describe('scope policy', () => {
   })
   it('allows http only on loopback', () => {
     expect(createScopePolicy(['http://127.0.0.1:4000'])('http://127.0.0.1:4000/x')).toBe(true)
-    expect(() => createScopePolicy(['http://example.com'])).toThrowError(expect.objectContaining({ code: 'insecure_url' }))
+    expect(() => createScopePolicy(['http://example.com'])).toThrowError(
+      expect.objectContaining({ code: 'insecure_url' }),
+    )
   })
   it('refuses entries that are not origins', () => {
     expect(() => createScopePolicy(['https://api.m3ter.com/organizations'])).toThrowError(
@@ -74,8 +76,17 @@ describe('scope policy', () => {
     expect(() => createScopePolicy([])).toThrowError(expect.objectContaining({ code: 'invalid_options' }))
   })
   it('knows loopback hosts', () => {
-    expect(['127.0.0.1', '127.9.8.7', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true])
-    expect(['10.0.0.1', '127.0.0.1.nip.io', 'localhost.evil.example'].map(isLoopbackHost)).toEqual([false, false, false])
+    expect(['127.0.0.1', '127.9.8.7', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(['10.0.0.1', '127.0.0.1.nip.io', 'localhost.evil.example'].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+    ])
   })
 })
 

@@ -1,6 +1,13 @@
 import { credentialsResolver } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
-import { createStep, type Effect, initialState, type MachineEvent, type MachineState, statusOf } from './machine.ts'
+import {
+  createStep,
+  type Effect,
+  initialState,
+  type MachineEvent,
+  type MachineState,
+  statusOf,
+} from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { requestToken } from './token-endpoint.ts'
@@ -54,7 +61,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       case 'timer': {
         clock.clearTimeout(timer)
         const { at, timerId } = effect
-        if (at !== undefined) timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+        if (at !== undefined)
+          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
         break
       }
       case 'settle': {
@@ -66,7 +74,9 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       case 'store':
         if (store && storeKey) {
           const token = effect.token
-          ;(effect.remove ? store.delete(storeKey, token.accessToken) : store.set(storeKey, token)).catch(() => {})
+          ;(effect.remove ? store.delete(storeKey, token.accessToken) : store.set(storeKey, token)).catch(
+            () => {},
+          )
         }
         break
       case 'emit':
@@ -96,14 +106,28 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       if (attempt.ok) {
         const { accessToken, expiresInSeconds } = attempt.answer
         const times = tokenTimes(startedAt, expiresInSeconds, config.random(), config.refresh)
-        dispatch({ type: 'fetched', fetchId, token: { accessToken, obtainedAt: startedAt, ...times }, persist: true, startedAt })
+        dispatch({
+          type: 'fetched',
+          fetchId,
+          token: { accessToken, obtainedAt: startedAt, ...times },
+          persist: true,
+          startedAt,
+        })
       } else {
         dispatch({ type: 'failed', fetchId, failure: attempt.failure, random: config.random() })
       }
     } catch (cause) {
       // Only reading the credentials can throw here: a typed, non-retryable failure.
-      const error = cause instanceof M3terAuthError ? cause : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
-      dispatch({ type: 'failed', fetchId, failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined }, random: 0 })
+      const error =
+        cause instanceof M3terAuthError
+          ? cause
+          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
+      dispatch({
+        type: 'failed',
+        fetchId,
+        failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined },
+        random: 0,
+      })
     } finally {
       if (inFlight === controller) inFlight = undefined
     }
@@ -111,10 +135,12 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
 
   function getToken(getOptions?: { signal?: AbortSignal | undefined }): Promise<string> {
     const signal = getOptions?.signal
-    const aborted = () => new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
+    const aborted = () =>
+      new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
     // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted) return Promise.resolve(token.accessToken)
+    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
+      return Promise.resolve(token.accessToken)
     if (signal?.aborted) return Promise.reject(aborted())
     const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
     if (reply.token) return Promise.resolve(reply.token)
@@ -135,7 +161,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
 
   const provider: TokenProvider & { toJSON(): unknown } = {
     getToken,
-    authorize: async (url, authorizeOptions) => (config.inScope(url) ? `Bearer ${await getToken(authorizeOptions)}` : undefined),
+    authorize: async (url, authorizeOptions) =>
+      config.inScope(url) ? `Bearer ${await getToken(authorizeOptions)}` : undefined,
     inScope: config.inScope,
     invalidate(token) {
       const invalidated = dispatch({ type: 'invalidate', accessToken: token }) === true
@@ -146,7 +173,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       resolver = credentialsResolver(next)
       dispatch({ type: 'credentials_changed', keyCount: resolver.keyCount })
     },
-    snapshot: () => ({ status: statusOf(state, clock.now()), expiresAt: state.token?.expiresAt, generation: state.generation }),
+    snapshot: () => ({
+      status: statusOf(state, clock.now()),
+      expiresAt: state.token?.expiresAt,
+      generation: state.generation,
+    }),
     close: async () => void dispatch({ type: 'close' }),
     [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]: () => provider.close(),
     // Nothing secret lives on this object; say so plainly to anyone who logs it.

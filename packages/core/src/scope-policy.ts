@@ -17,13 +17,19 @@ export const DEFAULT_SCOPE: readonly string[] = ['https://api.m3ter.com', 'https
  */
 export function createScopePolicy(origins: readonly string[]): (url: string | URL) => boolean {
   if (!Array.isArray(origins) || !origins.length) {
-    throw new M3terAuthError('invalid_options', 'createTokenProvider: scope must be a non-empty array of origins')
+    throw new M3terAuthError(
+      'invalid_options',
+      'createTokenProvider: scope must be a non-empty array of origins',
+    )
   }
   const allowed = new Set(
     origins.map((entry) => {
       const url = parseSecureUrl(entry, 'scope entry')
       if (url.href !== `${url.origin}/`) {
-        throw new M3terAuthError('invalid_options', `createTokenProvider: scope entry ${entry} must be an origin`)
+        throw new M3terAuthError(
+          'invalid_options',
+          `createTokenProvider: scope entry ${entry} must be an origin`,
+        )
       }
       return url.origin
     }),

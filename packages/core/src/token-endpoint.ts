@@ -14,7 +14,9 @@ export interface TokenFailure {
   readonly retryAfterMs: number | undefined
 }
 
-export type TokenAttempt = { readonly ok: true; readonly answer: TokenAnswer } | { readonly ok: false; readonly failure: TokenFailure }
+export type TokenAttempt =
+  | { readonly ok: true; readonly answer: TokenAnswer }
+  | { readonly ok: false; readonly failure: TokenFailure }
 
 export interface TokenExchange {
   readonly fetch: typeof globalThis.fetch
@@ -69,22 +71,42 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
     // Read (at most 64 KiB of) the body before deciding, so the connection is released either way.
     const body = await readCapped(response)
     if (status === 400 || status === 401 || status === 403) {
-      return failure('invalid_credentials', `answered ${status}; access key ${exchange.credentials.accessKeyId} is wrong or inactive`, false, { status })
+      return failure(
+        'invalid_credentials',
+        `answered ${status}; access key ${exchange.credentials.accessKeyId} is wrong or inactive`,
+        false,
+        { status },
+      )
     }
     if (status < 200 || status > 399) {
       const retryable = status === 408 || status === 429 || status > 499
       const retryAfterMs = retryable ? parseRetryAfter(headers.get('retry-after'), clock.now()) : undefined
-      return failure('token_endpoint_unavailable', `answered ${status}`, retryable, retryAfterMs === undefined ? { status } : { status, retryAfterMs })
+      return failure(
+        'token_endpoint_unavailable',
+        `answered ${status}`,
+        retryable,
+        retryAfterMs === undefined ? { status } : { status, retryAfterMs },
+      )
     }
     // Following a redirect would send the Basic credentials wherever it points.
-    if (status > 299) return failure('invalid_token_response', `answered a redirect (${status})`, false, { status })
-    if (body === undefined) return failure('invalid_token_response', `answer is over ${MAX_TOKEN_RESPONSE_BYTES} bytes`, false, { status })
+    if (status > 299)
+      return failure('invalid_token_response', `answered a redirect (${status})`, false, { status })
+    if (body === undefined)
+      return failure('invalid_token_response', `answer is over ${MAX_TOKEN_RESPONSE_BYTES} bytes`, false, {
+        status,
+      })
     return { ok: true, answer: parseTokenResponse(body, where) }
   } catch (cause) {
-    if (cause instanceof M3terAuthError) return { ok: false, failure: { error: cause, retryable: false, credentialsRejected: false, retryAfterMs: undefined } }
+    if (cause instanceof M3terAuthError)
+      return {
+        ok: false,
+        failure: { error: cause, retryable: false, credentialsRejected: false, retryAfterMs: undefined },
+      }
     if (timedOut) return failure('timeout', `no answer within ${exchange.timeoutMs} ms`, true, { cause })
     if (signal.aborted) return failure('aborted', 'the token provider was closed', false, { cause })
-    return failure('token_endpoint_unavailable', `request failed (${(cause as Error)?.message})`, true, { cause })
+    return failure('token_endpoint_unavailable', `request failed (${(cause as Error)?.message})`, true, {
+      cause,
+    })
   } finally {
     clock.clearTimeout(timer)
     signal.removeEventListener('abort', abort)

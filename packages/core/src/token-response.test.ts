@@ -3,12 +3,16 @@ import { buildTokenRequest } from './token-request.ts'
 import { parseTokenResponse } from './token-response.ts'
 
 const where = 'POST https://api.m3ter.com/oauth/token'
-const parse = (body: unknown) => parseTokenResponse(typeof body === 'string' ? body : JSON.stringify(body), where)
+const parse = (body: unknown) =>
+  parseTokenResponse(typeof body === 'string' ? body : JSON.stringify(body), where)
 const ok = { token_type: 'Bearer', access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln', expires_in: 18000 }
 
 describe('token request', () => {
   it('sends Basic base64(utf8 key:secret) and the JSON grant', () => {
-    const { init } = buildTokenRequest('https://api.m3ter.com/oauth/token', { accessKeyId: 'k', apiSecret: 'sé:c' })
+    const { init } = buildTokenRequest('https://api.m3ter.com/oauth/token', {
+      accessKeyId: 'k',
+      apiSecret: 'sé:c',
+    })
     expect(init.headers.authorization).toBe(`Basic ${Buffer.from('k:sé:c').toString('base64')}`)
     expect(JSON.parse(init.body)).toEqual({ grant_type: 'client_credentials' })
     expect(init.redirect).toBe('manual')

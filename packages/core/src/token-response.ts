@@ -38,16 +38,23 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
     body = JSON.parse(bodyText)
   } catch {
     const looksHtml = /^\s*</.test(bodyText)
-    return fail(looksHtml ? 'answered an HTML page, not a JSON token answer' : 'answered a body that is not JSON')
+    return fail(
+      looksHtml ? 'answered an HTML page, not a JSON token answer' : 'answered a body that is not JSON',
+    )
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail('answered JSON that is not an object')
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return fail('answered JSON that is not an object')
   const answer = body as Record<string, unknown>
   const accessToken = answer.access_token
-  if (typeof accessToken !== 'string' || accessToken.length === 0) return fail('answer has no access_token string')
-  if (!TOKEN_CHARACTERS.test(accessToken)) return fail('access_token holds characters not allowed in a bearer token')
+  if (typeof accessToken !== 'string' || accessToken.length === 0)
+    return fail('answer has no access_token string')
+  if (!TOKEN_CHARACTERS.test(accessToken))
+    return fail('access_token holds characters not allowed in a bearer token')
   const tokenType = answer.token_type
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
-    return fail(`token_type is ${typeof tokenType === 'string' ? JSON.stringify(tokenType.slice(0, 20)) : 'missing'}, not Bearer`)
+    return fail(
+      `token_type is ${typeof tokenType === 'string' ? JSON.stringify(tokenType.slice(0, 20)) : 'missing'}, not Bearer`,
+    )
   }
   const expiresIn = answer.expires_in
   if (expiresIn === undefined) return fail('answer has no expires_in')

@@ -157,11 +157,22 @@ export interface TokenProvider extends AsyncDisposable {
 }
 
 /** Why a token request started. */
-export type RefreshReason = 'cold' | 'refresh_window' | 'expired' | 'invalidated' | 'retry' | 'credentials_changed'
+export type RefreshReason =
+  | 'cold'
+  | 'refresh_window'
+  | 'expired'
+  | 'invalidated'
+  | 'retry'
+  | 'credentials_changed'
 
 /** Events through `onEvent`. None carries a secret or a token value. */
 export type M3terAuthEvent =
-  | { readonly type: 'fetch_started'; readonly reason: RefreshReason; readonly attempt: number; readonly at: number }
+  | {
+      readonly type: 'fetch_started'
+      readonly reason: RefreshReason
+      readonly attempt: number
+      readonly at: number
+    }
   | {
       readonly type: 'token_fetched'
       readonly generation: number
@@ -181,7 +192,12 @@ export type M3terAuthEvent =
       readonly retryInMs: number | undefined
       readonly at: number
     }
-  | { readonly type: 'served_stale'; readonly generation: number; readonly expiresAt: number; readonly at: number }
+  | {
+      readonly type: 'served_stale'
+      readonly generation: number
+      readonly expiresAt: number
+      readonly at: number
+    }
   | { readonly type: 'token_invalidated'; readonly generation: number; readonly at: number }
   | {
       readonly type: 'credentials_rejected'

@@ -14,7 +14,10 @@ export interface Rig {
   close(): Promise<void>
 }
 
-export async function rig(options: Partial<TokenProviderOptions> = {}, mockOptions: Parameters<typeof startMockM3ter>[0] = {}): Promise<Rig> {
+export async function rig(
+  options: Partial<TokenProviderOptions> = {},
+  mockOptions: Parameters<typeof startMockM3ter>[0] = {},
+): Promise<Rig> {
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock, ...mockOptions })
   const events: M3terAuthEvent[] = []

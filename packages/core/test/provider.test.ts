@@ -52,7 +52,10 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
   it('§4.4 past the refresh point the caller gets the current token at once and one refresh runs behind', async () => {
     const { auth, m3ter, clock, next } = await setup()
     const first = await auth.getToken()
-    const { refreshAt, expiresAt } = (await next('token_fetched', 0)) as { refreshAt: number; expiresAt: number }
+    const { refreshAt, expiresAt } = (await next('token_fetched', 0)) as {
+      refreshAt: number
+      expiresAt: number
+    }
     await clock.advanceTo(refreshAt)
     m3ter.faults.inject('token', { kind: 'hold' })
     // The token request is held by the server: only a caller that is not waiting for it can finish.
@@ -70,7 +73,9 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
   })
 
   it('§4.4 only a truly expired token makes the caller wait', async () => {
-    const { auth, clock, m3ter } = await setup({ refresh: { fraction: 0.1, minWindowMs: 0, maxWindowMs: 0, jitter: 0, skewMs: 0 } })
+    const { auth, clock, m3ter } = await setup({
+      refresh: { fraction: 0.1, minWindowMs: 0, maxWindowMs: 0, jitter: 0, skewMs: 0 },
+    })
     const first = await auth.getToken()
     await clock.advance(18_000 * 1000)
     m3ter.faults.inject('token', { kind: 'hold' })
@@ -128,7 +133,11 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
 
   it('§4.7 429 with Retry-After as an HTTP-date is honoured', async () => {
     const { auth, m3ter, clock, next } = await setup()
-    m3ter.faults.inject('token', { kind: 'status', status: 429, retryAfter: new Date(clock.now() + 8_000).toUTCString() })
+    m3ter.faults.inject('token', {
+      kind: 'status',
+      status: 429,
+      retryAfter: new Date(clock.now() + 8_000).toUTCString(),
+    })
     const token = auth.getToken()
     expect(await next('refresh_failed')).toMatchObject({ retryInMs: 8_000 })
     await clock.advance(8_000)
@@ -144,7 +153,10 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
       done = true
     })
     for (let failures = 1; !done; failures++) {
-      await until(() => done || rigEvents().filter((e) => e.type === 'refresh_failed').length >= failures, 'a failure')
+      await until(
+        () => done || rigEvents().filter((e) => e.type === 'refresh_failed').length >= failures,
+        'a failure',
+      )
       await clock.advance(30_000)
     }
     const { error } = await result
@@ -175,11 +187,14 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
   })
 
   it('§4.7 a bad key gets invalid_credentials at once, then fails fast until the cooldown passes', async () => {
-    const { auth, m3ter, clock } = await setup({ credentials: { accessKeyId: 'nope', apiSecret: 'wrong-secret' } })
+    const { auth, m3ter, clock } = await setup({
+      credentials: { accessKeyId: 'nope', apiSecret: 'wrong-secret' },
+    })
     const { error } = await settle(auth.getToken())
     expect(error).toMatchObject({ code: 'invalid_credentials', status: 401 })
     expect((error as Error).message).toContain('nope')
-    for (let i = 0; i < 20; i++) expect((await settle(auth.getToken())).error).toMatchObject({ code: 'invalid_credentials' })
+    for (let i = 0; i < 20; i++)
+      expect((await settle(auth.getToken())).error).toMatchObject({ code: 'invalid_credentials' })
     expect(m3ter.stats.tokenRequests).toBe(1)
     await clock.advance(60_000)
     await settle(auth.getToken())
@@ -232,7 +247,10 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     for (let i = 0; i < 3; i++) expect(await auth.getToken()).toBe(first)
     const fetched = next('token_fetched')
     for (let request = 2; request <= 4; request++) {
-      await until(() => auth.snapshot().status === 'backoff' && m3ter.stats.tokenRequests === request, 'a backoff')
+      await until(
+        () => auth.snapshot().status === 'backoff' && m3ter.stats.tokenRequests === request,
+        'a backoff',
+      )
       expect(await auth.getToken()).toBe(first)
       // Exactly to the retry: a larger step would also fire the next attempt's timeout.
       await clock.advanceTo(clock.nextDue()!)
@@ -282,7 +300,11 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     const failed = settle(auth.getToken())
     for (let i = 0; i < 10; i++) await clock.advance(30_000)
     const { error } = await failed
-    const bad = createTokenProvider({ credentials: { accessKeyId: 'k', apiSecret: key.apiSecret }, tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl] })
+    const bad = createTokenProvider({
+      credentials: { accessKeyId: 'k', apiSecret: key.apiSecret },
+      tokenUrl: m3ter.tokenUrl,
+      scope: [m3ter.apiUrl],
+    })
     const rejected = (await settle(bad.getToken())).error
     const basic = Buffer.from(`${key.accessKeyId}:${key.apiSecret}`).toString('base64')
     for (const value of [error, rejected, events, auth, bad, auth.snapshot()]) {
@@ -319,12 +341,19 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     m3ter.faults.release()
     expect(await other).toMatch(/\./)
     expect(m3ter.stats.tokenRequests).toBe(1)
-    expect((await settle(auth.getToken({ signal: AbortSignal.abort() }))).error).toMatchObject({ code: 'aborted' })
+    expect((await settle(auth.getToken({ signal: AbortSignal.abort() }))).error).toMatchObject({
+      code: 'aborted',
+    })
   })
 
   it('sends the grant form encoded when asked, and UTF-8 secrets intact', async () => {
     const { m3ter } = await setup({}, { keys: [{ accessKeyId: 'kéy-1', apiSecret: 'sécret€🔑' }] })
-    const auth = createTokenProvider({ credentials: m3ter.keys[0]!, tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl], bodyEncoding: 'form' })
+    const auth = createTokenProvider({
+      credentials: m3ter.keys[0]!,
+      tokenUrl: m3ter.tokenUrl,
+      scope: [m3ter.apiUrl],
+      bodyEncoding: 'form',
+    })
     expect(await auth.getToken()).toMatch(/\./)
     const sent = m3ter.log.find((e) => e.origin === 'token')!
     expect(sent.headers['content-type']).toBe('application/x-www-form-urlencoded')
@@ -337,11 +366,18 @@ describe('bad input', () => {
     const saved = { key: process.env.M3TER_API_KEY, secret: process.env.M3TER_API_SECRET }
     delete process.env.M3TER_API_KEY
     delete process.env.M3TER_API_SECRET
-    const auth = createTokenProvider({ tokenUrl: 'http://127.0.0.1:9/oauth/token', scope: ['http://127.0.0.1:9'] })
+    const auth = createTokenProvider({
+      tokenUrl: 'http://127.0.0.1:9/oauth/token',
+      scope: ['http://127.0.0.1:9'],
+    })
     const { error } = await settle(auth.getToken())
     expect(error).toMatchObject({ code: 'missing_credentials' })
     expect((error as Error).message).toMatch(/M3TER_API_KEY.*M3TER_API_SECRET/)
-    Object.assign(process.env, saved.key ? { M3TER_API_KEY: saved.key } : {}, saved.secret ? { M3TER_API_SECRET: saved.secret } : {})
+    Object.assign(
+      process.env,
+      saved.key ? { M3TER_API_KEY: saved.key } : {},
+      saved.secret ? { M3TER_API_SECRET: saved.secret } : {},
+    )
   })
 
   it('reads M3TER_API_KEY / M3TER_API_SECRET at first use, not before', async () => {
@@ -401,7 +437,10 @@ describe('bad input', () => {
         expect.objectContaining({ code: 'invalid_options' }),
       )
       expect(() =>
-        createTokenProvider({ credentials: { accessKeyId: 'k', apiSecret: 's' }, dangerouslyAllowBrowser: true }),
+        createTokenProvider({
+          credentials: { accessKeyId: 'k', apiSecret: 's' },
+          dangerouslyAllowBrowser: true,
+        }),
       ).not.toThrow()
     } finally {
       delete g.window
