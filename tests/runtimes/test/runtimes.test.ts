@@ -1,0 +1,194 @@
+// DESIGN §4 lines 1–6 and 9–10 inside every runtime users put the fetch adapter in, on the built packages,
+// plus each example pointed at the mock. Prints the table runtime x behaviour at the end.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { EdgeVM } from '@edge-runtime/vm'
+import { afterAll, describe, expect, it } from 'vitest'
+import { bundle, pathOf } from './bundle.ts'
+import { runScriptExample } from './examples.ts'
+import { type Harness, startHarness } from './harness.ts'
+import { parseResults, type Result, run } from './run.ts'
+
+const IDS = ['1', '2', '3', '4', '5', '6', '9', '10']
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const bin = (name: string) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url))
+const node22 = `${root}tools/nodes/node_modules/node22/bin/node`
+const node24 = `${root}tools/nodes/node_modules/node24/bin/node`
+const cli = pathOf.src('cli.js')
+
+const table = new Map<string, Map<string, boolean>>()
+
+function record(runtime: string, results: Result[]): void {
+  const row = table.get(runtime) ?? new Map<string, boolean>()
+  for (const r of results) row.set(r.id, r.pass)
+  table.set(runtime, row)
+}
+
+/** Every behaviour reported, and passed; failures name the behaviour and why. */
+function expectAllPass(results: Result[], ids: string[]): void {
+  const failures = ids.flatMap((id) => {
+    const r = results.find((x) => x.id === id)
+    if (!r) return [`§4.${id}: no result (the runtime stopped or hung)`]
+    return r.pass ? [] : [`§4.${id} ${r.name}: ${r.detail}`]
+  })
+  expect(failures).toEqual([])
+}
+
+async function withHarness<T>(body: (h: Harness) => Promise<T>): Promise<T> {
+  const h = await startHarness()
+  try {
+    return await body(h)
+  } finally {
+    await h.close()
+  }
+}
+
+afterAll(() => {
+  const columns = [...IDS, 'example']
+  const lines = [
+    ['runtime', ...columns.map((c) => (c === 'example' ? c : `§4.${c}`))],
+    ...[...table].map(([runtime, row]) => [
+      runtime,
+      ...columns.map((c) => (row.has(c) ? (row.get(c) ? 'pass' : 'FAIL') : '-')),
+    ]),
+  ]
+  const widths = lines[0]?.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length))) ?? []
+  console.log(lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n'))
+})
+
+describe.each([
+  ['node 20', process.execPath],
+  ['node 22', node22],
+  ['node 24', node24],
+])('%s', (runtime, node) => {
+  it('runs the contract', async () => {
+    await withHarness(async (h) => {
+      const { stdout, stderr } = await run(node, [cli], { env: h.env })
+      const results = parseResults(stdout)
+      record(runtime, results)
+      expectAllPass(results, IDS)
+      expect(stderr).toBe('')
+    })
+  })
+})
+
+describe('deno', () => {
+  it('runs the contract', async () => {
+    await withHarness(async (h) => {
+      const { stdout } = await run(bin('deno'), ['run', '--allow-net', '--allow-env', '--allow-read', cli], {
+        env: h.env,
+      })
+      const results = parseResults(stdout)
+      record('deno', results)
+      expectAllPass(results, IDS)
+    })
+  })
+
+  it('runs examples/deno/main.ts', async () => {
+    await withHarness(async (h) => {
+      const pass = await runScriptExample(h, 'deno/main.ts', (file, cwd) =>
+        run(bin('deno'), ['run', '--allow-net', '--allow-env', '--allow-read', file], { env: h.env, cwd }),
+      )
+      record('deno', [{ id: 'example', pass }])
+      expect(pass).toBe(true)
+    })
+  })
+})
+
+describe('bun', () => {
+  it('runs the contract', async () => {
+    await withHarness(async (h) => {
+      const { stdout } = await run(bin('bun'), ['run', cli], { env: h.env })
+      const results = parseResults(stdout)
+      record('bun', results)
+      expectAllPass(results, IDS)
+    })
+  })
+
+  it('runs examples/bun/main.ts', async () => {
+    await withHarness(async (h) => {
+      const pass = await runScriptExample(h, 'bun/main.ts', (file, cwd) =>
+        run(bin('bun'), ['run', file], { env: h.env, cwd }),
+      )
+      record('bun', [{ id: 'example', pass }])
+      expect(pass).toBe(true)
+    })
+  })
+})
+
+describe('vercel edge (@edge-runtime/vm)', () => {
+  it('runs the contract', async () => {
+    const code = await bundle(pathOf.src('edge.js'), 'iife')
+    await withHarness(async (h) => {
+      const vm = new EdgeVM()
+      vm.evaluate(code)
+      const results = JSON.parse(await vm.evaluate(`runContract(${JSON.stringify(h.env)})`)) as Result[]
+      record('vercel edge', results)
+      expectAllPass(results, IDS)
+    })
+  })
+
+  it('runs examples/vercel-edge/route.ts with its provider at module scope', async () => {
+    const code = await bundle(pathOf.example('vercel-edge/route.ts'), 'iife', 'route')
+    await withHarness(async (h) => {
+      // Vercel's edge runtime gives routes process.env; the bare EdgeVM does not.
+      const vm = new EdgeVM({
+        extend: (context) => Object.assign(context, { process: { env: { ...h.env } } }),
+      })
+      vm.evaluate(code)
+      const get = async () => {
+        const res: Response = await vm.evaluate('route.GET()')
+        await res.arrayBuffer()
+        return res.status
+      }
+      const statuses = [await get(), await get(), ...(await Promise.all([get(), get(), get()]))]
+      const pass = statuses.every((s) => s === 200) && h.mock.stats.tokenRequests === 1
+      record('vercel edge', [{ id: 'example', pass }])
+      expect({ statuses, tokenRequests: h.mock.stats.tokenRequests }).toEqual({
+        statuses: [200, 200, 200, 200, 200],
+        tokenRequests: 1,
+      })
+    })
+  })
+})
+
+describe('workerd (miniflare, under Node 22)', () => {
+  it('runs the contract one request per behaviour, and the example Worker', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'm3ter-workerd-'))
+    try {
+      const contract = join(dir, 'contract.js')
+      const example = join(dir, 'example.js')
+      writeFileSync(contract, await bundle(pathOf.src('worker.js'), 'esm'))
+      writeFileSync(example, await bundle(pathOf.example('cloudflare-worker/worker.js'), 'esm'))
+      await withHarness(async (h) => {
+        const { stdout, stderr } = await run(node22, [pathOf.test('miniflare-runner.mjs')], {
+          env: {
+            WORKER_BINDINGS: JSON.stringify(h.env),
+            WORKER_CONTRACT: contract,
+            WORKER_EXAMPLE: example,
+            CONTRACT_IDS: IDS.join(','),
+          },
+          timeoutMs: 100_000,
+        })
+        const lines = parseResults(stdout) as (Result & { statuses?: number[] })[]
+        const exampleRun = lines.find((l) => l.id === 'example')
+        const statuses = exampleRun?.statuses ?? []
+        const pass =
+          statuses.length === 7 && statuses.every((s) => s === 200) && h.mock.stats.tokenRequests === 1
+        const results = [...lines.filter((l) => l.id !== 'example'), { id: 'example', pass }]
+        record('workerd', results)
+        expectAllPass(results, IDS)
+        expect({ statuses, tokenRequests: h.mock.stats.tokenRequests, stderr }).toMatchObject({
+          statuses: [200, 200, 200, 200, 200, 200, 200],
+          tokenRequests: 1,
+        })
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
