@@ -1,8 +1,11 @@
 import { inspect } from 'node:util'
 import type { MockM3ter } from '@m3ter-auth/testkit'
 
-/** Everything a user could print about a value: message and stack, JSON.stringify and util.inspect. */
-export function render(value: unknown): string {
+/**
+ * Everything a user could print about a value: message and stack, JSON.stringify and util.inspect as
+ * console.log shows it; `deep` adds `util.inspect` at depth 12 (`console.dir(err, { depth: 12 })`).
+ */
+export function render(value: unknown, deep = true): string {
   const parts: string[] = []
   if (value instanceof Error) parts.push(value.message, String(value.stack))
   try {
@@ -11,11 +14,9 @@ export function render(value: unknown): string {
     // Circular client errors (got's, undici's) cannot be stringified; users then log them with inspect.
     parts.push(`<JSON.stringify threw ${(error as Error).message}>`)
   }
-  // showHidden and getters: what a curious `console.dir(err, { showHidden: true })` would reveal.
-  parts.push(
-    inspect(value, { depth: 12, showHidden: true, getters: true, maxArrayLength: 500, maxStringLength: 1e6 }),
-  )
-  parts.push(inspect(value, { depth: 6 }))
+  // What console.log shows, and what a deep `console.dir(err, { depth: 12 })` shows.
+  parts.push(inspect(value))
+  if (deep) parts.push(inspect(value, { depth: 12, maxArrayLength: 500, maxStringLength: 1e6 }))
   return parts.join('\n')
 }
 
@@ -24,6 +25,8 @@ export type SecretKind = 'api secret' | 'basic value' | 'issued token'
 export interface Hit {
   readonly where: string
   readonly kind: SecretKind
+  /** What precedes the secret in the rendering, to tell where it sits (the secret itself is never shown). */
+  readonly before: string
 }
 
 /**
@@ -41,8 +44,8 @@ export class LeakScanner {
     this.#mocks.push(m3ter)
   }
 
-  touch(where: string, value: unknown): void {
-    this.#samples.push({ where, text: typeof value === 'string' ? value : render(value) })
+  touch(where: string, value: unknown, deep = true): void {
+    this.#samples.push({ where, text: typeof value === 'string' ? value : render(value, deep) })
   }
 
   /** Issued tokens are copied before a mock reset forgets them. */
@@ -75,7 +78,13 @@ export class LeakScanner {
     for (const sample of this.#samples) {
       if (only !== undefined && !sample.where.startsWith(only)) continue
       for (const secret of secrets) {
-        if (sample.text.includes(secret.value)) hits.push({ where: sample.where, kind: secret.kind })
+        const at = sample.text.indexOf(secret.value)
+        if (at >= 0) {
+          const before = sample.text
+            .slice(Math.max(0, at - Number(process.env.LEAK_CONTEXT ?? 80)), at)
+            .replace(/\s+/g, ' ')
+          hits.push({ where: sample.where, kind: secret.kind, before })
+        }
       }
     }
     return dedupe(hits)
@@ -101,17 +110,16 @@ function dedupe(hits: Hit[]): Hit[] {
 }
 
 /**
- * Records every console call (and process warnings) while passing them on, so log lines can be scanned
- * too. Returns the lines and a function that puts the console back.
+ * Records every console call (and process warnings) instead of printing it, so log lines can be scanned
+ * (and the suite's output stays readable). Returns the lines and a function that puts the console back.
  */
 export function captureConsole(): { lines: string[]; restore(): void } {
   const lines: string[] = []
   const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir'] as const
   const originals = methods.map((name) => [name, console[name]] as const)
-  for (const [name, original] of originals) {
+  for (const [name] of originals) {
     console[name] = (...args: unknown[]) => {
       lines.push(args.map((arg) => (typeof arg === 'string' ? arg : render(arg))).join(' '))
-      ;(original as (...a: unknown[]) => void).apply(console, args)
     }
   }
   const onWarning = (warning: Error) => lines.push(render(warning))
