@@ -35,16 +35,24 @@ const HANDLED = Symbol.for('m3ter-auth.undici.handled')
  * ```
  */
 export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.DispatcherComposeInterceptor {
+  // Scope is a property of the origin alone (scheme, host, port: see core's scope policy), so each origin
+  // is judged once; parsing a URL per request costs more than the rest of the interceptor together.
+  const judged = new Map<string, boolean>()
+  const inScope = (origin: Options['origin']): boolean => {
+    if (origin === undefined) return false
+    const key = String(origin)
+    let verdict = judged.get(key)
+    if (verdict === undefined) {
+      verdict = auth.inScope(new URL('/', key))
+      if (judged.size >= 64) judged.clear()
+      judged.set(key, verdict)
+    }
+    return verdict
+  }
   return (next) =>
     // Exactly two declared parameters: compose() rejects a dispatch function of any other length.
     function m3terAuthDispatch(opts, handler) {
-      const url = urlOf(opts)
-      if (
-        url === undefined ||
-        !auth.inScope(url) ||
-        (opts as Marked)[HANDLED] ||
-        hasAuthorization(opts.headers)
-      ) {
+      if (!inScope(opts.origin) || (opts as Marked)[HANDLED] || hasAuthorization(opts.headers)) {
         return next(opts, handler)
       }
       new AuthorizedRequest(auth, next, opts, handler).start()
@@ -86,27 +94,18 @@ class AuthorizedRequest implements Handler {
     this.#attempt()
   }
 
-  // What the caller's handler holds: it follows the live attempt, and between attempts (the token wait)
-  // an abort ends the request here instead of reaching nothing.
-  readonly #controller: Controller = ((self) => ({
-    abort(reason: Error) {
-      if (self.#live) self.#live.abort(reason)
-      else self.#fail(reason)
-    },
-    pause: () => self.#live?.pause(),
-    resume: () => self.#live?.resume(),
-    get aborted() {
-      return self.#live?.aborted ?? self.#failure !== undefined
-    },
-    get paused() {
-      return self.#live?.paused ?? false
-    },
-    get reason() {
-      return self.#live?.reason ?? self.#failure ?? null
-    },
-  }))(this)
+  readonly #controller: Controller = new FollowingController(this)
 
-  #fail(error: Error): void {
+  /** The live attempt's controller, if one is running. */
+  get live(): Controller | undefined {
+    return this.#live
+  }
+
+  get failure(): Error | undefined {
+    return this.#failure
+  }
+
+  fail(error: Error): void {
     if (this.#failure) return
     this.#failure = error
     this.handler.onResponseError?.(this.#controller, error)
@@ -128,7 +127,7 @@ class AuthorizedRequest implements Handler {
           this.onResponseError(undefined, error as Error)
         }
       },
-      (error: Error) => this.#fail(error),
+      (error: Error) => this.fail(error),
     )
   }
 
@@ -191,16 +190,41 @@ class AuthorizedRequest implements Handler {
   // which the redirect handler stripped the bearer for: its 401/403 says nothing about the token.
   #answeredByUs(): boolean {
     const last = this.#history?.[this.#history.length - 1]
-    return last === undefined || new URL(String(last)).origin === new URL(urlOf(this.opts) ?? '').origin
+    return last === undefined || new URL(String(last)).origin === new URL(String(this.opts.origin)).origin
   }
 }
 
-function urlOf(opts: Options): string | undefined {
-  if (opts.origin === undefined) return undefined
-  try {
-    return new URL(opts.path, opts.origin).href
-  } catch {
-    return undefined
+/**
+ * What the caller's handler holds: it follows the live attempt, and between attempts (the token wait) an
+ * abort ends the request here instead of reaching nothing.
+ */
+class FollowingController implements Controller {
+  constructor(private readonly request: AuthorizedRequest) {}
+
+  abort(reason: Error): void {
+    const live = this.request.live
+    if (live) live.abort(reason)
+    else this.request.fail(reason)
+  }
+
+  pause(): void {
+    this.request.live?.pause()
+  }
+
+  resume(): void {
+    this.request.live?.resume()
+  }
+
+  get aborted(): boolean {
+    return this.request.live?.aborted ?? this.request.failure !== undefined
+  }
+
+  get paused(): boolean {
+    return this.request.live?.paused ?? false
+  }
+
+  get reason(): Error | null {
+    return this.request.live?.reason ?? this.request.failure ?? null
   }
 }
 
