@@ -42,8 +42,9 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): (
     if (!auth.inScope(url)) return config
     // `config` is axios's per-request merge of defaults and the caller's options, so setting fields on it
     // changes neither the caller's object nor the instance defaults.
-    config.headers.set('Authorization', await auth.authorize(url, { signal: abortSignalOf(config) }))
-    config.beforeRedirect = guardRedirects(unwrapRedirect(config.beforeRedirect), new URL(url).origin)
+    // getToken after inScope rather than authorize: the URL is parsed once on this hot path.
+    config.headers.set('Authorization', `Bearer ${await auth.getToken({ signal: abortSignalOf(config) })}`)
+    config.beforeRedirect = guardRedirects(unwrapRedirect(config.beforeRedirect), url)
     // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request
     // and one answer, as without this package.
     config.adapter = retrying(unwrapAdapter(config.adapter), auth, url)
@@ -96,12 +97,12 @@ async function retryOnce(
   return send({ ...config, headers })
 }
 
-function guardRedirects(user: BeforeRedirect | undefined, origin: string): BeforeRedirect {
+function guardRedirects(user: BeforeRedirect | undefined, url: string): BeforeRedirect {
   // axios >= 1.13 and follow-redirects drop Authorization on most cross-origin hops, but older releases keep
   // it for a subdomain or a different port; the bearer belongs to the one origin it was made for.
   const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
     const target = (options as { href?: string }).href
-    if (typeof target !== 'string' || new URL(target).origin !== origin) {
+    if (typeof target !== 'string' || new URL(target).origin !== new URL(url).origin) {
       const headers = (options as { headers?: Record<string, unknown> }).headers ?? {}
       for (const name of Object.keys(headers))
         if (name.toLowerCase() === 'authorization') delete headers[name]
