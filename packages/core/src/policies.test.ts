@@ -62,6 +62,13 @@ describe('scope policy', () => {
     expect(inScope('http://api.m3ter.com/')).toBe(false)
     expect(inScope('https://api.m3ter.com:8443/')).toBe(false)
     expect(inScope('not a url')).toBe(false)
+    expect(inScope('https://api.m3ter.com@evil.example/')).toBe(false)
+    expect(inScope('https://api.m3ter.com.evil.example')).toBe(false)
+    expect(inScope('HTTPS://API.M3TER.COM/x')).toBe(true)
+    expect(inScope('https://api.m3ter.com:443/x')).toBe(true)
+    // WHATWG URL reads a backslash as a slash: this is a path on api.m3ter.com.
+    expect(inScope('https://api.m3ter.com\\@evil.example/')).toBe(true)
+    expect(inScope(new URL('https://ingest.m3ter.com/x'))).toBe(true)
   })
   it('allows http only on loopback', () => {
     expect(createScopePolicy(['http://127.0.0.1:4000'])('http://127.0.0.1:4000/x')).toBe(true)

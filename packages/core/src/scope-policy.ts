@@ -34,7 +34,11 @@ export function createScopePolicy(origins: readonly string[]): (url: string | UR
       return url.origin
     }),
   )
+  const prefixes = [...allowed].map((origin) => `${origin}/`)
   return (target) => {
+    // Fast path for the common case: a string that begins with an allowed origin and a '/' cannot name
+    // another origin. Anything else (other case, explicit port, URL objects) is parsed.
+    if (typeof target === 'string' && prefixes.some((prefix) => target.startsWith(prefix))) return true
     try {
       const url = typeof target === 'string' ? new URL(target) : target
       return allowed.has(url.origin) && isSecureUrl(url)
