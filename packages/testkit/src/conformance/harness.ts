@@ -61,8 +61,14 @@ export async function createHarness(
   const userOnEvent = options.provider?.onEvent ?? base.onEvent
   let auth: TokenProvider | undefined
   let driver: AdapterDriver | undefined
+  // A test may close the driver itself (§4.11); closing twice must not fail the clean-up.
+  let driverClosed: Promise<void> | undefined
+  const closeDriver = () => {
+    driverClosed ??= Promise.resolve(driver?.close?.())
+    return driverClosed
+  }
   const close = async () => {
-    await driver?.close?.()
+    await closeDriver()
     await auth?.close()
     await m3ter.close()
     await foreign.close()
@@ -129,7 +135,7 @@ export async function createHarness(
     m3ter,
     foreign,
     auth: provider,
-    driver: client,
+    driver: { request: (req) => client.request(req), close: closeDriver },
     events,
     api: (path) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`,
     ingest: (path) => `${m3ter.ingestUrl}/organizations/${m3ter.orgId}${path}`,
