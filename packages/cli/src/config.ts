@@ -1,0 +1,36 @@
+import { type Credentials, DEFAULT_TOKEN_URL, ENV_ACCESS_KEY_ID, ENV_API_SECRET } from '@m3ter-auth/core'
+import { CliError, ExitCode } from './exit-codes.ts'
+
+/** Where the token comes from: the Service User's key and the token endpoint. */
+export interface TokenConfig {
+  readonly credentials: Credentials
+  readonly tokenUrl: string
+}
+
+/**
+ * Reads the credentials from the environment variables m3ter's own SDKs use, and the token URL from
+ * `--token-url`, else `M3TER_BASE_URL` + `/oauth/token`, else m3ter's.
+ *
+ * @example
+ * ```ts
+ * const { credentials, tokenUrl } = tokenConfig(process.env, undefined)
+ * ```
+ */
+export function tokenConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  tokenUrlFlag: string | undefined,
+): TokenConfig {
+  const accessKeyId = env[ENV_ACCESS_KEY_ID]
+  const apiSecret = env[ENV_API_SECRET]
+  const missing = [...(accessKeyId ? [] : [ENV_ACCESS_KEY_ID]), ...(apiSecret ? [] : [ENV_API_SECRET])]
+  if (!accessKeyId || !apiSecret) {
+    throw new CliError(
+      ExitCode.Credentials,
+      `set ${missing.join(' and ')} (the Service User's access key id and API secret)`,
+    )
+  }
+  const base = env.M3TER_BASE_URL?.replace(/\/+$/, '')
+  const tokenUrl = tokenUrlFlag ?? (base ? `${base}/oauth/token` : DEFAULT_TOKEN_URL)
+  if (!URL.canParse(tokenUrl)) throw new CliError(ExitCode.Usage, `not a URL: ${tokenUrl}`)
+  return { credentials: { accessKeyId, apiSecret }, tokenUrl }
+}
