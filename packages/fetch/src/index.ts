@@ -10,8 +10,9 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
 
 /**
  * Wraps a fetch so that requests to the provider's scope carry `Authorization: Bearer <token>`, and a
- * 401/403 from such a URL refreshes the token and retries the request once. Requests out of scope, and
- * requests that already carry an Authorization header of their own, are passed through exactly as given.
+ * 401/403 from such a URL refreshes the token and retries the request once. In scope, the provider's
+ * bearer replaces any Authorization the caller set (scope means "the provider authenticates these
+ * origins"); requests out of scope are passed through exactly as given, their own Authorization included.
  * An abort during the token wait rejects with the signal's reason, as fetch does.
  *
  * Bodies that can be sent twice (string, ArrayBuffer, typed arrays, URLSearchParams, FormData, Blob) are
@@ -51,7 +52,6 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
 
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
     const own = init?.headers !== undefined ? init.headers : request?.headers
-    if (hasAuthorization(own)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
     const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
@@ -81,16 +81,14 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
   return m3terFetch as unknown as F
 }
 
-function hasAuthorization(own: HeadersInit | undefined): boolean {
-  if (own === undefined) return false
-  if (isPlainRecord(own)) return Object.keys(own).some((name) => name.toLowerCase() === 'authorization')
-  return new Headers(own).has('authorization')
-}
-
 // A plain record is what fetch reads fastest, so one stays a record; Headers and lists become Headers.
 function withBearer(own: HeadersInit | undefined, token: string): HeadersInit {
   if (own === undefined) return { authorization: `Bearer ${token}` }
-  if (isPlainRecord(own)) return { ...own, authorization: `Bearer ${token}` }
+  if (isPlainRecord(own)) {
+    const record: Record<string, string> = { authorization: `Bearer ${token}` }
+    for (const name in own) if (name.toLowerCase() !== 'authorization') record[name] = own[name] as string
+    return record
+  }
   const headers = new Headers(own)
   headers.set('authorization', `Bearer ${token}`)
   return headers

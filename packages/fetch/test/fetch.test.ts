@@ -66,11 +66,14 @@ describe('withM3terAuth: scope', () => {
     expect(m3ter.stats.tokenRequests).toBe(0)
   })
 
-  it("keeps the caller's own Authorization on an in-scope URL and asks for no token", async () => {
-    const res = await f(api('/echo'), { headers: { Authorization: 'Bearer mine' } })
-    expect(res.status).toBe(403)
-    expect(bearerOf(0)).toBe('Bearer mine')
-    expect(m3ter.stats.tokenRequests).toBe(0)
+  it("replaces the caller's own Authorization on an in-scope URL with the provider's bearer", async () => {
+    const headers = { Authorization: 'Bearer mine', 'x-user': 'u' }
+    const res = await f(api('/echo'), { headers })
+    expect(res.status).toBe(200)
+    expect(bearerOf(0)).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+    expect(m3ter.log[m3ter.log.length - 1]?.headers['x-user']).toBe('u')
+    expect(headers.Authorization).toBe('Bearer mine')
+    expect(m3ter.stats.tokenRequests).toBe(1)
   })
 
   it('a 308 POST redirected to another origin arrives there without the bearer', async () => {

@@ -15,8 +15,8 @@ const HANDLED = Symbol.for('m3ter-auth.undici.handled')
  * An undici interceptor that puts `Authorization: Bearer <token>` on requests to the provider's scope and,
  * after a 401/403 from such a URL, refreshes the token and retries the request once. The bearer is decided
  * for each dispatch by its own origin, so with `interceptors.redirect` listed after this interceptor every
- * redirect hop is judged anew and another origin never gets the bearer. Requests out of scope, and requests
- * with an Authorization header of their own, pass through untouched.
+ * redirect hop is judged anew and another origin never gets the bearer. In scope, the provider's bearer
+ * replaces any Authorization the caller set; requests out of scope pass through untouched.
  *
  * Works with undici 7 and 8 (the handler API both share: `onRequestStart`, `onResponseStart`, ...), with
  * `Dispatcher.compose` and as the dispatcher of undici's fetch. Bodies that can be sent twice (string,
@@ -52,7 +52,7 @@ export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.Dispatcher
   return (next) =>
     // Exactly two declared parameters: compose() rejects a dispatch function of any other length.
     function m3terAuthDispatch(opts, handler) {
-      if (!inScope(opts.origin) || (opts as Marked)[HANDLED] || hasAuthorization(opts.headers)) {
+      if (!inScope(opts.origin) || (opts as Marked)[HANDLED]) {
         return next(opts, handler)
       }
       new AuthorizedRequest(auth, next, opts, handler).start()
@@ -228,28 +228,21 @@ class FollowingController implements Controller {
   }
 }
 
-function hasAuthorization(headers: Headers): boolean {
-  if (headers === null || headers === undefined) return false
-  if (Array.isArray(headers)) {
-    for (const [name] of pairs(headers)) if (isAuthorization(name)) return true
-    return false
-  }
-  if (isIterable(headers)) {
-    for (const [name] of headers) if (isAuthorization(name)) return true
-    return false
-  }
-  for (const name in headers) if (isAuthorization(name) && headers[name] !== undefined) return true
-  return false
-}
-
-/** A copy of `headers` in the same shape with the bearer added; the caller's object is never written. */
+/**
+ * A copy of `headers` in the same shape with the bearer in place of any Authorization the caller set; the
+ * caller's object is never written.
+ */
 function withAuthorization(headers: Headers, value: string): NonNullable<Headers> {
   if (headers === null || headers === undefined) return { authorization: value }
-  if (!Array.isArray(headers) && !isIterable(headers)) return { ...headers, authorization: value }
+  if (!Array.isArray(headers) && !isIterable(headers)) {
+    const record: Record<string, string | string[] | undefined> = { authorization: value }
+    for (const name in headers) if (!isAuthorization(name)) record[name] = headers[name]
+    return record
+  }
   // Flat [name, value, ...] lists: the one shape every undici major's redirect handler strips correctly.
   const flat: string[] = []
   for (const [name, v] of Array.isArray(headers) ? pairs(headers) : headers) {
-    if (v === undefined) continue
+    if (v === undefined || isAuthorization(name)) continue
     for (const one of Array.isArray(v) ? v : [v]) flat.push(name, one)
   }
   flat.push('authorization', value)

@@ -70,11 +70,19 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
       expect(m3ter.stats.tokenRequests).toBe(0)
     })
 
-    it("keeps the caller's own Authorization on an in-scope URL and asks for no token", async () => {
+    it("replaces the caller's own Authorization on an in-scope URL with the provider's bearer", async () => {
       const d = agent.compose(m3terAuthInterceptor(auth))
-      expect((await send(d, api('/meters'), { headers: ['Authorization', 'Bearer mine'] })).status).toBe(403)
-      expect(apiLog()[0]?.headers.authorization).toBe('Bearer mine')
-      expect(m3ter.stats.tokenRequests).toBe(0)
+      for (const headers of [
+        ['Authorization', 'Bearer mine', 'x-user', 'u'],
+        { AUTHORIZATION: 'Bearer mine', 'x-user': 'u' },
+      ]) {
+        expect((await send(d, api('/meters'), { headers })).status).toBe(200)
+        expect(apiLog().at(-1)?.headers).toMatchObject({
+          authorization: `Bearer ${m3ter.issuedTokens[0]}`,
+          'x-user': 'u',
+        })
+      }
+      expect(m3ter.stats.tokenRequests).toBe(1)
     })
 
     describe('redirects', () => {
