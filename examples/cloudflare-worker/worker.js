@@ -15,6 +15,9 @@ export default {
         credentials: { accessKeyId: env.M3TER_API_KEY, apiSecret: env.M3TER_API_SECRET },
         tokenUrl: env.M3TER_TOKEN_URL ?? `${base}/oauth/token`,
         scope: [base],
+        // workerd cancels whatever a request leaves running when it ends, so a background refresh would be
+        // lost: fetch the next token in the request that needs it, at expiry (see the fetch README).
+        refresh: { fraction: 0, minWindowMs: 0, maxWindowMs: 0 },
       }),
     )
     const res = await m3terFetch(`${base}/organizations/${env.M3TER_ORG_ID}/meters?pageSize=10`)

@@ -46,9 +46,9 @@ async function withHarness<T>(body: (h: Harness) => Promise<T>): Promise<T> {
 }
 
 afterAll(() => {
-  const columns = [...IDS, 'example']
+  const columns = [...IDS, 'example', '4 across requests', '4 across requests, refresh inline']
   const lines = [
-    ['runtime', ...columns.map((c) => (c === 'example' ? c : `§4.${c}`))],
+    ['runtime', ...columns.map((c) => (c.length > 2 ? c : `§4.${c}`))],
     ...[...table].map(([runtime, row]) => [
       runtime,
       ...columns.map((c) => (row.has(c) ? (row.get(c) ? 'pass' : 'FAIL') : '-')),
@@ -162,6 +162,8 @@ describe('workerd (miniflare, under Node 22)', () => {
     try {
       const contract = join(dir, 'contract.js')
       const example = join(dir, 'example.js')
+      const isolate = join(dir, 'isolate.js')
+      writeFileSync(isolate, await bundle(pathOf.src('isolate-worker.js'), 'esm'))
       writeFileSync(contract, await bundle(pathOf.src('worker.js'), 'esm'))
       writeFileSync(example, await bundle(pathOf.example('cloudflare-worker/worker.js'), 'esm'))
       await withHarness(async (h) => {
@@ -170,19 +172,26 @@ describe('workerd (miniflare, under Node 22)', () => {
             WORKER_BINDINGS: JSON.stringify(h.env),
             WORKER_CONTRACT: contract,
             WORKER_EXAMPLE: example,
+            WORKER_ISOLATE: isolate,
             CONTRACT_IDS: IDS.join(','),
           },
           timeoutMs: 100_000,
         })
-        const lines = parseResults(stdout) as (Result & { statuses?: number[] })[]
+        const lines = parseResults(stdout) as (Result & { statuses?: number[]; tokenRequests?: number })[]
         const exampleRun = lines.find((l) => l.id === 'example')
         const statuses = exampleRun?.statuses ?? []
-        const pass =
-          statuses.length === 7 && statuses.every((s) => s === 200) && h.mock.stats.tokenRequests === 1
+        const tokenRequests = exampleRun?.tokenRequests
+        const pass = statuses.length === 7 && statuses.every((s) => s === 200) && tokenRequests === 1
         const results = [...lines.filter((l) => l.id !== 'example'), { id: 'example', pass }]
         record('workerd', results)
         expectAllPass(results, IDS)
-        expect({ statuses, tokenRequests: h.mock.stats.tokenRequests, stderr }).toMatchObject({
+        const across = (id: string) => lines.find((l) => l.id === id)
+        // Known bug (reported): workerd drops I/O a request leaves behind when it ends, so a background refresh
+        // started by one request never lands and, once the token expires, every request hangs. This flips
+        // to pass when core gets a way to hand background work to ctx.waitUntil (or re-checks a lost fetch).
+        expect(across('4 across requests')).toMatchObject({ pass: false })
+        expect(across('4 across requests, refresh inline')).toMatchObject({ pass: true })
+        expect({ statuses, tokenRequests, stderr }).toMatchObject({
           statuses: [200, 200, 200, 200, 200, 200, 200],
           tokenRequests: 1,
         })
