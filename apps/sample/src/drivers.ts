@@ -56,9 +56,8 @@ export const drivers: Record<AdapterName, (auth: TokenProvider) => Driver> = {
   },
 
   got(auth) {
-    // The adapter types its hooks structurally so one build fits got 14 and 16; got's own types are nominal.
     const api = got.extend({
-      hooks: m3terAuthHooks(auth) as never,
+      hooks: m3terAuthHooks(auth),
       throwHttpErrors: false,
       retry: { limit: 0 },
     })
