@@ -94,7 +94,7 @@ function failureOf(
 }
 
 class Harness {
-  readonly step = createStep(DEFAULT_RETRY)
+  readonly step = createStep(DEFAULT_RETRY, 20_000)
   state: MachineState = initialState(1)
   now = 1_000_000
   pending: number | undefined

@@ -22,6 +22,8 @@ export interface MachineState {
   /** Id of the latest request started; answers to older ones are ignored. */
   readonly fetchId: number
   readonly inFlight: boolean
+  /** When the request in flight started. */
+  readonly fetchStartedAt: number
   /** The current round of attempts: when it started, how many so far, which keys were rejected (bits). */
   readonly round:
     | { readonly startedAt: number; readonly attempt: number; readonly rejectedKeys: number }
@@ -88,6 +90,7 @@ export function initialState(keyCount: number): MachineState {
     keyCount,
     fetchId: 0,
     inFlight: false,
+    fetchStartedAt: 0,
     round: undefined,
     retryAt: undefined,
     timerId: 0,
@@ -127,16 +130,19 @@ export function statusOf(state: MachineState, now: number): TokenStatus {
 }
 
 /**
- * Builds the pure transition function for a retry policy.
+ * Builds the pure transition function for a retry policy. A request in flight for longer than
+ * `staleAfterMs` is given up at the next demand: some runtimes (workerd) drop the pending work of a
+ * request that has already answered, and with it the answer and the timeout timer of a background
+ * refresh; without this the provider would wait for it forever.
  *
  * @example
  * ```ts
- * const step = createStep(DEFAULT_RETRY)
+ * const step = createStep(DEFAULT_RETRY, 20_000)
  * const { effects, reply } = step(initialState(1), { type: 'demand' }, Date.now())
  * // effects: fetch; reply: {} (wait)
  * ```
  */
-export function createStep(retry: RetryPolicy) {
+export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_INFINITY) {
   return function step(state: MachineState, event: MachineEvent, now: number): Transition {
     const same = { state, effects: [] }
     if (state.closed) return event.type === 'demand' ? { ...same, reply: { error: closedError() } } : same
@@ -216,6 +222,11 @@ export function createStep(retry: RetryPolicy) {
   }
 
   function demand(state: MachineState, now: number): Transition {
+    if (state.inFlight && now - state.fetchStartedAt >= staleAfterMs) {
+      const restarted = startFetch(state, now, 'retry', [{ type: 'abort' }])
+      const served = demand(restarted.state, now)
+      return { ...served, effects: [...restarted.effects, ...served.effects] }
+    }
     const token = validToken(state, now)
     const failure = state.failure && now < state.failure.until ? state.failure : undefined
     const busy = state.inFlight || state.retryAt !== undefined
@@ -242,7 +253,7 @@ export function createStep(retry: RetryPolicy) {
     const attempt = round.attempt + 1
     const fetchId = state.fetchId + 1
     return {
-      state: { ...state, round: { ...round, attempt }, fetchId, inFlight: true },
+      state: { ...state, round: { ...round, attempt }, fetchId, inFlight: true, fetchStartedAt: now },
       effects: [
         ...before,
         { type: 'fetch', fetchId, keyIndex: state.keyIndex },

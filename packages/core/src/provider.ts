@@ -35,7 +35,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   const config = resolveOptions(options)
   const { clock, store } = config
   let resolver = credentialsResolver(options.credentials)
-  const step = createStep(config.retry)
+  // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
+  const step = createStep(config.retry, config.timeoutMs * 2)
   let state: MachineState = initialState(resolver.keyCount)
   let waiters = new Set<Waiter>()
   let timer: unknown
@@ -56,7 +57,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         void fetchToken(effect.fetchId, effect.keyIndex)
         break
       case 'abort':
-        inFlight?.abort()
+        try {
+          inFlight?.abort()
+        } catch {
+          // workerd refuses I/O for a request that has already answered; the request is abandoned anyway.
+        }
         break
       case 'timer': {
         clock.clearTimeout(timer)
