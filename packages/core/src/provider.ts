@@ -11,7 +11,7 @@ import {
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { requestToken } from './token-endpoint.ts'
-import type { M3terAuthEvent, TokenProvider, TokenProviderOptions } from './types.ts'
+import type { GetTokenOptions, M3terAuthEvent, TokenProvider, TokenProviderOptions } from './types.ts'
 
 type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 
@@ -42,6 +42,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let timer: unknown
   let inFlight: AbortController | undefined
   let storeKey = ''
+  let fetching: Promise<void> = Promise.resolve()
   let lastInvalidated: string | undefined
 
   function dispatch(event: MachineEvent) {
@@ -54,7 +55,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   function perform(effect: Effect): void {
     switch (effect.type) {
       case 'fetch':
-        void fetchToken(effect.fetchId, effect.keyIndex)
+        fetching = fetchToken(effect.fetchId, effect.keyIndex)
         break
       case 'abort':
         try {
@@ -68,6 +69,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         const { at, timerId } = effect
         if (at !== undefined)
           timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+        if (waiters.size) keepAlive(timer)
         break
       }
       case 'settle': {
@@ -138,7 +140,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     }
   }
 
-  function getToken(getOptions?: { signal?: AbortSignal | undefined }): Promise<string> {
+  function getToken(getOptions?: GetTokenOptions): Promise<string> {
     const signal = getOptions?.signal
     const aborted = () =>
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
@@ -147,12 +149,15 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
       return Promise.resolve(token.accessToken)
     if (signal?.aborted) return Promise.reject(aborted())
+    const started = state.fetchId
     const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
+    if (state.fetchId !== started) getOptions?.waitUntil?.(fetching)
     if (reply.token) return Promise.resolve(reply.token)
     if (reply.error) return Promise.reject(reply.error)
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
+        if (!waiters.size) (timer as { unref?: () => void } | undefined)?.unref?.()
         reject(aborted())
       }
       const waiter: Waiter = (value, error) => {
@@ -161,6 +166,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       }
       signal?.addEventListener('abort', onAbort)
       waiters.add(waiter)
+      keepAlive(timer)
     })
   }
 
@@ -189,4 +195,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
   return provider
+}
+
+// The default clock's timers are unref'd so that background work never keeps a Node process alive. A
+// backoff that a caller is waiting on is different: exiting would leave that caller's await unsettled.
+// (Duck-typed: Node's timer handles have ref(); other runtimes' handles and custom clocks are left alone.)
+function keepAlive(timer: unknown): void {
+  if (typeof timer === 'object' && timer !== null) (timer as { ref?: () => void }).ref?.()
 }

@@ -129,6 +129,11 @@ export type TokenStatus = 'empty' | 'fetching' | 'fresh' | 'refreshing' | 'backo
 export interface GetTokenOptions {
   /** Ends this caller's wait with code `aborted`; the shared token request goes on for the others. */
   readonly signal?: AbortSignal | undefined
+  /**
+   * Given the token request this call starts, if it starts one. On runtimes that end a request's pending
+   * work when it answers (Cloudflare Workers), pass `ctx.waitUntil` so a background refresh survives.
+   */
+  readonly waitUntil?: ((work: Promise<unknown>) => void) | undefined
 }
 
 /**

@@ -72,6 +72,23 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     expect(expiresAt - refreshAt).toBe(600_000 * 1.125)
   })
 
+  it('§4.4 waitUntil is handed the token request a call starts, and only then', async () => {
+    const { auth, m3ter, clock, next } = await setup()
+    const handed: Promise<unknown>[] = []
+    const waitUntil = (work: Promise<unknown>) => void handed.push(work)
+    const first = await auth.getToken({ waitUntil })
+    expect(handed).toHaveLength(1)
+    await auth.getToken({ waitUntil })
+    expect(handed).toHaveLength(1)
+    const { refreshAt } = (await next('token_fetched', 0)) as { refreshAt: number }
+    await clock.advanceTo(refreshAt)
+    expect(await auth.getToken({ waitUntil })).toBe(first)
+    expect(handed).toHaveLength(2)
+    await handed[1]
+    expect(m3ter.stats.tokenRequests).toBe(2)
+    expect(await auth.getToken()).not.toBe(first)
+  })
+
   it('§4.4 only a truly expired token makes the caller wait', async () => {
     const { auth, clock, m3ter } = await setup({
       refresh: { fraction: 0.1, minWindowMs: 0, maxWindowMs: 0, jitter: 0, skewMs: 0 },
