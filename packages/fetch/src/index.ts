@@ -6,6 +6,16 @@ import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
  */
 export type FetchLike = (input: never, init?: never) => Promise<unknown>
 
+/** Options of {@link withM3terAuth}. */
+export interface WithM3terAuthOptions {
+  /**
+   * Cloudflare Workers end a request's pending work when its response is returned, which would lose a
+   * background token refresh that request started. Pass the request's `ctx.waitUntil` (wrap per request:
+   * `withM3terAuth(auth, fetch, { waitUntil: (p) => ctx.waitUntil(p) })`) to let it finish.
+   */
+  readonly waitUntil?: (work: Promise<unknown>) => void
+}
+
 type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
@@ -24,6 +34,7 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  *
  * @param auth the token provider from `createTokenProvider`
  * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
+ * @param options `waitUntil` for runtimes that drop a finished request's pending work (Cloudflare Workers)
  * @returns a function with the wrapped fetch's signature
  *
  * @example
@@ -39,7 +50,9 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
 export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
   auth: TokenProvider,
   fetch?: F,
+  options: WithM3terAuthOptions = {},
 ): F {
+  const { waitUntil } = options
   // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when
   // fetch's receiver is some other object.
   const pick = (): AnyFetch => (fetch ?? globalThis.fetch) as unknown as AnyFetch
@@ -60,7 +73,7 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     const spare = bodyFromRequest && !request.bodyUsed ? request.clone() : undefined
     const replayable = bodyFromRequest ? spare !== undefined : isReplayableBody(init?.body)
 
-    const token = await tokenFor(auth, signal)
+    const token = await tokenFor(auth, signal, waitUntil)
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
     const first = await send(input, { ...init, headers: withBearer(own, token) })
     if (!isTokenRejected(first.status) || !refusedOurBearer(first, url)) {
@@ -73,7 +86,7 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
 
     // The first answer is dropped: cancel its body so its connection is released, not left half-read.
     void first.body?.cancel().catch(ignore)
-    const next = await tokenFor(auth, signal)
+    const next = await tokenFor(auth, signal, waitUntil)
     // No mark needed: the retry is sent straight to the wrapped fetch, never back through this function.
     return send(spare ?? input, { ...init, headers: withBearer(own, next) })
   }
@@ -102,9 +115,13 @@ function isPlainRecord(value: HeadersInit): value is Record<string, string> {
 // A caller who aborts gets what fetch gives them for an abort (the signal's reason, an AbortError by
 // default), whether the abort came during the token wait or the HTTP exchange; token failures reject with
 // the M3terAuthError itself.
-async function tokenFor(auth: TokenProvider, signal: AbortSignal | undefined): Promise<string> {
+async function tokenFor(
+  auth: TokenProvider,
+  signal: AbortSignal | undefined,
+  waitUntil: WithM3terAuthOptions['waitUntil'],
+): Promise<string> {
   try {
-    return await auth.getToken({ signal })
+    return await auth.getToken({ signal, waitUntil })
   } catch (error) {
     if (signal?.aborted) throw signal.reason
     throw error

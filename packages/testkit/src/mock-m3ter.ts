@@ -166,7 +166,10 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
       }
       if (origin !== 'token') {
         stats.apiRequestsByStatus[status] = (stats.apiRequestsByStatus[status] ?? 0) + 1
-        if (retryKey !== undefined && (status === 0 || status >= 400)) state.failedApiRequests.add(retryKey)
+        if (retryKey === undefined) return
+        // A request is a retry only of one that failed and was not since answered well.
+        if (status === 0 || status >= 400) state.failedApiRequests.add(retryKey)
+        else state.failedApiRequests.delete(retryKey)
       }
     })
     // Faults are taken on arrival so "the next N requests" means arrival order, not body-read order.

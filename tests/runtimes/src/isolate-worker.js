@@ -9,7 +9,7 @@ let auth
 let m3terFetch
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     auth ??= createTokenProvider({
       credentials: { accessKeyId: env.M3TER_API_KEY, apiSecret: env.M3TER_API_SECRET },
       tokenUrl: env.M3TER_TOKEN_URL,
@@ -19,7 +19,10 @@ export default {
       // REFRESH_INLINE: no background refresh at all, so no token request outlives the request that made it.
       ...(env.REFRESH_INLINE ? { refresh: { fraction: 0, minWindowMs: 0, maxWindowMs: 0 } } : {}),
     })
-    m3terFetch ??= withM3terAuth(auth)
+    // NO_WAIT_UNTIL: the wrapper without ctx.waitUntil, to show what workerd does to a background refresh.
+    m3terFetch = env.NO_WAIT_UNTIL
+      ? withM3terAuth(auth)
+      : withM3terAuth(auth, fetch, { waitUntil: (work) => ctx.waitUntil(work) })
     const url = new URL(request.url)
     if (url.pathname === '/advance-to-refresh')
       await clock.advance(auth.snapshot().expiresAt - clock.now() - 60_000)
