@@ -74,6 +74,8 @@ server.closeAllConnections()
 if (tokenRequests !== 1) throw new Error(`expected exactly one token request, saw ${tokenRequests}`)
 // Ratios are noisy on shared machines: a miss fails the run only with --strict (hard checks always do).
 if (median < TARGET) {
-  console.log(`${process.argv.includes('--strict') ? 'FAIL' : 'WARN'}: median ratio ${median.toFixed(3)} < ${TARGET}`)
+  console.log(
+    `${process.argv.includes('--strict') ? 'FAIL' : 'WARN'}: median ratio ${median.toFixed(3)} < ${TARGET}`,
+  )
   if (process.argv.includes('--strict')) process.exitCode = 1
 }

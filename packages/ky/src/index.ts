@@ -8,32 +8,34 @@ type AnyHook<R> = (...args: unknown[]) => Promise<R>
 /** Options of {@link m3terAuth}. */
 export interface M3terAuthKyOptions {
   /**
-   * The fetch the one retry after a 401/403 goes through. ky 1 hands its own `fetch` option to hooks and
-   * that one is used; ky 2 does not, so give the same `fetch` here if you give ky one. Default: global fetch.
+   * The fetch every request goes through (ky's own `fetch` option is where this adapter sits, so give yours
+   * here rather than to ky). Default: global fetch.
    */
-  readonly fetch?: typeof globalThis.fetch
+  readonly fetch?: typeof globalThis.fetch | undefined
 }
 
 /** What {@link m3terAuth} returns: options for `ky.extend(...)` or `ky.create(...)`. */
 export interface M3terAuthKyExtension {
+  fetch: typeof globalThis.fetch
   hooks: {
     beforeRequest: Array<AnyHook<void>>
     beforeRetry: Array<AnyHook<void>>
-    afterResponse: Array<AnyHook<Response | undefined>>
   }
 }
 
 interface HookState {
   request: Request
-  options: { body?: unknown; fetch?: typeof globalThis.fetch }
-  response?: Response
+  options: { body?: unknown }
 }
 
 /**
- * ky hooks that add m3ter Service User authentication, for ky 1 and ky 2. Requests to origins in the
+ * ky options that add m3ter Service User authentication, for ky 1 and ky 2. Requests to origins in the
  * provider's scope get `Authorization: Bearer <token>`; others are left as made. A 401 or 403 for the
  * token sent invalidates it and the request is sent once more with a new token (not for stream bodies);
  * the second answer goes on through ky as usual (an `HTTPError` unless `throwHttpErrors` is off).
+ *
+ * The retry lives in the returned `fetch`, so pass your own fetch as `m3terAuth(auth, { fetch })`: a
+ * `fetch` given to ky later replaces this one and with it the retry.
  *
  * @example
  * ```ts
@@ -47,42 +49,64 @@ interface HookState {
  * ```
  */
 export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {}): M3terAuthKyExtension {
+  const send = options.fetch ?? globalThis.fetch
+  // The body each request was made from, by request: fetch only sees the Request, whose body is a stream
+  // whatever the caller gave, and a retry must know whether that body can be sent again and rebuild it.
+  const bodies = new WeakMap<Request, unknown>()
+  const remember = ({ request, options: kyOptions }: HookState): void => {
+    if (request.body !== null) bodies.set(request, kyOptions.body)
+  }
   // The Request is ky's own per call, built from the caller's options, so its headers are ours to set.
+  // The bearer is set in a hook rather than in fetch so that a token failure takes ky's hook error path
+  // (ky 2 does not retry it) and a later `fetch` option that replaces ours still leaves requests signed.
   const authorize = async ({ request }: HookState): Promise<void> => {
     if (!auth.inScope(request.url)) return
     const authorization = await auth.authorize(request.url, { signal: request.signal })
     if (authorization !== undefined) request.headers.set('authorization', authorization)
   }
+
+  // The 401/403 retry sits here rather than in an afterResponse hook: ky clones (tees) the response for
+  // every afterResponse hook, which cost about a fifth of the throughput for a check that almost never
+  // fires. Here the retry is local to one fetch call and happens at most once in it, so it cannot loop,
+  // and ky's own hooks see one request and only the answer this returns.
+  const fetchWithRetry = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const response = await send(input, init)
+    if (!isTokenRejected(response.status) || !(input instanceof Request)) return response
+    const request = input
+    const sent = bearerOf(request)
+    // A redirect to another origin lost the bearer on the way (fetch drops it): not our token's fault.
+    if (sent === undefined || !auth.inScope(request.url) || !sameOrigin(response.url, request.url)) {
+      return response
+    }
+    auth.invalidate(sent)
+    const body = request.body === null ? undefined : bodies.get(request)
+    // A body we did not see made (a Request swapped in by another hook) counts as one-shot: safe side.
+    if (request.body !== null && (body === undefined || isOneShot(body))) return response
+    const authorization = await auth.authorize(request.url, { signal: request.signal })
+    if (authorization === undefined) return response
+    // The first answer is dropped; cancelling its body lets the connection go back to the pool.
+    void response.body?.cancel().catch(() => undefined)
+    return send(rebuild(request, body, authorization), init)
+  }
+
   return {
+    fetch: fetchWithRetry as typeof globalThis.fetch,
     hooks: {
-      beforeRequest: [async (...args) => authorize(stateOf(args))],
+      beforeRequest: [
+        async (...args) => {
+          const state = stateOf(args)
+          remember(state)
+          await authorize(state)
+        },
+      ],
       // ky 2 runs beforeRequest once per call, so its own retries would resend the first token; ky 1 runs
-      // it again anyway. Refreshing the header here covers both.
+      // it again anyway. Refreshing the header here covers both; the retried Request is a clone, so its
+      // body is remembered again.
       beforeRetry: [
         async (...args) => {
           const state = stateOf(args)
+          remember(state)
           if (bearerOf(state.request) !== undefined) await authorize(state)
-        },
-      ],
-      afterResponse: [
-        async (...args) => {
-          const { request, options: kyOptions, response } = stateOf(args)
-          if (!response || !isTokenRejected(response.status)) return undefined
-          const sent = bearerOf(request)
-          // A redirect to another origin lost the bearer on the way (fetch drops it): not our token's fault.
-          if (sent === undefined || !auth.inScope(request.url) || !sameOrigin(response.url, request.url)) {
-            return undefined
-          }
-          auth.invalidate(sent)
-          const body = kyOptions.body
-          if (isOneShot(body)) return undefined
-          const authorization = await auth.authorize(request.url, { signal: request.signal })
-          if (authorization === undefined) return undefined
-          // Sent here rather than through ky.retry(), which needs retry.limit > 0 and counts against it. The
-          // answer replaces the first one for the hooks after this one and for the caller; ky runs no
-          // afterResponse hook on it again, so this retry happens once per attempt and cannot loop.
-          const send = kyOptions.fetch ?? options.fetch ?? globalThis.fetch
-          return send(rebuild(request, body, authorization))
         },
       ],
     },
@@ -90,13 +114,9 @@ export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {})
 }
 
 function stateOf(args: unknown[]): HookState {
-  const [first, second, third] = args
+  const [first, second] = args
   if (first instanceof Request || (typeof first === 'object' && first !== null && 'url' in first)) {
-    return {
-      request: first as Request,
-      options: (second ?? {}) as HookState['options'],
-      response: third as Response,
-    }
+    return { request: first as Request, options: (second ?? {}) as HookState['options'] }
   }
   return first as HookState
 }
@@ -104,10 +124,9 @@ function stateOf(args: unknown[]): HookState {
 function rebuild(request: Request, body: unknown, authorization: string): Request {
   const headers = new Headers(request.headers)
   headers.set('authorization', authorization)
-  // ky 1 (and ky 2 with retries on) hands hooks an unsent clone; ky 2 without retries hands over the
-  // request it sent, whose body is gone, so that one is rebuilt from the body the caller gave.
-  if (!request.bodyUsed) return new Request(request.clone(), { headers })
-  // FormData is encoded afresh with a new boundary; the old content-type would name the old one.
+  if (body === undefined) return new Request(request, { headers })
+  // The sent Request's body is gone, so the new one is built from the body the caller gave. FormData is
+  // encoded afresh with a new boundary; the old content-type would name the old one.
   if (body instanceof FormData) headers.delete('content-type')
   return new Request(request.url, {
     method: request.method,

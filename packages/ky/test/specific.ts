@@ -134,17 +134,60 @@ export function kySpecificTests(name: string, ky: Client): void {
       expect(findM3terAuthError(error)?.code).toBe('invalid_credentials')
     })
 
-    it('sends the retry through the fetch given to m3terAuth (ky 2 does not pass its own to hooks)', async () => {
+    it('sends every request and the retry through the fetch given to m3terAuth', async () => {
       let calls = 0
       const counting: typeof fetch = (input, init) => {
         calls += 1
         return fetch(input, init)
       }
-      const c = ky.extend({ ...m3terAuth(auth, { fetch: counting }), fetch: counting, retry: { limit: 0 } })
+      const c = ky.extend({ ...m3terAuth(auth, { fetch: counting }), retry: { limit: 0 } })
       await c(url('/meters'))
       m3ter.revokeAll()
       expect((await c(url('/meters'))).status).toBe(200)
       expect(calls).toBe(3)
+      expect(apiStatuses()).toEqual([200, 403, 200])
+    })
+
+    it('a fetch given to ky after m3terAuth replaces the retry, not the bearer', async () => {
+      let calls = 0
+      const counting: typeof fetch = (input, init) => {
+        calls += 1
+        return fetch(input, init)
+      }
+      const c = client.extend({ fetch: counting })
+      expect((await c(url('/meters'))).status).toBe(200)
+      m3ter.revokeAll()
+      expect((await c(url('/meters'))).status).toBe(403)
+      expect(calls).toBe(2)
+      // The rejected token was not dropped by anyone, so the next call is refused too until it expires.
+      expect(m3ter.log.filter((e) => e.origin === 'api').every((e) => e.headers.authorization)).toBe(true)
+      // Composed through extend's function form, the caller's fetch sits under ours and the retry is back:
+      // the token the server refused above is still current, so this one call sees 403 then 200.
+      const composed = ky
+        .extend({ fetch: counting, retry: { limit: 0 }, throwHttpErrors: false })
+        .extend(((parent: Record<string, unknown>) =>
+          m3terAuth(auth, { fetch: parent.fetch as typeof fetch })) as never)
+      calls = 0
+      expect((await composed(url('/meters'))).status).toBe(200)
+      expect(calls).toBe(2)
+      expect(apiStatuses()).toEqual([200, 403, 403, 200])
+    })
+
+    it("the caller's hooks see one request and one final response across the 401/403 retry", async () => {
+      const before: string[] = []
+      const after: number[] = []
+      const withHooks = client.extend({
+        hooks: {
+          beforeRequest: [(...args: unknown[]) => void before.push(requestOf(args).method)],
+          afterResponse: [(...args: unknown[]) => void after.push(statusOf(args))],
+        },
+      })
+      await withHooks(url('/meters'))
+      m3ter.revokeAll()
+      expect((await withHooks(url('/echo'), { method: 'POST', json: { n: 1 } })).status).toBe(200)
+      expect(before).toEqual(['GET', 'POST'])
+      expect(after).toEqual([200, 200])
+      expect(apiStatuses()).toEqual([200, 403, 200])
     })
 
     it("does not mutate the caller's options", async () => {
@@ -156,7 +199,9 @@ export function kySpecificTests(name: string, ky: Client): void {
       m3ter.revokeAll()
       expect((await client(url('/echo'), options)).status).toBe(200)
       const left: string[][] = []
-      headers.forEach((value, key) => left.push([key, value]))
+      headers.forEach((value, key) => {
+        left.push([key, value])
+      })
       expect(left).toEqual([['x-a', '1']])
       expect(options.json).toEqual({ n: 1 })
       expect(options.context).toEqual({ mine: true })
@@ -187,6 +232,10 @@ export function kySpecificTests(name: string, ky: Client): void {
       expect(m3ter.stats.tokenRequests).toBe(0)
     })
   })
+}
+
+function requestOf(args: unknown[]): Request {
+  return args[0] instanceof Request ? args[0] : (args[0] as { request: Request }).request
 }
 
 // ky 1 passes (request, options, response, state); ky 2 passes ({ request, options, response, retryCount }).
