@@ -54,8 +54,7 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): (
 }
 
 function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAdapter {
-  const adapter: AxiosAdapter = async (config) => {
-    const send = axios.getAdapter(inner ?? axios.defaults.adapter)
+  const attempt = async (config: InternalAxiosRequestConfig, send: AxiosAdapter): Promise<AxiosResponse> => {
     let first: AxiosResponse
     try {
       first = await send(config)
@@ -69,6 +68,13 @@ function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAd
     // validateStatus may accept a 401/403, so a rejected token can also arrive here.
     if (!isTokenRejected(first.status)) return first
     return (await retryOnce(config, first, send, auth, url)) ?? first
+  }
+  const adapter: AxiosAdapter = async (config) => {
+    try {
+      return await attempt(config, axios.getAdapter(inner ?? axios.defaults.adapter))
+    } catch (error) {
+      throw withoutBearer(error)
+    }
   }
   wrappedAdapters.set(adapter, inner)
   return adapter
@@ -95,6 +101,36 @@ async function retryOnce(
   // A fresh config and headers: the caller's `error.config` keeps describing the request it made.
   const headers = AxiosHeaders.from(config.headers).set('Authorization', authorization)
   return send({ ...config, headers })
+}
+
+// AxiosError#toJSON and util.inspect show `config`, headers and all, and util.inspect (console.log) also
+// shows `request`, Node's ClientRequest whose raw head holds the Authorization line: a logged error must
+// not carry the bearer. The header is taken off the config (the request interceptor sets it again if the
+// caller re-sends `error.config`, as axios-retry does), and `request` stays readable but is no longer
+// enumerable, so inspect leaves it out.
+function withoutBearer(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error
+  const { config, response } = error as {
+    config?: { headers?: unknown }
+    response?: { config?: { headers?: unknown } }
+  }
+  for (const holder of [error, response]) {
+    if (holder && Object.prototype.propertyIsEnumerable.call(holder, 'request')) {
+      Object.defineProperty(holder, 'request', { enumerable: false })
+    }
+  }
+  for (const headers of [config?.headers, response?.config?.headers] as Array<
+    Partial<AxiosHeaders> | undefined
+  >) {
+    // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
+    if (
+      typeof headers?.get === 'function' &&
+      String(headers.get('Authorization') ?? '').startsWith('Bearer ')
+    ) {
+      headers.delete?.('Authorization')
+    }
+  }
+  return error
 }
 
 function guardRedirects(user: BeforeRedirect | undefined, url: string): BeforeRedirect {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { inspect } from 'node:util'
 import { attachM3terAuth } from '@m3ter-auth/axios'
 import { createTokenProvider, type TokenProvider } from '@m3ter-auth/core'
 import {
@@ -38,6 +39,20 @@ afterEach(async () => {
 })
 
 describe('attachM3terAuth', () => {
+  it('§4.10 an AxiosError carries no bearer in JSON.stringify or util.inspect, and re-sending its config works', async () => {
+    attachM3terAuth(api, auth)
+    m3ter.faults.inject('api', { kind: 'status', status: 500 })
+    const error = (await api.get(url('/meters')).catch((e: unknown) => e)) as AxiosError
+    expect(error.response?.status).toBe(500)
+    // As a user logs it (console.log inspects to depth 2).
+    const printed = `${JSON.stringify(error)}\n${inspect(error)}`
+    expect(m3ter.issuedTokens).toHaveLength(1)
+    for (const token of m3ter.issuedTokens) expect(printed).not.toContain(token)
+    // axios-retry style: the same config again is signed afresh.
+    expect((await api.request(error.config!)).status).toBe(200)
+    expect(bearers().at(-1)).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+  })
+
   it('leaves the default axios export alone and detaches cleanly', async () => {
     const before = (axios.interceptors.request as unknown as { handlers: unknown[] }).handlers.length
     const detach = attachM3terAuth(api, auth)
