@@ -20,6 +20,8 @@ export interface M3terAuthKyExtension {
   hooks: {
     beforeRequest: Array<AnyHook<void>>
     beforeRetry: Array<AnyHook<void>>
+    /** Returns the error it was given (typed `never` so it fits ky 1's HTTPError and ky 2's Error hooks). */
+    beforeError: Array<AnyHook<never>>
   }
 }
 
@@ -107,6 +109,22 @@ export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {})
           const state = stateOf(args)
           remember(state)
           if (bearerOf(state.request) !== undefined) await authorize(state)
+        },
+      ],
+      // An HTTPError keeps the Request it failed on, and util.inspect (console.log) prints its headers,
+      // bearer included. It stays readable as `error.request`, but is no longer enumerable, so a logged
+      // error does not show it. (ky 1 passes the error; ky 2 a state object holding it.)
+      beforeError: [
+        async (...args) => {
+          const error = (
+            args[0] instanceof Error ? args[0] : (args[0] as { error: Error }).error
+          ) as Error & {
+            request?: unknown
+          }
+          if (error.request instanceof Request && bearerOf(error.request) !== undefined) {
+            Object.defineProperty(error, 'request', { enumerable: false })
+          }
+          return error as never
         },
       ],
     },

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import { m3terAuth } from '@m3ter-auth/ky'
 import {
@@ -49,6 +50,17 @@ export function kySpecificTests(name: string, ky: Client): void {
     afterEach(async () => {
       await auth.close()
       await Promise.all([m3ter.close(), foreign.close()])
+    })
+
+    it('§4.10 an HTTPError carries no bearer in JSON.stringify or util.inspect; error.request still readable', async () => {
+      const throwing = ky.extend({ ...m3terAuth(auth), retry: { limit: 0 } })
+      m3ter.faults.inject('api', { kind: 'status', status: 500 })
+      const error = (await throwing(url('/meters')).catch((e: unknown) => e)) as Error & { request: Request }
+      expect(error.name).toBe('HTTPError')
+      const printed = `${JSON.stringify(error)}\n${inspect(error)}`
+      expect(m3ter.issuedTokens).toHaveLength(1)
+      expect(printed).not.toContain(m3ter.issuedTokens[0])
+      expect(error.request.url).toBe(url('/meters'))
     })
 
     it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {
