@@ -11,18 +11,15 @@ import { trackUnhandled, turn } from './support/unhandled.ts'
 // turned into the client's own error objects, dropped API connections, and a refused token.
 
 /**
- * Adapters whose client error objects show the bearer (found by this suite; reported for routing):
- * - axios: AxiosError.config.headers.Authorization holds `Bearer <token>`; AxiosError#toJSON puts config in
- *   JSON.stringify(err), and util.inspect(err) shows it too. @m3ter-auth/axios sets the header on the
- *   per-request config and never takes it off an error (the got adapter does so in beforeError).
- * - ky 1: HTTPError.request is the Request the hook put the bearer on; util.inspect(err) prints its headers
- *   (JSON.stringify does not). @m3ter-auth/ky has no beforeError hook to strip it.
- * got 14 (its beforeError hook deletes the header), undici 7 (ResponseError) and fetch (TypeError) are clean.
- * Deeper down, Node's clients keep the raw request head (ClientRequest._header, `authorization: Bearer …`)
- * reachable from their errors (got's HTTPError.response.req, axios's request); only
- * `util.inspect(err, { showHidden: true })` prints it. No adapter can scrub Node's internals: not counted.
+ * Adapters whose client error objects would show the bearer. This suite found two, now fixed: AxiosError
+ * (config.headers, and `request` whose raw head util.inspect prints) and ky 1's HTTPError (`request`, whose
+ * headers util.inspect prints); both adapters now take the bearer out of what a logged error shows.
+ * got (beforeError deletes the header), undici (ResponseError) and fetch (TypeError) were clean.
+ * Deeper down, Node's clients keep the raw request head (ClientRequest._header) reachable from their
+ * errors (got's HTTPError.response.req); only `util.inspect(err, { showHidden: true })` or a deeper depth
+ * prints it. No adapter can scrub Node's internals: not counted.
  */
-const BEARER_IN_CLIENT_ERRORS = new Set<AdapterName>(['axios', 'ky 1'])
+const BEARER_IN_CLIENT_ERRORS = new Set<AdapterName>([])
 
 const unhandled = trackUnhandled()
 const findings = new Map<AdapterName, Hit[]>()
