@@ -51,6 +51,7 @@ interface SoakResult {
   tokensFetched: number
   fetchReasons: Record<string, number>
   heapGrowth: number
+  heapSamplesKiB: number[]
   requestsAfterBaseline: number
   durationMs: number
 }
@@ -136,7 +137,7 @@ describe('soak: 100 token lifetimes (3600 s tokens, clock in 60 s steps, refresh
       const result = finished.result!
       expect(result).toBeDefined()
       figures.push(
-        `soak ${run.name}: ${result.requests} requests, ${result.tokenRequests} token requests, heap growth ${(result.heapGrowth / 1024).toFixed(0)} KiB after GC over ${result.requestsAfterBaseline} requests, ${(result.durationMs / 1000).toFixed(1)} s`,
+        `soak ${run.name}: ${result.requests} requests, ${result.tokenRequests} token requests, heap growth ${(result.heapGrowth / 1024).toFixed(0)} KiB after GC over the last ${result.requestsAfterBaseline} requests (heap every 10 lifetimes, KiB: ${result.heapSamplesKiB.join(' ')}), ${(result.durationMs / 1000).toFixed(1)} s`,
       )
       // Ended by itself (no timer or socket left open) and cleanly, without process.exit.
       expect(finished.exitedByItself).toBe(true)
