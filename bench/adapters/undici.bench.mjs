@@ -1,126 +1,37 @@
-// Throughput of undici's request() through an Agent with and without m3terAuthInterceptor, against a
-// loopback keep-alive server. Without it, the request carries the same bearer, set by hand. Rounds run side
-// by side in one process, alternating which goes first; the median of the per-round ratios (with / without)
-// is the figure. Target: >= 0.97. Also asserts that the token endpoint was asked exactly once.
-// undici 7 on Node 20; undici 8 (the `undici-8` alias) where Node >= 22.
+// undici's request() through an Agent with and without m3terAuthInterceptor, side by side (harness and
+// figures: ./side-by-side.mjs). undici 7 on Node 20; undici 8 (the `undici-8` alias) where Node >= 22.
 //
 //   cd packages/core && npx tsup; cd ../undici && npx tsup; node bench/adapters/undici.bench.mjs [--strict]
 //
-// Env: BENCH_ROUNDS (default 15), BENCH_REQUESTS per run (default 4000), BENCH_CONCURRENCY (default 16).
-import { createServer } from 'node:http'
-import { createTokenProvider } from '@m3ter-auth/core'
+// Defaults: 15 rounds of 4000 requests per side.
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
+import { sideBySide } from './side-by-side.mjs'
 
 const major = Number(process.versions.node.split('.')[0]) >= 22 ? 8 : 7
 const undici = await import(major === 8 ? 'undici-8' : 'undici')
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
-const TARGET = 0.97
+const { url, auth, bearer, concurrency, compare } = await sideBySide()
 
-let tokenRequests = 0
-const answer = JSON.stringify({ data: [{ id: 'm1', code: 'calls' }], nextToken: null })
-const server = createServer((req, res) => {
-  if (req.url === '/oauth/token') {
-    tokenRequests++
-    req.resume()
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ token_type: 'Bearer', access_token: 'bench-token', expires_in: 18000 }))
-    })
-    return
-  }
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) })
-  res.end(answer)
-})
-server.keepAliveTimeout = 60_000
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-const origin = `http://127.0.0.1:${server.address().port}`
-const url = `${origin}/organizations/org/meters`
-
-const auth = createTokenProvider({
-  credentials: { accessKeyId: 'bench-key', apiSecret: 'bench-secret' },
-  tokenUrl: `${origin}/oauth/token`,
-  scope: [origin],
-})
 // Two agents with the same pool size, so neither side shares or steals the other's sockets.
-const bareAgent = new undici.Agent({ connections: CONCURRENCY })
-const authAgent = new undici.Agent({ connections: CONCURRENCY })
+const bareAgent = new undici.Agent({ connections: concurrency })
+const authAgent = new undici.Agent({ connections: concurrency })
 const composed = authAgent.compose(m3terAuthInterceptor(auth))
-const bareHeaders = { authorization: 'Bearer bench-token' }
-const bare = () => undici.request(url, { dispatcher: bareAgent, headers: bareHeaders })
-const wrapped = () => undici.request(url, { dispatcher: composed })
+// The baseline sends the same bearer by hand, so both sides send identical bytes.
+const bareHeaders = { authorization: bearer }
 
-async function run(send) {
-  let next = 0
-  const worker = async () => {
-    while (next++ < REQUESTS) {
-      const res = await send()
-      if (res.statusCode !== 200) throw new Error(`unexpected status ${res.statusCode}`)
-      await res.body.arrayBuffer()
-    }
-  }
-  const started = performance.now()
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  return REQUESTS / ((performance.now() - started) / 1000)
+const consume = async (res) => {
+  if (res.statusCode !== 200) throw new Error(`unexpected status ${res.statusCode}`)
+  await res.body.arrayBuffer()
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-await run(bare)
-await run(wrapped)
-
-const ratios = []
-const bareRates = []
-const wrappedRates = []
-for (let round = 0; round < ROUNDS; round++) {
-  let b
-  let w
-  if (round % 2 === 0) {
-    b = await run(bare)
-    w = await run(wrapped)
-  } else {
-    w = await run(wrapped)
-    b = await run(bare)
-  }
-  bareRates.push(b)
-  wrappedRates.push(w)
-  ratios.push(w / b)
-}
-
-await bareAgent.close()
-await authAgent.close()
-await auth.close()
-server.closeAllConnections()
-server.close()
-
-const ratio = median(ratios)
-console.log(
-  JSON.stringify({
-    bench: `undici ${major}`,
-    node: process.version,
-    rounds: ROUNDS,
-    requestsPerRun: REQUESTS,
-    concurrency: CONCURRENCY,
-    bareRps: Math.round(median(bareRates)),
-    wrappedRps: Math.round(median(wrappedRates)),
-    medianRatio: Number(ratio.toFixed(4)),
-    target: TARGET,
-    tokenRequests,
-  }),
-)
-if (tokenRequests !== 1) {
-  console.error(`FAIL: ${tokenRequests} token requests; expected exactly 1 while the token is fresh`)
-  process.exitCode = 1
-}
-if (ratio < TARGET) {
-  console.error(
-    `${process.argv.includes('--strict') ? 'FAIL' : 'WARN'}: median ratio ${ratio.toFixed(4)} < ${TARGET}`,
-  )
-  if (process.argv.includes('--strict')) process.exitCode = 1
-}
+await compare({
+  name: `undici ${major}`,
+  bare: async () => consume(await undici.request(url, { dispatcher: bareAgent, headers: bareHeaders })),
+  wrapped: async () => consume(await undici.request(url, { dispatcher: composed })),
+  rounds: 15,
+  requests: 4000,
+  close: async () => {
+    await bareAgent.close()
+    await authAgent.close()
+  },
+})
