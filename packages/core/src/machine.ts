@@ -298,8 +298,11 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     const giveUp =
       !failure.retryable || attempt >= retry.maxAttempts || now - round.startedAt >= retry.maxElapsedMs
     if (giveUp && !token) {
+      // Callers fail fast with this error for as long as the next backoff would have been, so traffic
+      // against a broken endpoint causes one round of attempts per cooldown, not one per request.
+      const until = now + backoffDelay(attempt + 1, 1, retryAfterMs, retry)
       return {
-        state: { ...idle, token: undefined, failure: { error, until: now } },
+        state: { ...idle, token: undefined, failure: { error, until } },
         effects: [
           { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs: undefined } },
           { type: 'settle', error },

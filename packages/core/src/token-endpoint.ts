@@ -44,13 +44,17 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
   const where = `POST ${url}`
   const { clock, signal } = exchange
   const controller = new AbortController()
-  const abort = () => controller.abort()
-  signal.addEventListener('abort', abort)
   let timedOut = false
   const timer = clock.setTimeout(() => {
     timedOut = true
-    abort()
+    controller.abort()
   }, exchange.timeoutMs)
+  // On close the timer goes at once, not when the aborted fetch settles: close() leaves nothing scheduled.
+  const abort = () => {
+    clock.clearTimeout(timer)
+    controller.abort()
+  }
+  signal.addEventListener('abort', abort)
   const failure = (
     code: M3terAuthErrorCode,
     what: string,

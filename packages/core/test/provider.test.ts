@@ -179,6 +179,9 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     const { error } = await result
     expect(error).toMatchObject({ code: 'token_endpoint_unavailable', status: 502 })
     expect(m3ter.stats.tokenRequests).toBe(4)
+    // Given up: for the next backoff (3.2 s after four attempts) callers fail fast, the endpoint is spared.
+    for (let i = 0; i < 10; i++) expect((await settle(auth.getToken())).error).toBe(error)
+    expect(m3ter.stats.tokenRequests).toBe(4)
   })
 
   it('§4.7 a hang past timeoutMs is a timeout, retried', async () => {
@@ -300,11 +303,14 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     ['an answer over 64 KiB', { kind: 'oversize' as const }],
     ['a redirect', { kind: 'redirect' as const, location: 'http://127.0.0.1:9/steal', status: 307 as const }],
   ])('§4.9 %s gives invalid_token_response', async (_, fault) => {
-    const { auth, m3ter } = await setup()
+    const { auth, m3ter, clock } = await setup()
     m3ter.faults.inject('token', fault)
     const { error } = await settle(auth.getToken())
     expect(error).toMatchObject({ code: 'invalid_token_response' })
+    // No hammering: for the next backoff (400 ms after one attempt) callers fail fast with the same error.
+    expect((await settle(auth.getToken())).error).toBe(error)
     expect(m3ter.stats.tokenRequests).toBe(1)
+    await clock.advance(400)
     expect(await auth.getToken()).toMatch(/\./)
   })
 
