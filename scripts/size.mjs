@@ -2,20 +2,20 @@
 // worker pays for `createTokenProvider` + `withM3terAuth`. Fails the run when a budget is exceeded.
 //
 // The issues asked for 4 KB (core) and 5 KB (core + fetch). Core with its typed, explanatory errors,
-// events, store, key rotation and strict validation measures ~6.1 KB; with every string literal removed
-// it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the contract requires.
-// These budgets hold the line where we are, so growth is a decision, not an accident.
+// events, store, key rotation, strict validation and its runtime guards measures ~6.2-6.4 KB; with every
+// string literal removed it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the
+// contract requires. These budgets hold the line near where we are, so growth is a decision, not an accident.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 6400 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 6656 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 7000,
+    limit: 7168,
   },
 ]
 
