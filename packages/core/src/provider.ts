@@ -11,7 +11,17 @@ import {
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { requestToken } from './token-endpoint.ts'
-import type { GetTokenOptions, M3terAuthEvent, TokenProvider, TokenProviderOptions } from './types.ts'
+import type {
+  Clock,
+  GetTokenOptions,
+  M3terAuthEvent,
+  TokenLease,
+  TokenProvider,
+  TokenProviderOptions,
+} from './types.ts'
+
+/** How often a provider waiting on another's lease looks in the store for the token. */
+const LEASE_POLL_MS = 100
 
 type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 
@@ -99,15 +109,38 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const controller = new AbortController()
     inFlight = controller
     const startedAt = clock.now()
+    let lease: TokenLease | null | undefined
     try {
       const credentials = await resolver.resolve(keyIndex)
       if (store) {
-        storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
+        const key = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
+        storeKey = key
         // Another process (or provider) sharing the store may have refreshed already.
-        const shared = await store.get(storeKey).catch(() => undefined)
-        if (shared && shared.accessToken !== lastInvalidated && clock.now() < shared.refreshAt) {
-          return void dispatch({ type: 'fetched', fetchId, token: shared, persist: false, startedAt })
+        const fromStore = async () => {
+          const shared = await store.get(key).catch(() => undefined)
+          return shared && shared.accessToken !== lastInvalidated && clock.now() < shared.refreshAt
+            ? shared
+            : undefined
         }
+        let shared = await fromStore()
+        // One member of a fleet fetches; the others wait for its token in the store, at most timeoutMs.
+        // null: another holds the lease; undefined: no lease support, or the store failed (fetch anyway).
+        if (!shared && store.lease)
+          lease = await store.lease(key, config.timeoutMs).then(
+            (held) => held ?? null,
+            () => undefined,
+          )
+        for (
+          let waited = 0;
+          lease === null && !shared && waited < config.timeoutMs;
+          waited += LEASE_POLL_MS
+        ) {
+          await pause(clock, LEASE_POLL_MS, controller.signal)
+          shared = await fromStore()
+        }
+        if (controller.signal.aborted) return
+        if (shared)
+          return void dispatch({ type: 'fetched', fetchId, token: shared, persist: false, startedAt })
       }
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
@@ -137,6 +170,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
+      lease?.release().catch(() => {})
     }
   }
 
@@ -202,4 +236,18 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
 // (Duck-typed: Node's timer handles have ref(); other runtimes' handles and custom clocks are left alone.)
 function keepAlive(timer: unknown): void {
   if (typeof timer === 'object' && timer !== null) (timer as { ref?: () => void }).ref?.()
+}
+
+/** Waits `ms` on the injected clock; an abort (close) ends the wait at once and clears the timer. */
+function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clock.clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = clock.setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
 }
