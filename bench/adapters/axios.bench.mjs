@@ -6,10 +6,11 @@ import { attachM3terAuth } from '@m3ter-auth/axios'
 import axios from 'axios'
 import { sideBySide } from './side-by-side.mjs'
 
-const { url, auth, compare } = await sideBySide()
+const { url, auth, bearer, compare } = await sideBySide()
 
 // Two instances, so the interceptors sit only on one; axios rejects a non-2xx and reads the whole body.
-const plain = axios.create()
+// The baseline sends the same bearer by hand: what a user without the adapter would do.
+const plain = axios.create({ headers: { Authorization: bearer } })
 const authed = axios.create()
 attachM3terAuth(authed, auth)
 

@@ -6,10 +6,11 @@ import { m3terAuth } from '@m3ter-auth/ky'
 import ky from 'ky'
 import { sideBySide } from './side-by-side.mjs'
 
-const { url, auth, compare } = await sideBySide()
+const { url, auth, bearer, compare } = await sideBySide()
 
 // Retries off on both sides, so neither can hide a failure in a retry; ky rejects a non-2xx.
-const plain = ky.extend({ retry: { limit: 0 } })
+// The baseline sends the same bearer by hand: what a user without the adapter would do.
+const plain = ky.extend({ retry: { limit: 0 }, headers: { authorization: bearer } })
 const authed = ky.extend({ retry: { limit: 0 }, ...m3terAuth(auth) })
 
 await compare({
