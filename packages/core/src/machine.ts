@@ -298,9 +298,10 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     const giveUp =
       !failure.retryable || attempt >= retry.maxAttempts || now - round.startedAt >= retry.maxElapsedMs
     if (giveUp && !token) {
-      // Callers fail fast with this error for as long as the next backoff would have been, so traffic
-      // against a broken endpoint causes one round of attempts per cooldown, not one per request.
-      const until = now + backoffDelay(attempt + 1, 1, retryAfterMs, retry)
+      // Given up: the waiters get the error. The next demand starts a new round (concurrent callers share
+      // it), except while a Retry-After the server sent has not passed: until then callers fail fast.
+      // (DESIGN §4.7 reserves a cooldown for rejected keys; a server's Retry-After is honoured, not guessed.)
+      const until = now + Math.min(retryAfterMs ?? 0, retry.maxDelayMs)
       return {
         state: { ...idle, token: undefined, failure: { error, until } },
         effects: [

@@ -1,25 +1,55 @@
+import { findM3terAuthError } from '@m3ter-auth/core'
 import type { AnyFault } from '@m3ter-auth/testkit'
 import { describe, expect, it } from 'vitest'
 import { createRig, outcome } from './support/rig.ts'
 
-// Weakness found by the fault matrix, now fixed in core (machine.ts `failed()`): a round that gave up
-// without a token kept its failure with `until: now`, so the very next demand started a new round at once;
-// under steady traffic a broken token endpoint (a proxy's HTML 200, a 503 outage) was asked once (HTML) or
-// maxAttempts times (503) per caller request. Measured before the fix: 20 sequential requests at one clock
-// instant caused 20 token requests (HTML 200); 20 requests over 14 s of clock caused 80 (503). Now callers
-// fail fast with the same typed error for the next backoff before the endpoint is asked again (§4.7).
-const cases: Array<[string, AnyFault]> = [
-  ['a malformed 200 (HTML page)', { kind: 'html' }],
-  ['a 503 outage', { kind: 'status', status: 503 }],
+// What happens after a round of attempts gives up without a token. The fault matrix found that the very
+// next demand starts a new round at once: under steady traffic a broken token endpoint is asked once (a
+// malformed 200) or maxAttempts times (a 503 outage) per caller request that comes after the give-up
+// (concurrent callers share one round). DESIGN §4.7 reserves a fail-fast cooldown for rejected keys, so core
+// keeps that behaviour and only honours what the server asks for: after a 429/503 with Retry-After, callers
+// fail fast with the same typed error until it has passed. These cells pin both halves.
+const withoutRetryAfter: Array<[string, AnyFault, number]> = [
+  ['a malformed 200 (HTML page): one attempt per later request', { kind: 'html' }, 1],
+  ['a 503 outage: one round per later request', { kind: 'status', status: 503 }, 4],
 ]
 
-describe('after a round gives up, the token endpoint is not asked again at once', () => {
-  it.each(cases)('%s: 20 failing requests cause at most one round of attempts', async (_name, fault) => {
+describe('after a round gives up', () => {
+  it.each(withoutRetryAfter)('%s', async (_name, fault, perRound) => {
     const rig = await createRig('fetch')
     try {
       rig.m3ter.faults.inject('token', fault, { times: Number.POSITIVE_INFINITY })
-      for (let i = 0; i < 20; i++) await outcome(rig.settle(rig.driver.request(rig.meters())))
-      expect(rig.tokenAttempts()).toBeLessThanOrEqual(rig.maxAttempts)
+      for (let i = 1; i <= 3; i++) {
+        const result = await outcome(rig.settle(rig.driver.request(rig.meters())))
+        expect(findM3terAuthError(result.error)).toBeDefined()
+        expect(rig.tokenAttempts()).toBe(i * perRound)
+      }
+    } finally {
+      await rig.close()
+    }
+  })
+
+  it('a 429 outage with Retry-After: callers fail fast until it passes, then one new round', async () => {
+    const rig = await createRig('fetch')
+    try {
+      rig.m3ter.faults.inject(
+        'token',
+        { kind: 'status', status: 429, retryAfter: '20' },
+        { times: Number.POSITIVE_INFINITY },
+      )
+      const first = await outcome(rig.settle(rig.driver.request(rig.meters())))
+      expect(findM3terAuthError(first.error)?.code).toBe('token_endpoint_unavailable')
+      const attempts = rig.tokenAttempts()
+      expect(attempts).toBe(rig.maxAttempts)
+      for (let i = 0; i < 20; i++) {
+        const again = await outcome(rig.settle(rig.driver.request(rig.meters())))
+        expect(findM3terAuthError(again.error)?.code).toBe('token_endpoint_unavailable')
+      }
+      expect(rig.tokenAttempts()).toBe(attempts)
+      rig.m3ter.faults.clear()
+      await rig.clock.advance(20_000)
+      expect((await rig.settle(rig.driver.request(rig.meters()))).status).toBe(200)
+      expect(rig.tokenAttempts()).toBe(attempts + 1)
     } finally {
       await rig.close()
     }
