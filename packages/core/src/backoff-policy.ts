@@ -1,7 +1,19 @@
 import type { RetryOptions } from './types.ts'
 
+/**
+ * @example
+ * ```ts
+ * const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 2 }
+ * ```
+ */
 export type RetryPolicy = Required<RetryOptions>
 
+/**
+ * @example
+ * ```ts
+ * backoffDelay(2, Math.random(), undefined, DEFAULT_RETRY)
+ * ```
+ */
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 4,
   baseDelayMs: 200,

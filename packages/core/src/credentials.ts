@@ -1,8 +1,21 @@
 import { M3terAuthError } from './errors.ts'
 import type { Credentials, CredentialsSource } from './types.ts'
 
-/** The environment variables m3ter's official SDKs read; the same names here. */
+/**
+ * The environment variables m3ter's official SDKs read; the same names here.
+ *
+ * @example
+ * ```ts
+ * process.env[ENV_ACCESS_KEY_ID] // M3TER_API_KEY
+ * ```
+ */
 export const ENV_ACCESS_KEY_ID = 'M3TER_API_KEY'
+/**
+ * @example
+ * ```ts
+ * process.env[ENV_API_SECRET] // M3TER_API_SECRET
+ * ```
+ */
 export const ENV_API_SECRET = 'M3TER_API_SECRET'
 
 /**

@@ -20,7 +20,14 @@ export const ErrorCode = {
   Aborted: 'aborted',
 } as const
 
-/** The `code` of an {@link M3terAuthError}. */
+/**
+ * The `code` of an {@link M3terAuthError}.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: M3terAuthErrorCode) => code === 'timeout' || code === 'token_endpoint_unavailable'
+ * ```
+ */
 export type M3terAuthErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 const NAME = 'M3terAuthError'

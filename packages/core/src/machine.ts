@@ -7,12 +7,22 @@ import type { M3terAuthEvent, RefreshReason, StoredToken, TokenStatus } from './
  * The token state machine: a pure function of (state, event, now). It decides; the provider performs
  * the effects it asks for (start a request, set a timer, settle waiters, emit events). Keeping I/O out
  * makes every transition testable with plain values and a model-based test.
+ *
+ * @example
+ * ```ts
+ * state.token?.generation
+ * ```
  */
-
 export interface CurrentToken extends StoredToken {
   readonly generation: number
 }
 
+/**
+ * @example
+ * ```ts
+ * let state: MachineState = initialState(1)
+ * ```
+ */
 export interface MachineState {
   readonly closed: boolean
   readonly token: CurrentToken | undefined
@@ -38,6 +48,12 @@ export interface MachineState {
 /** Events omit `at`: the provider stamps the time when it emits them. */
 type Emitted = M3terAuthEvent extends infer E ? (E extends M3terAuthEvent ? Omit<E, 'at'> : never) : never
 
+/**
+ * @example
+ * ```ts
+ * step(state, { type: 'invalidate', accessToken: rejected }, clock.now())
+ * ```
+ */
 export type MachineEvent =
   | { readonly type: 'demand' }
   /** A token arrived, from the endpoint (`persist`) or from a shared store. */
@@ -60,6 +76,12 @@ export type MachineEvent =
   | { readonly type: 'credentials_changed'; readonly keyCount: number }
   | { readonly type: 'close' }
 
+/**
+ * @example
+ * ```ts
+ * for (const effect of step(state, { type: 'demand' }, now).effects) perform(effect)
+ * ```
+ */
 export type Effect =
   | { readonly type: 'fetch'; readonly fetchId: number; readonly keyIndex: number }
   | { readonly type: 'abort' }
@@ -71,9 +93,22 @@ export type Effect =
   | { readonly type: 'store'; readonly token: StoredToken; readonly remove: boolean }
   | { readonly type: 'emit'; readonly event: Emitted }
 
-/** What a demand gets: the token now, a wait for the next settlement, or an error now. */
+/**
+ * What a demand gets: the token now, a wait for the next settlement, or an error now.
+ *
+ * @example
+ * ```ts
+ * const reply = step(state, { type: 'demand' }, now).reply as Reply // { token } now, { error }, or {} to wait
+ * ```
+ */
 export type Reply = { readonly token?: string; readonly error?: M3terAuthError }
 
+/**
+ * @example
+ * ```ts
+ * const { state: next, effects } = step(state, { type: 'close' }, now)
+ * ```
+ */
 export interface Transition {
   readonly state: MachineState
   readonly effects: readonly Effect[]
@@ -81,6 +116,12 @@ export interface Transition {
   readonly reply?: Reply | boolean
 }
 
+/**
+ * @example
+ * ```ts
+ * const state = initialState(2) // a [primary, secondary] pair of keys
+ * ```
+ */
 export function initialState(keyCount: number): MachineState {
   return {
     closed: false,
@@ -98,7 +139,14 @@ export function initialState(keyCount: number): MachineState {
   }
 }
 
-/** A token that may still be served at `now`. */
+/**
+ * A token that may still be served at `now`.
+ *
+ * @example
+ * ```ts
+ * validToken(state, clock.now())?.accessToken
+ * ```
+ */
 export function validToken(state: MachineState, now: number): CurrentToken | undefined {
   const token = state.token
   return token && now < token.expiresAt ? token : undefined

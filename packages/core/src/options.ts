@@ -6,7 +6,19 @@ import { systemClock } from './system-clock.ts'
 import type { Clock, M3terAuthEvent, TokenProviderOptions, TokenStore } from './types.ts'
 import { parseSecureUrl } from './urls.ts'
 
+/**
+ * @example
+ * ```ts
+ * createTokenProvider({ tokenUrl: DEFAULT_TOKEN_URL })
+ * ```
+ */
 export const DEFAULT_TOKEN_URL = 'https://api.m3ter.com/oauth/token'
+/**
+ * @example
+ * ```ts
+ * createTokenProvider({ timeoutMs: DEFAULT_TIMEOUT_MS * 2 })
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 10_000
 
 /** Options with every default filled in and every value checked. */

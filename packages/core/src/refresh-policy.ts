@@ -1,7 +1,19 @@
 import type { RefreshOptions } from './types.ts'
 
+/**
+ * @example
+ * ```ts
+ * const policy: RefreshPolicy = { ...DEFAULT_REFRESH, jitter: 0 }
+ * ```
+ */
 export type RefreshPolicy = Required<RefreshOptions>
 
+/**
+ * @example
+ * ```ts
+ * tokenTimes(Date.now(), 18_000, Math.random(), DEFAULT_REFRESH)
+ * ```
+ */
 export const DEFAULT_REFRESH: RefreshPolicy = {
   fraction: 0.1,
   minWindowMs: 30_000,

@@ -1,7 +1,14 @@
 import { M3terAuthError } from './errors.ts'
 import { isSecureUrl, parseSecureUrl } from './urls.ts'
 
-/** The origins that receive the bearer unless `scope` says otherwise. */
+/**
+ * The origins that receive the bearer unless `scope` says otherwise.
+ *
+ * @example
+ * ```ts
+ * createScopePolicy([...DEFAULT_SCOPE, 'https://eu.api.example'])
+ * ```
+ */
 export const DEFAULT_SCOPE: readonly string[] = ['https://api.m3ter.com', 'https://ingest.m3ter.com']
 
 /**

@@ -4,7 +4,14 @@ import { buildTokenRequest } from './token-request.ts'
 import { MAX_TOKEN_RESPONSE_BYTES, parseTokenResponse, type TokenAnswer } from './token-response.ts'
 import type { Clock, Credentials } from './types.ts'
 
-/** How a failed attempt should be treated by the state machine. */
+/**
+ * How a failed attempt should be treated by the state machine.
+ *
+ * @example
+ * ```ts
+ * if (!attempt.ok && attempt.failure.retryable) scheduleRetry(attempt.failure.retryAfterMs)
+ * ```
+ */
 export interface TokenFailure {
   readonly error: M3terAuthError
   /** 429, 5xx, network error, timeout: worth another attempt after a backoff. */
@@ -14,6 +21,13 @@ export interface TokenFailure {
   readonly retryAfterMs: number | undefined
 }
 
+/**
+ * @example
+ * ```ts
+ * const attempt = await requestToken(exchange)
+ * if (attempt.ok) use(attempt.answer)
+ * ```
+ */
 export type TokenAttempt =
   | { readonly ok: true; readonly answer: TokenAnswer }
   | { readonly ok: false; readonly failure: TokenFailure }

@@ -1,7 +1,15 @@
 import { utf8ToBase64 } from './base64.ts'
 import type { Credentials } from './types.ts'
 
-/** What `fetch` needs to ask for a token. Holds the Basic header: never log it. */
+/**
+ * What `fetch` needs to ask for a token. Holds the Basic header: never log it.
+ *
+ * @example
+ * ```ts
+ * const { url, init } = buildTokenRequest(tokenUrl, credentials)
+ * await fetch(url, init)
+ * ```
+ */
 export interface TokenRequest {
   readonly url: string
   readonly init: {

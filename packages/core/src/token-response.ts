@@ -1,15 +1,36 @@
 import { M3terAuthError } from './errors.ts'
 
-/** The one part of a token answer that m3ter-auth keeps. */
+/**
+ * The one part of a token answer that m3ter-auth keeps.
+ *
+ * @example
+ * ```ts
+ * const { accessToken, expiresInSeconds } = parseTokenResponse(body, 'POST https://api.m3ter.com/oauth/token')
+ * ```
+ */
 export interface TokenAnswer {
   readonly accessToken: string
   readonly expiresInSeconds: number
 }
 
-/** Token answers larger than this are refused unread: m3ter's are a few hundred bytes. */
+/**
+ * Token answers larger than this are refused unread: m3ter's are a few hundred bytes.
+ *
+ * @example
+ * ```ts
+ * if (body.length > MAX_TOKEN_RESPONSE_BYTES) refuse()
+ * ```
+ */
 export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
 
-/** A week: m3ter's tokens live 5 hours; anything far beyond that is a broken or hostile server. */
+/**
+ * A week: m3ter's tokens live 5 hours; anything far beyond that is a broken or hostile server.
+ *
+ * @example
+ * ```ts
+ * if (expiresIn > MAX_EXPIRES_IN_SECONDS) refuse()
+ * ```
+ */
 export const MAX_EXPIRES_IN_SECONDS = 7 * 24 * 3600
 
 // RFC 6750 b64token characters: anything else could not be sent safely in a header.

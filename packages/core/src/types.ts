@@ -1,6 +1,13 @@
 import type { M3terAuthError, M3terAuthErrorCode } from './errors.ts'
 
-/** One m3ter Service User access key: the id and the API secret shown once at its creation. */
+/**
+ * One m3ter Service User access key: the id and the API secret shown once at its creation.
+ *
+ * @example
+ * ```ts
+ * const credentials: Credentials = { accessKeyId: process.env.M3TER_API_KEY!, apiSecret: process.env.M3TER_API_SECRET! }
+ * ```
+ */
 export interface Credentials {
   readonly accessKeyId: string
   readonly apiSecret: string
@@ -10,20 +17,40 @@ export interface Credentials {
  * Where credentials come from: one key, the two keys m3ter allows at once (`[primary, secondary]`: when the
  * token endpoint rejects one, the other is tried), or a function asked at each token request (a secret
  * manager, say).
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ credentials: [currentKey, nextKey] }) // rotation: the other key is tried when one is rejected
+ * ```
  */
 export type CredentialsSource =
   | Credentials
   | readonly [Credentials, Credentials]
   | (() => Credentials | Promise<Credentials>)
 
-/** All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise. */
+/**
+ * All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as never) }
+ * ```
+ */
 export interface Clock {
   now(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
 
-/** A token as the provider keeps it and a {@link TokenStore} shares it. Times are clock milliseconds. */
+/**
+ * A token as the provider keeps it and a {@link TokenStore} shares it. Times are clock milliseconds.
+ *
+ * @example
+ * ```ts
+ * const token = await store.get(key)
+ * if (token && Date.now() < token.refreshAt) use(token.accessToken)
+ * ```
+ */
 export interface StoredToken {
   readonly accessToken: string
   /** When the token request started: the lifetime is counted from here, not from when the answer came. */
@@ -34,7 +61,15 @@ export interface StoredToken {
   readonly refreshAt: number
 }
 
-/** A lease held while one process of a fleet fetches a token for all; see {@link TokenStore.lease}. */
+/**
+ * A lease held while one process of a fleet fetches a token for all; see {@link TokenStore.lease}.
+ *
+ * @example
+ * ```ts
+ * const lease = await store.lease?.(key, 10_000)
+ * try { await fetchAndStore(key) } finally { await lease?.release() }
+ * ```
+ */
 export interface TokenLease {
   release(): Promise<void>
 }
@@ -61,7 +96,14 @@ export interface TokenStore {
   lease?(key: string, ttlMs: number): Promise<TokenLease | undefined>
 }
 
-/** When to refresh: a fraction of the lifetime, clamped, jittered; and the skew taken off the expiry. */
+/**
+ * When to refresh: a fraction of the lifetime, clamped, jittered; and the skew taken off the expiry.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ refresh: { fraction: 0.2, minWindowMs: 60_000 } })
+ * ```
+ */
 export interface RefreshOptions {
   /** Fraction of the lifetime before expiry when refreshing starts. Default 0.1. */
   readonly fraction?: number
@@ -75,7 +117,14 @@ export interface RefreshOptions {
   readonly skewMs?: number
 }
 
-/** How the token endpoint is retried after 429, 5xx, network errors and timeouts. */
+/**
+ * How the token endpoint is retried after 429, 5xx, network errors and timeouts.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ retry: { maxAttempts: 6, maxDelayMs: 10_000 } })
+ * ```
+ */
 export interface RetryOptions {
   /** Attempts in one round of fetching, the first included. Default 4. */
   readonly maxAttempts?: number
@@ -89,7 +138,14 @@ export interface RetryOptions {
   readonly invalidCredentialsCooldownMs?: number
 }
 
-/** Options of {@link createTokenProvider}; every one has a safe default. */
+/**
+ * Options of {@link createTokenProvider}; every one has a safe default.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl, m3ter.ingestUrl], timeoutMs: 5_000 })
+ * ```
+ */
 export interface TokenProviderOptions {
   /** Default: `M3TER_API_KEY` / `M3TER_API_SECRET` from `process.env`, read at first use. */
   readonly credentials?: CredentialsSource
@@ -114,7 +170,14 @@ export interface TokenProviderOptions {
   readonly dangerouslyAllowBrowser?: boolean
 }
 
-/** What {@link TokenProvider.snapshot} shows: no secret, no token. */
+/**
+ * What {@link TokenProvider.snapshot} shows: no secret, no token.
+ *
+ * @example
+ * ```ts
+ * const { status, expiresAt, generation } = auth.snapshot()
+ * ```
+ */
 export interface TokenSnapshot {
   readonly status: TokenStatus
   /** Clock ms after which the current token is never served; undefined without a token. */
@@ -123,9 +186,22 @@ export interface TokenSnapshot {
   readonly generation: number
 }
 
+/**
+ * @example
+ * ```ts
+ * if (auth.snapshot().status === 'backoff') metrics.increment('m3ter.token.backoff')
+ * ```
+ */
 export type TokenStatus = 'empty' | 'fetching' | 'fresh' | 'refreshing' | 'backoff' | 'failed' | 'closed'
 
-/** Passed to `getToken`. */
+/**
+ * Passed to `getToken`.
+ *
+ * @example
+ * ```ts
+ * await auth.getToken({ signal: AbortSignal.timeout(2_000), waitUntil: (work) => ctx.waitUntil(work) })
+ * ```
+ */
 export interface GetTokenOptions {
   /** Ends this caller's wait with code `aborted`; the shared token request goes on for the others. */
   readonly signal?: AbortSignal | undefined
@@ -161,7 +237,14 @@ export interface TokenProvider extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/** Why a token request started. */
+/**
+ * Why a token request started.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => { if (e.type === 'fetch_started' && e.reason === 'expired') log.warn('a caller waited') }
+ * ```
+ */
 export type RefreshReason =
   | 'cold'
   | 'refresh_window'
@@ -170,7 +253,14 @@ export type RefreshReason =
   | 'retry'
   | 'credentials_changed'
 
-/** Events through `onEvent`. None carries a secret or a token value. */
+/**
+ * Events through `onEvent`. None carries a secret or a token value.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ onEvent: (e) => { if (e.type === 'refresh_failed') log.warn(e.code, e.status, e.retryInMs) } })
+ * ```
+ */
 export type M3terAuthEvent =
   | {
       readonly type: 'fetch_started'
