@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream'
 import { inspect } from 'node:util'
 import { attachM3terAuth } from '@m3ter-auth/axios'
-import { createTokenProvider, type TokenProvider } from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
 import {
   createManualClock,
+  createProviderFor,
   type ForeignServer,
   type MockM3ter,
   startForeignServer,
@@ -23,13 +24,7 @@ beforeEach(async () => {
   const clock = createManualClock()
   m3ter = await startMockM3ter({ clock })
   foreign = await startForeignServer()
-  const key = m3ter.keys[0]!
-  auth = createTokenProvider({
-    clock,
-    tokenUrl: m3ter.tokenUrl,
-    scope: [m3ter.apiUrl, m3ter.ingestUrl],
-    credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
-  })
+  auth = createProviderFor(m3ter, { clock })
   api = axios.create()
 })
 

@@ -4,6 +4,7 @@ import { createTokenProvider, isM3terAuthError, type TokenProvider } from '@m3te
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import {
   createManualClock,
+  createProviderFor,
   type ForeignServer,
   type MockM3ter,
   startForeignServer,
@@ -28,12 +29,7 @@ beforeEach(async () => {
   const clock = createManualClock()
   m3ter = await startMockM3ter({ clock })
   foreign = await startForeignServer()
-  auth = createTokenProvider({
-    credentials: m3ter.keys[0]!,
-    tokenUrl: m3ter.tokenUrl,
-    scope: [m3ter.apiUrl, m3ter.ingestUrl],
-    clock,
-  })
+  auth = createProviderFor(m3ter, { clock })
   calls = []
   f = withM3terAuth(auth, recordingFetch)
 })

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream'
-import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import { findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import {
   createManualClock,
+  createProviderFor,
   type ForeignServer,
   type MockM3ter,
   startForeignServer,
@@ -32,13 +33,7 @@ export function gotSpecificTests(name: string, got: Client): void {
       const clock = createManualClock()
       m3ter = await startMockM3ter({ clock })
       foreign = await startForeignServer()
-      const key = m3ter.keys[0]!
-      auth = createTokenProvider({
-        clock,
-        tokenUrl: m3ter.tokenUrl,
-        scope: [m3ter.apiUrl, m3ter.ingestUrl],
-        credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
-      })
+      auth = createProviderFor(m3ter, { clock })
       client = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 0 }, throwHttpErrors: false })
     })
 

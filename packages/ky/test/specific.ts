@@ -1,8 +1,9 @@
 import { inspect } from 'node:util'
-import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import { findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import { m3terAuth } from '@m3ter-auth/ky'
 import {
   createManualClock,
+  createProviderFor,
   type ForeignServer,
   type MockM3ter,
   startForeignServer,
@@ -37,13 +38,7 @@ export function kySpecificTests(name: string, ky: Client): void {
       const clock = createManualClock()
       m3ter = await startMockM3ter({ clock })
       foreign = await startForeignServer()
-      const key = m3ter.keys[0]!
-      auth = createTokenProvider({
-        clock,
-        tokenUrl: m3ter.tokenUrl,
-        scope: [m3ter.apiUrl, m3ter.ingestUrl],
-        credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
-      })
+      auth = createProviderFor(m3ter, { clock })
       client = ky.extend({ ...m3terAuth(auth), retry: { limit: 0 }, throwHttpErrors: false })
     })
 

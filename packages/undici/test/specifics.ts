@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import {
   createManualClock,
+  createProviderFor,
   type ForeignServer,
   type MockM3ter,
   startForeignServer,
@@ -26,12 +27,7 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
       const clock = createManualClock()
       m3ter = await startMockM3ter({ clock })
       foreign = await startForeignServer()
-      auth = createTokenProvider({
-        credentials: m3ter.keys[0]!,
-        tokenUrl: m3ter.tokenUrl,
-        scope: [m3ter.apiUrl, m3ter.ingestUrl],
-        clock,
-      })
+      auth = createProviderFor(m3ter, { clock })
       agent = new undici.Agent()
     })
 
