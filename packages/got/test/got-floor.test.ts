@@ -1,0 +1,4 @@
+import got from 'got-floor'
+import { gotSpecificTests } from './specific.ts'
+
+gotSpecificTests('got 14.5.0 (peer range floor)', got as never)

@@ -1,0 +1,8 @@
+import { m3terAuth } from '@m3ter-auth/ky'
+import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import ky from 'ky-floor'
+import { type KyLike, kyDriver } from './driver.ts'
+
+describeAdapterConformance('ky 1.5.0 (peer range floor)', (auth) =>
+  kyDriver(ky.extend(m3terAuth(auth) as never) as unknown as KyLike),
+)

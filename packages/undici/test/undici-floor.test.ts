@@ -1,0 +1,5 @@
+import * as undiciFloor from 'undici-floor'
+import type { UndiciModule } from './driver.ts'
+import { describeUndiciSpecifics } from './specifics.ts'
+
+describeUndiciSpecifics('undici 7.0.0 (peer range floor)', undiciFloor as unknown as UndiciModule)
