@@ -7,7 +7,7 @@ export function libraryConfig(options: { entry?: Options['entry']; cjs?: boolean
     format: options.cjs === false ? ['esm'] : ['esm', 'cjs'],
     dts: true,
     clean: true,
-    sourcemap: false,
+    sourcemap: true,
     target: 'es2022',
     platform: 'neutral',
     treeshake: true,

@@ -1,0 +1,35 @@
+// Runs before `pnpm pack` / `pnpm publish` in a package directory. Refuses to pack what would be a broken
+// package: no build, a build older than its sources, or a pack by npm (which would ship `workspace:`
+// ranges). Copies the repository's LICENSE in, so every tarball carries it.
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const dir = process.cwd()
+const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+const fail = (why) => {
+  console.error(`prepack ${pkg.name}: ${why}`)
+  process.exit(1)
+}
+
+const agent = process.env.npm_config_user_agent ?? ''
+if (!agent.startsWith('pnpm/')) fail(`pack and publish with pnpm, which rewrites workspace: ranges (agent: ${agent || 'none'})`)
+
+// Every file the manifest points at must exist: main, module, types, bin and each exports target.
+const targets = []
+const collect = (value) => {
+  if (typeof value === 'string') targets.push(value)
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v)
+}
+collect([pkg.main, pkg.module, pkg.types, pkg.bin, pkg.exports])
+const missing = targets.filter((t) => t.startsWith('./dist/') || t.startsWith('dist/')).filter((t) => !existsSync(join(dir, t)))
+if (missing.length > 0) fail(`not built (missing ${missing.join(', ')}): run \`pnpm build\` first`)
+
+const newest = (path) => {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))))
+}
+const oldestOutput = Math.min(...targets.filter((t) => existsSync(join(dir, t))).map((t) => statSync(join(dir, t)).mtimeMs))
+if (existsSync(join(dir, 'src')) && newest(join(dir, 'src')) > oldestOutput) fail('dist is older than src: run `pnpm build` first')
+
+copyFileSync(join(dir, '../../LICENSE'), join(dir, 'LICENSE'))
