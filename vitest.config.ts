@@ -8,6 +8,7 @@ const set = process.env.M3TER_TEST_SET ?? 'default'
 const includes: Record<string, string[]> = {
   default: ['packages/**/*.test.ts', 'apps/**/*.test.ts'],
   node22: ['packages/**/*.node22.test.ts', 'apps/**/*.node22.test.ts'],
+  floors: ['packages/**/*.floor.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
   runtimes: ['tests/runtimes/**/*.test.ts'],
 }
@@ -23,12 +24,22 @@ const alias =
         find: `@m3ter-auth/${name}`,
         replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
       }))
+// Files named *.floor.test.ts run with every client resolved to the oldest version its peer range allows
+// (the `<client>-floor` aliases in each adapter's devDependencies), adapter sources included.
+const floors = ['axios', 'got', 'ky', 'undici'].map((client) => ({
+  find: new RegExp(`^${client}$`),
+  replacement: `${client}-floor`,
+}))
 
 export default defineConfig({
-  resolve: { alias },
+  resolve: { alias: set === 'floors' ? [...alias, ...floors] : alias },
   test: {
     include: includes[set] ?? [],
-    exclude: ['**/node_modules/**', '**/dist/**', ...(set === 'default' ? ['**/*.node22.test.ts'] : [])],
+    exclude: [
+      '**/node_modules/**',
+      '**/dist/**',
+      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.floor.test.ts'] : []),
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

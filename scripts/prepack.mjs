@@ -12,7 +12,8 @@ const fail = (why) => {
 }
 
 const agent = process.env.npm_config_user_agent ?? ''
-if (!agent.startsWith('pnpm/')) fail(`pack and publish with pnpm, which rewrites workspace: ranges (agent: ${agent || 'none'})`)
+if (!agent.startsWith('pnpm/'))
+  fail(`pack and publish with pnpm, which rewrites workspace: ranges (agent: ${agent || 'none'})`)
 
 // Every file the manifest points at must exist: main, module, types, bin and each exports target.
 const targets = []
@@ -21,7 +22,9 @@ const collect = (value) => {
   else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v)
 }
 collect([pkg.main, pkg.module, pkg.types, pkg.bin, pkg.exports])
-const missing = targets.filter((t) => t.startsWith('./dist/') || t.startsWith('dist/')).filter((t) => !existsSync(join(dir, t)))
+const missing = targets
+  .filter((t) => t.startsWith('./dist/') || t.startsWith('dist/'))
+  .filter((t) => !existsSync(join(dir, t)))
 if (missing.length > 0) fail(`not built (missing ${missing.join(', ')}): run \`pnpm build\` first`)
 
 const newest = (path) => {
@@ -29,7 +32,10 @@ const newest = (path) => {
   if (!stat.isDirectory()) return stat.mtimeMs
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))))
 }
-const oldestOutput = Math.min(...targets.filter((t) => existsSync(join(dir, t))).map((t) => statSync(join(dir, t)).mtimeMs))
-if (existsSync(join(dir, 'src')) && newest(join(dir, 'src')) > oldestOutput) fail('dist is older than src: run `pnpm build` first')
+const oldestOutput = Math.min(
+  ...targets.filter((t) => existsSync(join(dir, t))).map((t) => statSync(join(dir, t)).mtimeMs),
+)
+if (existsSync(join(dir, 'src')) && newest(join(dir, 'src')) > oldestOutput)
+  fail('dist is older than src: run `pnpm build` first')
 
 copyFileSync(join(dir, '../../LICENSE'), join(dir, 'LICENSE'))

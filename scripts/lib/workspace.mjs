@@ -7,7 +7,9 @@ export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, ''
 
 /** Every workspace package (root excluded): { name, dir, manifest }. */
 export function workspacePackages() {
-  const listed = JSON.parse(execFileSync('pnpm', ['-r', 'ls', '--depth', '-1', '--json'], { cwd: root, encoding: 'utf8' }))
+  const listed = JSON.parse(
+    execFileSync('pnpm', ['-r', 'ls', '--depth', '-1', '--json'], { cwd: root, encoding: 'utf8' }),
+  )
   return listed
     .filter((entry) => entry.path !== root)
     .map((entry) => ({

@@ -1,5 +1,5 @@
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
-import * as undiciFloor from 'undici-floor'
+import * as undiciFloor from 'undici'
 import type { UndiciModule } from './driver.ts'
 import { undiciDriver, undiciFetchDriver } from './driver.ts'
 

@@ -1,6 +1,6 @@
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
-import got from 'got-floor'
+import got from 'got'
 import { type GotLike, gotDriver } from './driver.ts'
 
 // The lower bound of the peer range: got 14.5.0 is the oldest 14.x whose retryWithMergedOptions takes the

@@ -1,4 +1,4 @@
-import * as undiciFloor from 'undici-floor'
+import * as undiciFloor from 'undici'
 import type { UndiciModule } from './driver.ts'
 import { describeUndiciSpecifics } from './specifics.ts'
 

@@ -1,6 +1,6 @@
 import { m3terAuth } from '@m3ter-auth/ky'
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
-import ky from 'ky-floor'
+import ky from 'ky'
 import { type KyLike, kyDriver } from './driver.ts'
 
 describeAdapterConformance('ky 1.5.0 (peer range floor)', (auth) =>

@@ -1,0 +1,383 @@
+// The packages as a user gets them: pack every published package, install the tarballs into fresh projects
+// outside the workspace (ESM, CommonJS, TypeScript with moduleResolution node16 and bundler, a Workers-style
+// project without @types/node, and the oldest client versions the peer ranges allow), then typecheck and run
+// every README example against the mock m3ter that the packed CLI starts. Any failure fails the run.
+//
+//   node scripts/tarball-test.mjs [--keep]    (build first: prepack refuses to pack without one)
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { againstMock, readmeExamples } from './lib/readme-examples.mjs'
+import { publicPackages, root } from './lib/workspace.mjs'
+
+const keep = process.argv.includes('--keep')
+const work = mkdtempSync(join(tmpdir(), 'm3ter-auth-tarballs-'))
+let failures = 0
+const ok = (what) => console.log(`ok   ${what}`)
+const fail = (what, detail = '') => {
+  failures++
+  console.log(`FAIL ${what}${detail ? `\n${String(detail).trimEnd().replace(/^/gm, '     ')}` : ''}`)
+}
+const run = (cmd, args, options = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options })
+const attempt = (what, fn) => {
+  try {
+    fn()
+    ok(what)
+    return true
+  } catch (error) {
+    fail(what, `${error.stdout ?? ''}${error.stderr ?? ''}` || error.message)
+    return false
+  }
+}
+
+// Client versions: the newest that run on Node 20, and each peer range's floor (tested here too, so a floor
+// whose types do not fit the README examples fails).
+const devVersion = (pkg, name) =>
+  publicPackages().find((p) => p.name === pkg)?.manifest.devDependencies?.[name]
+const newest = {
+  axios: devVersion('@m3ter-auth/axios', 'axios'),
+  got: devVersion('@m3ter-auth/got', 'got'),
+  ky: devVersion('@m3ter-auth/ky', 'ky'),
+  undici: devVersion('@m3ter-auth/undici', 'undici'),
+}
+const floorOf = (pkg, name) => devVersion(pkg, `${name}-floor`)?.replace(`npm:${name}@`, '')
+const floors = {
+  axios: floorOf('@m3ter-auth/axios', 'axios'),
+  got: floorOf('@m3ter-auth/got', 'got'),
+  ky: floorOf('@m3ter-auth/ky', 'ky'),
+  undici: floorOf('@m3ter-auth/undici', 'undici'),
+}
+const rootDev = (name) => {
+  const manifest = JSON.parse(run('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root }))
+  return manifest.dependencies?.[name] ?? manifest.devDependencies?.[name]
+}
+const tooling = { typescript: rootDev('typescript'), '@types/node': rootDev('@types/node') }
+
+// 1. Pack, and check what each tarball carries.
+const packs = join(work, 'packs')
+mkdirSync(packs)
+const tarballs = {}
+for (const pkg of publicPackages()) {
+  const before = new Set(readdirSync(packs))
+  try {
+    run('pnpm', ['pack', '--pack-destination', packs], { cwd: pkg.dir })
+  } catch (error) {
+    fail(`pack ${pkg.name}`, `${error.stdout}${error.stderr}`)
+    continue
+  }
+  const file = readdirSync(packs).find((f) => !before.has(f))
+  tarballs[pkg.name] = join(packs, file)
+  const listing = run('tar', ['-tzf', tarballs[pkg.name]]).split('\n')
+  const manifest = JSON.parse(run('tar', ['-xzOf', tarballs[pkg.name], 'package/package.json']))
+  const problems = [
+    ...['package/LICENSE', 'package/README.md'].filter((f) => !listing.includes(f)).map((f) => `no ${f}`),
+    ...['repository', 'homepage', 'bugs', 'keywords', 'author']
+      .filter((k) => !manifest[k])
+      .map((k) => `no "${k}"`),
+    ...(manifest.license === 'MIT' ? [] : ['license is not MIT']),
+    ...(JSON.stringify(manifest).includes('workspace:') ? ['a workspace: range survived packing'] : []),
+    ...(listing.some((f) => f.startsWith('package/dist/')) ? [] : ['no dist/']),
+    ...(listing.some((f) => f.endsWith('.js.map')) ? [] : ['no source maps']),
+  ]
+  if (problems.length === 0) ok(`pack ${pkg.name}: LICENSE, README, metadata, dist, source maps`)
+  else fail(`pack ${pkg.name}`, problems.join('\n'))
+}
+
+// 2. Fresh projects outside the workspace; the tarballs stand in for the registry's @m3ter-auth/*.
+const overrides = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]))
+function project(name, { type = 'module', clients = newest, extra = {} } = {}) {
+  const dir = join(work, name)
+  mkdirSync(dir)
+  const dependencies = { ...overrides, ...clients, ...extra }
+  for (const [key, value] of Object.entries(dependencies)) if (value === undefined) delete dependencies[key]
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: `tarball-${name}`, private: true, type, dependencies, overrides }, null, 2)}\n`,
+  )
+  const installed = attempt(
+    `${name}: npm install of the tarballs and ${Object.keys(clients).join(', ') || 'no client'}`,
+    () =>
+      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+        cwd: dir,
+      }),
+  )
+  return installed ? dir : undefined
+}
+const tsconfig = (dir, compilerOptions, include) =>
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'es2022', strict: true, skipLibCheck: false, ...compilerOptions },
+      include,
+    }),
+  )
+const tsc = (dir, args = []) => run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.', ...args], { cwd: dir })
+
+const examples = readmeExamples()
+const clientNames = Object.keys(newest)
+const usesOnly = (example, allowed) =>
+  example.imports.every(
+    (spec) => spec.startsWith('@m3ter-auth/') || allowed.includes(spec) || spec.startsWith('node:'),
+  )
+
+// The mock, started by the packed CLI, as a user following the CLI's README would.
+async function startMock(dir) {
+  const child = spawn(
+    process.execPath,
+    [join(dir, 'node_modules/@m3ter-auth/cli/dist/bin.js'), 'mock', '--json'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const line = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`m3ter-auth mock exited with ${code}`)))
+  })
+  return { info: JSON.parse(line), stop: () => child.kill() }
+}
+
+function runExamples(dir, mock, list, label) {
+  const env = {
+    ...process.env,
+    M3TER_API_KEY: mock.accessKeyId,
+    M3TER_API_SECRET: mock.apiSecret,
+    M3TER_ORG_ID: mock.orgId,
+    M3TER_MOCK_API_URL: mock.apiUrl,
+    M3TER_MOCK_INGEST_URL: mock.ingestUrl,
+    M3TER_MOCK_PROVIDER_OPTIONS: JSON.stringify({
+      tokenUrl: mock.tokenUrl,
+      scope: [mock.apiUrl, mock.ingestUrl],
+    }),
+    XDG_CACHE_HOME: join(dir, '.cache'),
+  }
+  for (const example of list) {
+    attempt(`${label}: runs ${example.source} against the mock`, () =>
+      run(process.execPath, [join(dir, 'run-out', `${example.id}.js`)], { cwd: dir, env, timeout: 60_000 }),
+    )
+  }
+}
+
+// ESM + TypeScript node16: every README example typechecks as written and runs against the mock.
+const esm = project('esm-node16', { extra: tooling })
+if (esm) {
+  mkdirSync(join(esm, 'examples'))
+  mkdirSync(join(esm, 'run'))
+  for (const example of examples) {
+    writeFileSync(join(esm, 'examples', `${example.id}.ts`), example.code)
+    if (example.run) writeFileSync(join(esm, 'run', `${example.id}.ts`), againstMock(example.code))
+  }
+  const needsVitest = examples.some((e) => e.imports.includes('vitest'))
+  if (needsVitest)
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--loglevel=error',
+        `vitest@${rootDev('vitest')}`,
+      ],
+      { cwd: esm },
+    )
+  tsconfig(
+    esm,
+    { module: 'node16', moduleResolution: 'node16', types: ['node'], lib: ['es2022', 'dom'], noEmit: true },
+    ['examples'],
+  )
+  // One program holds every example; an error names the example's file (its README and line in the id).
+  attempt(`esm-node16: ${examples.length} README examples typecheck`, () => tsc(esm, ['--pretty', 'false']))
+  writeFileSync(
+    join(esm, 'tsconfig.run.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'node16',
+        moduleResolution: 'node16',
+        types: ['node'],
+        lib: ['es2022', 'dom'],
+        outDir: 'run-out',
+        noCheck: true,
+      },
+      include: ['run'],
+    }),
+  )
+  attempt('esm-node16: compiles the examples pointed at the mock', () =>
+    tsc(esm, ['-p', 'tsconfig.run.json']),
+  )
+  const mock = await startMock(esm)
+  try {
+    runExamples(
+      esm,
+      mock.info,
+      examples.filter((e) => e.run),
+      'esm-node16',
+    )
+  } finally {
+    mock.stop()
+  }
+}
+
+// TypeScript moduleResolution bundler: the same examples typecheck.
+const bundler = project('ts-bundler', {
+  extra: {
+    ...tooling,
+    ...(examples.some((e) => e.imports.includes('vitest')) ? { vitest: rootDev('vitest') } : {}),
+  },
+})
+if (bundler) {
+  mkdirSync(join(bundler, 'examples'))
+  for (const example of examples) writeFileSync(join(bundler, 'examples', `${example.id}.ts`), example.code)
+  tsconfig(
+    bundler,
+    { module: 'esnext', moduleResolution: 'bundler', types: ['node'], lib: ['es2022', 'dom'], noEmit: true },
+    ['examples'],
+  )
+  attempt('ts-bundler: every README example typechecks', () => tsc(bundler, ['--pretty', 'false']))
+}
+
+// CommonJS: every package with a require condition loads through require(), works against the mock, and an
+// error made by the ESM copy of core is an instance of the CJS copy's class (and the reverse).
+const cjs = project('cjs', { type: 'commonjs', extra: {} })
+if (cjs) {
+  const requirable = publicPackages()
+    .filter((pkg) => JSON.stringify(pkg.manifest.exports ?? {}).includes('"require"'))
+    .map((pkg) => pkg.name)
+  writeFileSync(
+    join(cjs, 'smoke.cjs'),
+    `const assert = require('node:assert/strict')
+const names = ${JSON.stringify(requirable)}
+for (const name of names) assert.equal(typeof require(name), 'object', name)
+const core = require('@m3ter-auth/core')
+const { withM3terAuth } = require('@m3ter-auth/fetch')
+;(async () => {
+  const esmCore = await import('@m3ter-auth/core')
+  assert.notEqual(esmCore.M3terAuthError, core.M3terAuthError, 'two copies of core are loaded')
+  assert.ok(new esmCore.M3terAuthError('timeout', 'x') instanceof core.M3terAuthError, 'ESM error instanceof CJS class')
+  assert.ok(new core.M3terAuthError('timeout', 'x') instanceof esmCore.M3terAuthError, 'CJS error instanceof ESM class')
+  assert.ok(!(new Error('x') instanceof core.M3terAuthError), 'a plain Error is not one')
+  const options = JSON.parse(process.env.M3TER_MOCK_PROVIDER_OPTIONS)
+  const auth = core.createTokenProvider(options)
+  const res = await withM3terAuth(auth)(process.env.M3TER_MOCK_API_URL + '/organizations/' + process.env.M3TER_ORG_ID + '/meters')
+  assert.equal(res.status, 200)
+  await auth.close()
+})().catch((error) => { console.error(error); process.exitCode = 1 })
+`,
+  )
+  const mock = await startMock(cjs)
+  try {
+    const m = mock.info
+    attempt(
+      `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS`,
+      () =>
+        run(process.execPath, ['smoke.cjs'], {
+          cwd: cjs,
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            M3TER_API_KEY: m.accessKeyId,
+            M3TER_API_SECRET: m.apiSecret,
+            M3TER_ORG_ID: m.orgId,
+            M3TER_MOCK_API_URL: m.apiUrl,
+            M3TER_MOCK_PROVIDER_OPTIONS: JSON.stringify({ tokenUrl: m.tokenUrl, scope: [m.apiUrl] }),
+          },
+        }),
+    )
+  } finally {
+    mock.stop()
+  }
+}
+
+// Workers-style: lib es2022 + dom, no @types/node. Core and fetch must typecheck there.
+const workers = project('workers', { clients: {}, extra: { typescript: tooling.typescript } })
+if (workers) {
+  mkdirSync(join(workers, 'src'))
+  writeFileSync(
+    join(workers, 'src/worker.ts'),
+    `import { createTokenProvider, isM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import { withM3terAuth } from '@m3ter-auth/fetch'
+
+interface Env { M3TER_API_KEY: string; M3TER_API_SECRET: string; M3TER_ORG_ID: string }
+let auth: TokenProvider | undefined
+
+export default {
+  async fetch(_request: Request, env: Env): Promise<Response> {
+    auth ??= createTokenProvider({ credentials: { accessKeyId: env.M3TER_API_KEY, apiSecret: env.M3TER_API_SECRET } })
+    try {
+      const m3terFetch = withM3terAuth(auth)
+      return await m3terFetch(\`https://api.m3ter.com/organizations/\${env.M3TER_ORG_ID}/meters\`)
+    } catch (error) {
+      if (isM3terAuthError(error)) return new Response(error.code, { status: 502 })
+      throw error
+    }
+  },
+}
+`,
+  )
+  tsconfig(
+    workers,
+    { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [], noEmit: true },
+    ['src'],
+  )
+  attempt('workers: core and fetch typecheck with lib es2022 + dom and no @types/node', () =>
+    tsc(workers, ['--pretty', 'false']),
+  )
+}
+
+// The peer ranges' floors: the client examples typecheck and run on the oldest versions the ranges allow.
+const floorExamples = examples.filter(
+  (e) => e.run && e.imports.some((spec) => clientNames.includes(spec)) && usesOnly(e, clientNames),
+)
+const floor = project('floors', { clients: floors, extra: tooling })
+if (floor) {
+  mkdirSync(join(floor, 'examples'))
+  mkdirSync(join(floor, 'run'))
+  for (const example of floorExamples) {
+    writeFileSync(join(floor, 'examples', `${example.id}.ts`), example.code)
+    writeFileSync(join(floor, 'run', `${example.id}.ts`), againstMock(example.code))
+  }
+  const label = `floors (${Object.entries(floors)
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ')})`
+  tsconfig(
+    floor,
+    { module: 'node16', moduleResolution: 'node16', types: ['node'], lib: ['es2022', 'dom'], noEmit: true },
+    ['examples'],
+  )
+  attempt(`${label}: ${floorExamples.length} client examples typecheck`, () =>
+    tsc(floor, ['--pretty', 'false']),
+  )
+  writeFileSync(
+    join(floor, 'tsconfig.run.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        module: 'node16',
+        moduleResolution: 'node16',
+        types: ['node'],
+        lib: ['es2022', 'dom'],
+        outDir: 'run-out',
+        noCheck: true,
+      },
+      include: ['run'],
+    }),
+  )
+  attempt(`${label}: compiles the examples pointed at the mock`, () =>
+    tsc(floor, ['-p', 'tsconfig.run.json']),
+  )
+  const mock = await startMock(floor)
+  try {
+    runExamples(floor, mock.info, floorExamples, 'floors')
+  } finally {
+    mock.stop()
+  }
+}
+
+if (!keep) rmSync(work, { recursive: true, force: true })
+else console.log(`kept ${work}`)
+console.log(`\ntarball test: ${examples.length} README examples, ${Object.keys(tarballs).length} packages`)
+console.log(failures === 0 ? 'tarball test passed' : `tarball test: ${failures} failed`)
+process.exit(failures === 0 ? 0 : 1)
