@@ -32,6 +32,10 @@ export type M3terAuthErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
 const NAME = 'M3terAuthError'
 
+// Shared by every copy of core (ESM and CJS builds, duplicated installs, other realms): the global symbol
+// registry is one per process, so `instanceof` can recognise an error made by any of them.
+const BRAND: unique symbol = Symbol.for('@m3ter-auth/core.M3terAuthError') as never
+
 /**
  * The one error class of m3ter-auth. Its message names the method and URL that failed, never a secret
  * or a token; `status` is the token endpoint's HTTP status where there was one.
@@ -50,6 +54,16 @@ export class M3terAuthError extends Error {
     super(message, 'cause' in options ? { cause: options.cause } : undefined)
     this.code = code
     if (options.status !== undefined) this.status = options.status
+    Object.defineProperty(this, BRAND, { value: true })
+  }
+
+  /**
+   * `instanceof M3terAuthError` is true for an error made by any copy of this class (ESM or CJS build,
+   * another install, another realm); for a subclass it keeps its usual meaning.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== M3terAuthError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
   }
 }
 

@@ -221,7 +221,7 @@ export interface GetTokenOptions {
  * const res = await fetch(url, { headers: { Authorization: `Bearer ${await auth.getToken()}` } })
  * ```
  */
-export interface TokenProvider extends AsyncDisposable {
+export interface TokenProvider {
   /** A valid access token; single-flight; never an expired one. */
   getToken(options?: GetTokenOptions): Promise<string>
   /** `'Bearer …'` when the URL's origin is in scope (and the URL secure), else undefined. */
@@ -235,6 +235,16 @@ export interface TokenProvider extends AsyncDisposable {
   snapshot(): TokenSnapshot
   /** Ends everything scheduled and rejects waiters; later calls fail. */
   close(): Promise<void>
+  /** `await using auth = createTokenProvider()` closes the provider at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>
+}
+
+// Declared here, as in lib.esnext.disposable, so that the types need neither that lib nor @types/node
+// (a Workers project with lib ["es2022", "dom"]); identical declarations merge.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol
+  }
 }
 
 /**
