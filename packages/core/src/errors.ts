@@ -62,6 +62,7 @@ export class M3terAuthError extends Error {
    * another install, another realm); for a subclass it keeps its usual meaning.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass
     if (this !== M3terAuthError) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
   }
