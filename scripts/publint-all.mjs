@@ -1,20 +1,20 @@
 // publint and attw on the packed tarball of each published package, as npm would ship it.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { publicPackages, root } from './lib/workspace.mjs'
 
-const root = new URL('..', import.meta.url).pathname
-const dirs = readdirSync(join(root, 'packages')).map((d) => join(root, 'packages', d))
 const out = mkdtempSync(join(tmpdir(), 'm3ter-auth-pack-'))
 let failed = false
-for (const dir of dirs) {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-  if (pkg.private) continue
+for (const { name, dir, manifest } of publicPackages()) {
+  const before = new Set(readdirSync(out))
   execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: dir, stdio: 'ignore' })
-  const tarball = readdirSync(out).find((f) => f.startsWith(pkg.name.replace('@', '').replace('/', '-')))
-  const file = join(out, tarball)
-  const esmOnly = !JSON.stringify(pkg.exports).includes('require')
+  const file = join(
+    out,
+    readdirSync(out).find((f) => !before.has(f)),
+  )
+  const esmOnly = !JSON.stringify(manifest.exports).includes('require')
   const checks = [
     ['publint', [join(root, 'node_modules/.bin/publint'), file, '--strict']],
     [
@@ -31,10 +31,10 @@ for (const dir of dirs) {
   for (const [tool, [bin, ...args]] of checks) {
     try {
       execFileSync(bin, args, { stdio: 'pipe' })
-      console.log(`ok   ${tool} ${pkg.name}`)
+      console.log(`ok   ${tool} ${name}`)
     } catch (error) {
       failed = true
-      console.log(`FAIL ${tool} ${pkg.name}\n${error.stdout}${error.stderr}`)
+      console.log(`FAIL ${tool} ${name}\n${error.stdout}${error.stderr}`)
     }
   }
 }
