@@ -1,4 +1,4 @@
-// Guards for the packages that must run on every runtime (DESIGN §2: core imports nothing; fetch imports only
+// Guards for the packages that must run on every runtime (the house rule: core imports nothing; fetch imports only
 // core). Fails when their sources or builds import a `node:` module or any other package, use Buffer or a
 // bare `process`, need either at import time, or declare runtime dependencies beyond core.
 // Sizes are scripts/size.mjs's business. Run after a build: node scripts/guards.mjs

@@ -144,6 +144,9 @@ function runExamples(dir, mock, list, label) {
     ...process.env,
     M3TER_API_KEY: mock.accessKeyId,
     M3TER_API_SECRET: mock.apiSecret,
+    // The key-rotation recipe's second key: the mock started by the CLI has one, which serves as both.
+    M3TER_NEXT_API_KEY: mock.accessKeyId,
+    M3TER_NEXT_API_SECRET: mock.apiSecret,
     M3TER_ORG_ID: mock.orgId,
     M3TER_MOCK_API_URL: mock.apiUrl,
     M3TER_MOCK_INGEST_URL: mock.ingestUrl,

@@ -348,7 +348,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     if (giveUp && !token) {
       // Given up: the waiters get the error. The next demand starts a new round (concurrent callers share
       // it), except while a Retry-After the server sent has not passed: until then callers fail fast.
-      // (DESIGN §4.7 reserves a cooldown for rejected keys; a server's Retry-After is honoured, not guessed.)
+      // (docs/contract.md §4.7 reserves a cooldown for rejected keys; a server's Retry-After is honoured, not guessed.)
       const until = now + Math.min(retryAfterMs ?? 0, retry.maxDelayMs)
       return {
         state: { ...idle, token: undefined, failure: { error, until } },

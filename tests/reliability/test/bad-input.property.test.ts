@@ -9,7 +9,7 @@ import { trackUnhandled, turn } from './support/unhandled.ts'
 // Part 4 of issue 7: arbitrary token endpoint answers (status, headers, body) never crash the provider,
 // never give an accepted token from an invalid answer, and always settle every waiter. A tiny node:http
 // server answers whatever the property generated; an independent reference validator, written here from
-// DESIGN §1/§4.9 and RFC 6750, says which answers are acceptable.
+// docs/contract.md §4.9, m3ter's token answer and RFC 6750, says which answers are acceptable.
 
 interface Answer {
   status: number

@@ -6,7 +6,7 @@ import { createRig, outcome } from './support/rig.ts'
 // What happens after a round of attempts gives up without a token. The fault matrix found that the very
 // next demand starts a new round at once: under steady traffic a broken token endpoint is asked once (a
 // malformed 200) or maxAttempts times (a 503 outage) per caller request that comes after the give-up
-// (concurrent callers share one round). DESIGN §4.7 reserves a fail-fast cooldown for rejected keys, so core
+// (concurrent callers share one round). docs/contract.md §4.7 reserves a fail-fast cooldown for rejected keys, so core
 // keeps that behaviour and only honours what the server asks for: after a 429/503 with Retry-After, callers
 // fail fast with the same typed error until it has passed. These cells pin both halves.
 const withoutRetryAfter: Array<[string, AnyFault, number]> = [

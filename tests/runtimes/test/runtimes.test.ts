@@ -1,4 +1,4 @@
-// DESIGN §4 lines 1–6 and 9–10 inside every runtime users put the fetch adapter in, on the built packages,
+// docs/contract.md §4.1–§4.6 and §4.9–§4.10 inside every runtime users put the fetch adapter in, on the built packages,
 // plus each example pointed at the mock. Prints the table runtime x behaviour at the end.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

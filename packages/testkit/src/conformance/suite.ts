@@ -32,7 +32,7 @@ export interface ConformanceOptions {
 }
 
 /**
- * Declares one vitest suite that checks every line of the behaviour contract (DESIGN §4) an adapter can
+ * Declares one vitest suite that checks every line of the behaviour contract (docs/contract.md) an adapter can
  * show, each test against a fresh mock m3ter, a foreign server and a manual clock. Test names cite the line.
  *
  * @example
@@ -65,7 +65,7 @@ export function describeAdapterConformance(
     throw new Error('describeAdapterConformance needs vitest (a peer dependency of @m3ter-auth/testkit)')
   const { describe, it, expect, afterEach } = vitest
   const skip = new Set(options.skip ?? [])
-  describe(`${name}: m3ter-auth adapter conformance (DESIGN §4)`, () => {
+  describe(`${name}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
     let open: Harness[] = []
     afterEach(async () => {
       const closing = open
