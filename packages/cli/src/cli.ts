@@ -8,6 +8,14 @@ import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.ts'
 import { defaultCacheDir } from './file-store.ts'
 import type { CliIo } from './io.ts'
 
+/**
+ * The text `m3ter-auth --help` prints.
+ *
+ * @example
+ * ```ts
+ * console.log(HELP)
+ * ```
+ */
 export const HELP = `m3ter-auth ${pkg.version}: m3ter Service User tokens on the command line
 
 Usage:

@@ -1,5 +1,13 @@
 /** m3ter's ingest limits. */
 export const INGEST_MAX_ITEMS = 1000
+/**
+ * The size from which m3ter refuses an ingest body (403), in bytes.
+ *
+ * @example
+ * ```ts
+ * const oversize = 'x'.repeat(INGEST_MAX_BYTES)
+ * ```
+ */
 export const INGEST_MAX_BYTES = 512_000
 
 const OPTIONAL_OBJECTS = ['measure', 'cost', 'income', 'who', 'where', 'what', 'other'] as const
