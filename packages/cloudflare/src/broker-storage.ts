@@ -1,17 +1,21 @@
 import type { StoredToken, TokenStore } from '@m3ter-auth/core'
 import { FORMAT_VERSION, parseStoredToken } from './protocol.ts'
-import { isSealed, type Sealed, type TokenCipher } from './token-cipher.ts'
-import type { DurableObjectStorageLike } from './types.ts'
+import type { TokenCipher } from './token-cipher.ts'
+import type { DurableObjectStorageLike, IgnoredReason } from './types.ts'
 
 /** The broker's one storage entry. */
 const ENTRY = 'm3ter-auth:token'
 
-/** What is kept under {@link ENTRY}: the token in clear, or sealed when an encryption key is set. */
+/**
+ * What is kept under {@link ENTRY}: `{ v: 1, key, token }`, or `{ v: 1, key, sealed }` with an encryption
+ * key (the token's JSON under AES-256-GCM, bound to the store key): the value format of @m3ter-auth/redis,
+ * plus the store key it belongs to.
+ */
 interface Entry {
-  readonly v: typeof FORMAT_VERSION
+  readonly v: number
   readonly key: string
   readonly token?: StoredToken
-  readonly sealed?: Sealed
+  readonly sealed?: string
 }
 
 /**
@@ -28,17 +32,18 @@ export interface BrokerStorage extends TokenStore {
 /**
  * The broker is the only writer of its storage, so the copy in memory is the truth, and writes go out one
  * after another in the order they were made (sealing is asynchronous and must not reorder a put and a
- * delete).
+ * delete). A value that cannot be used is reported through `onIgnored` and left to be replaced.
  *
  * @example
  * ```ts
- * const storage = createBrokerStorage(state.storage, cipher)
+ * const storage = createBrokerStorage(state.storage, cipher, (reason) => log(reason))
  * const auth = createTokenProvider({ credentials, store: storage })
  * ```
  */
 export function createBrokerStorage(
   storage: DurableObjectStorageLike,
   cipher: TokenCipher | undefined,
+  onIgnored: (reason: IgnoredReason) => void,
 ): BrokerStorage {
   let current: StoredToken | undefined
   let writes: Promise<void> = Promise.resolve()
@@ -55,9 +60,15 @@ export function createBrokerStorage(
     flushed: () => writes,
     async get(key) {
       await writes
-      const token = await decode(await storage.get(ENTRY), key, cipher)
-      if (token) current = token
-      return token
+      const value = await storage.get(ENTRY)
+      if (value === undefined) return undefined
+      const read = await decode(value, key, cipher)
+      if ('ignored' in read) {
+        onIgnored(read.ignored)
+        return undefined
+      }
+      current = read.token
+      return read.token
     },
     set(key, token) {
       current = token
@@ -72,27 +83,32 @@ export function createBrokerStorage(
 }
 
 async function encode(key: string, token: StoredToken, cipher: TokenCipher | undefined): Promise<Entry> {
-  if (!cipher) return { v: FORMAT_VERSION, key, token }
-  return { v: FORMAT_VERSION, key, sealed: await cipher.seal(JSON.stringify(token), key) }
+  const { accessToken, obtainedAt, expiresAt, refreshAt } = token
+  const plain = { accessToken, obtainedAt, expiresAt, refreshAt }
+  if (!cipher) return { v: FORMAT_VERSION, key, token: plain }
+  return { v: FORMAT_VERSION, key, sealed: await cipher.seal(JSON.stringify(plain), key) }
 }
 
-async function decode(
-  value: unknown,
-  key: string,
-  cipher: TokenCipher | undefined,
-): Promise<StoredToken | undefined> {
-  if (typeof value !== 'object' || value === null) return undefined
+type Decoded = { readonly token: StoredToken } | { readonly ignored: IgnoredReason }
+
+async function decode(value: unknown, key: string, cipher: TokenCipher | undefined): Promise<Decoded> {
+  if (typeof value !== 'object' || value === null) return { ignored: 'corrupt' }
   const entry = value as Partial<Entry>
-  // Another format, another Service User, or written with(out) encryption when it is now off (on): ignored,
-  // and replaced by the next token.
-  if (entry.v !== FORMAT_VERSION || entry.key !== key) return undefined
-  if (!cipher) return parseStoredToken(entry.token)
-  if (!isSealed(entry.sealed)) return undefined
-  const plain = await cipher.open(entry.sealed, key)
-  if (plain === undefined) return undefined
-  try {
-    return parseStoredToken(JSON.parse(plain))
-  } catch {
-    return undefined
-  }
+  if (!Number.isSafeInteger(entry.v) || (entry.v as number) < 1) return { ignored: 'corrupt' }
+  if ((entry.v as number) > FORMAT_VERSION) return { ignored: 'newer_version' }
+  // Filed under another store key: the credentials in the Worker's secrets changed.
+  if (entry.key !== key) return { ignored: 'wrong_key' }
+  let token: unknown = entry.token
+  if (typeof entry.sealed === 'string') {
+    if (!cipher) return { ignored: 'encrypted' }
+    const opened = await cipher.open(entry.sealed, key)
+    if (opened === undefined) return { ignored: 'wrong_key' }
+    try {
+      token = JSON.parse(opened)
+    } catch {
+      return { ignored: 'corrupt' }
+    }
+  } else if (cipher) return { ignored: 'not_encrypted' }
+  const parsed = parseStoredToken(token)
+  return parsed ? { token: parsed } : { ignored: 'corrupt' }
 }

@@ -4,7 +4,6 @@ import {
   DEFAULT_TOKEN_URL,
   isM3terAuthError,
   M3terAuthError,
-  type M3terAuthEvent,
   type StoredToken,
   systemClock,
   type TokenProvider,
@@ -14,7 +13,7 @@ import { type BrokerStorage, createBrokerStorage } from './broker-storage.ts'
 import { FORMAT_VERSION, type InvalidateQuery, type TokenQuery, type TokenReply } from './protocol.ts'
 import { staticKeys } from './store-key.ts'
 import { createTokenCipher } from './token-cipher.ts'
-import type { DurableObjectStateLike, TokenBrokerEnv, TokenBrokerOptions } from './types.ts'
+import type { DurableObjectStateLike, TokenBrokerEnv, TokenBrokerEvent, TokenBrokerOptions } from './types.ts'
 
 /** How long isolates may keep using a token the broker could not refresh in time before they ask again. */
 const STALE_GRACE_MS = 30_000
@@ -103,8 +102,10 @@ export class M3terTokenBroker {
       )
     const encryptionKey = 'encryptionKey' in options ? options.encryptionKey : env.M3TER_TOKEN_ENCRYPTION_KEY
     const cipher = encryptionKey === undefined ? undefined : createTokenCipher(encryptionKey)
-    const storage = createBrokerStorage(this.#state.storage, cipher)
-    const { encryptionKey: _, refreshWaitMs: __, ...providerOptions } = options
+    const storage = createBrokerStorage(this.#state.storage, cipher, (reason) =>
+      this.#observe({ type: 'value_ignored', reason, at: this.#clock.now() }),
+    )
+    const { encryptionKey: _, refreshWaitMs: __, onEvent: ___, ...providerOptions } = options
     const tokenUrl = options.tokenUrl ?? env.M3TER_TOKEN_URL ?? DEFAULT_TOKEN_URL
     const provider = createTokenProvider({
       ...providerOptions,
@@ -136,7 +137,7 @@ export class M3terTokenBroker {
     }
   }
 
-  #observe(event: M3terAuthEvent): void {
+  #observe(event: TokenBrokerEvent): void {
     try {
       this.#options.onEvent?.(event)
     } catch {

@@ -1,62 +1,56 @@
 import { M3terAuthError } from '@m3ter-auth/core'
 
-/** A sealed value as kept in storage: AES-GCM with a fresh 96-bit IV, both base64. */
-export interface Sealed {
-  readonly alg: 'A256GCM'
-  readonly iv: string
-  readonly data: string
-}
+/**
+ * An encryption key as `encryptionKey` (or the `M3TER_TOKEN_ENCRYPTION_KEY` secret) takes it: 32 bytes,
+ * as base64 or base64url text (`openssl rand -base64 32`), a Uint8Array, or a ready AES-GCM CryptoKey. The
+ * same forms as @m3ter-auth/redis takes, so one key serves both.
+ *
+ * @example
+ * ```ts
+ * const key: EncryptionKeyInput = env.M3TER_TOKEN_ENCRYPTION_KEY // base64 of 32 random bytes
+ * ```
+ */
+export type EncryptionKeyInput = string | Uint8Array | CryptoKey
 
 /**
- * Seals and opens short strings (a token and its times) with AES-GCM. `context` (the store key) is bound as
- * additional data, so a sealed value copied under another key does not open.
+ * Seals and opens short strings (a token and its times) with AES-256-GCM and a fresh 96-bit IV. `context`
+ * (the store key) is bound as additional data, so a value copied under another key does not open. Sealed
+ * text: `base64(iv).base64(ciphertext + tag)`, as in @m3ter-auth/redis.
  */
 export interface TokenCipher {
-  seal(plaintext: string, context: string): Promise<Sealed>
-  /** Undefined when the value does not open: another key, another context, or tampered with. */
-  open(sealed: Sealed, context: string): Promise<string | undefined>
+  seal(plaintext: string, context: string): Promise<string>
+  /** Undefined when the value does not open: another key, another context, tampered with or malformed. */
+  open(sealed: string, context: string): Promise<string | undefined>
 }
 
-const MIN_SECRET_LENGTH = 16
 const encoder = new TextEncoder()
 
 /**
- * A cipher whose AES-256 key is derived from `secret` (a Worker secret) with HKDF-SHA-256, through Web
- * Crypto only, so it runs in workerd and everywhere else.
+ * A cipher for the broker's storage, through Web Crypto only, so it runs in workerd and everywhere else.
+ * A key of the wrong size is refused at once with `invalid_options`, in a message that never shows it.
  *
  * @example
  * ```ts
  * const cipher = createTokenCipher(env.M3TER_TOKEN_ENCRYPTION_KEY)
- * const sealed = await cipher.seal(JSON.stringify(token), key)
+ * const sealed = await cipher.seal(JSON.stringify(token), storeKey)
  * ```
  */
-export function createTokenCipher(secret: string): TokenCipher {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH)
-    throw new M3terAuthError(
-      'invalid_options',
-      `M3terTokenBroker: encryptionKey must be a string of at least ${MIN_SECRET_LENGTH} characters`,
-    )
-  const key = deriveKey(secret)
-  // A failed derivation surfaces at the first seal or open; this keeps it from being reported as unhandled.
-  key.catch(() => {})
+export function createTokenCipher(input: EncryptionKeyInput): TokenCipher {
+  const key = importKey(input)
   return {
     async seal(plaintext, context) {
       const iv = crypto.getRandomValues(new Uint8Array(12))
-      const data = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
-        await key,
-        encoder.encode(plaintext),
-      )
-      return { alg: 'A256GCM', iv: toBase64(iv), data: toBase64(new Uint8Array(data)) }
+      const params = { name: 'AES-GCM', iv, additionalData: encoder.encode(context) }
+      const sealed = await crypto.subtle.encrypt(params, await key, encoder.encode(plaintext))
+      return `${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`
     },
     async open(sealed, context) {
+      const parts = sealed.split('.')
+      const [iv, data] = parts.map(fromBase64)
+      if (parts.length !== 2 || !iv || !data || iv.byteLength !== 12) return undefined
       try {
-        const plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: fromBase64(sealed.iv), additionalData: encoder.encode(context) },
-          await key,
-          fromBase64(sealed.data),
-        )
-        return new TextDecoder().decode(plain)
+        const params = { name: 'AES-GCM', iv, additionalData: encoder.encode(context) }
+        return new TextDecoder().decode(await crypto.subtle.decrypt(params, await key, data))
       } catch {
         return undefined
       }
@@ -64,20 +58,17 @@ export function createTokenCipher(secret: string): TokenCipher {
   }
 }
 
-async function deriveKey(secret: string): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(secret), 'HKDF', false, ['deriveKey'])
-  return crypto.subtle.deriveKey(
-    {
-      name: 'HKDF',
-      hash: 'SHA-256',
-      salt: encoder.encode('m3ter-auth token store'),
-      info: encoder.encode('A256GCM v1'),
-    },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  )
+function importKey(input: EncryptionKeyInput): Promise<CryptoKey> {
+  if (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey) return Promise.resolve(input)
+  const bytes =
+    typeof input === 'string' ? fromBase64(input) : input instanceof Uint8Array ? input : undefined
+  if (bytes?.byteLength !== 32)
+    throw new M3terAuthError(
+      'invalid_options',
+      'M3terTokenBroker: encryptionKey must be 32 bytes (a Uint8Array, base64 of 32 bytes, or an AES-GCM CryptoKey)',
+    )
+  // A copy: the caller's array may be reused or zeroed later.
+  return crypto.subtle.importKey('raw', new Uint8Array(bytes), 'AES-GCM', false, ['encrypt', 'decrypt'])
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -86,16 +77,14 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary)
 }
 
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text)
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
-}
-
-/** True for a value shaped like {@link Sealed}. */
-export function isSealed(value: unknown): value is Sealed {
-  if (typeof value !== 'object' || value === null) return false
-  const { alg, iv, data } = value as Record<string, unknown>
-  return alg === 'A256GCM' && typeof iv === 'string' && typeof data === 'string'
+function fromBase64(text: string | undefined): Uint8Array<ArrayBuffer> | undefined {
+  if (text === undefined || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return undefined
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+    const bytes = new Uint8Array(binary.length)
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+    return bytes
+  } catch {
+    return undefined
+  }
 }

@@ -1,4 +1,5 @@
 import type { Clock, M3terAuthEvent, TokenProviderOptions } from '@m3ter-auth/core'
+import type { EncryptionKeyInput } from './token-cipher.ts'
 
 // The few parts of the Workers runtime this package touches, typed by shape so that it needs neither
 // @cloudflare/workers-types nor a `cloudflare:` import, and the real bindings fit them.
@@ -70,7 +71,7 @@ export interface TokenBrokerEnv {
   readonly M3TER_API_KEY?: string
   readonly M3TER_API_SECRET?: string
   readonly M3TER_TOKEN_URL?: string
-  /** When set, the token is kept in the broker's storage encrypted (AES-GCM) with a key derived from it. */
+  /** Base64 of 32 random bytes (`openssl rand -base64 32`): the token is then kept encrypted (AES-256-GCM). */
   readonly M3TER_TOKEN_ENCRYPTION_KEY?: string
 }
 
@@ -88,9 +89,14 @@ export interface TokenBrokerEnv {
  * ```
  */
 export interface TokenBrokerOptions
-  extends Omit<TokenProviderOptions, 'store' | 'scope' | 'dangerouslyAllowBrowser'> {
-  /** Encrypts the token at rest (AES-GCM, key derived with HKDF-SHA-256). At least 16 characters. */
-  readonly encryptionKey?: string | undefined
+  extends Omit<TokenProviderOptions, 'store' | 'scope' | 'dangerouslyAllowBrowser' | 'onEvent'> {
+  /**
+   * Encrypts the token at rest (AES-256-GCM): 32 bytes as base64 text, a Uint8Array or a CryptoKey.
+   * Default: the `M3TER_TOKEN_ENCRYPTION_KEY` secret, when set.
+   */
+  readonly encryptionKey?: EncryptionKeyInput | undefined
+  /** Core's events, and `value_ignored` when the stored value could not be used. None carries a secret. */
+  readonly onEvent?: ((event: TokenBrokerEvent) => void) | undefined
   /**
    * How long a request waits for a refresh already in flight before it is handed the current, still valid
    * token for a short while instead. Default 5 000.
@@ -138,4 +144,29 @@ export type BrokerStoreEvent =
       readonly at: number
     }
 
-export type { M3terAuthEvent }
+/**
+ * Why the broker's stored value was not used (it is replaced by the next token): `corrupt`,
+ * `newer_version` (written by a newer release), `wrong_key` (another encryption key, or another Service
+ * User's), `encrypted` (sealed, and the broker has no key now), `not_encrypted` (in clear, and the broker
+ * now has a key). The same reasons as @m3ter-auth/redis gives.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => { if (e.type === 'value_ignored' && e.reason === 'wrong_key') console.warn('token key changed') }
+ * ```
+ */
+export type IgnoredReason = 'corrupt' | 'newer_version' | 'wrong_key' | 'encrypted' | 'not_encrypted'
+
+/**
+ * What the broker reports through `onEvent`: core's events of its provider, and the storage's own.
+ *
+ * @example
+ * ```ts
+ * super(state, env, { onEvent: (e) => console.log(e.type) })
+ * ```
+ */
+export type TokenBrokerEvent =
+  | M3terAuthEvent
+  | { readonly type: 'value_ignored'; readonly reason: IgnoredReason; readonly at: number }
+
+export type { EncryptionKeyInput, M3terAuthEvent }

@@ -275,7 +275,8 @@ describe('M3terTokenBroker in workerd: three Workers (separate isolates) bound t
     const clock = createManualClock()
     const m3ter = await startMockM3ter({ clock })
     const persist = mkdtempSync(join(tmpdir(), 'm3ter-broker-'))
-    const brokerBindings = { M3TER_TOKEN_ENCRYPTION_KEY: 'a secret of the Worker, 32 chars' }
+    const encryptionKey = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+    const brokerBindings = { M3TER_TOKEN_ENCRYPTION_KEY: encryptionKey }
     try {
       const fleet = await startFleet(m3ter, clock, { broker: 'real', persist, brokerBindings })
       try {
