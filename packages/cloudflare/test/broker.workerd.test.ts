@@ -110,7 +110,7 @@ async function startFleet(m3ter: MockM3ter, clock: { now(): number }, options: F
       .catch((error: unknown) => {
         throw new Error(`${worker}: ${error}`)
       })
-    return (await res.json()) as Answer & { calls: Record<string, number> }
+    return (await res.json()) as Answer & { calls: Record<string, number>; events: string[] }
   }
   return {
     /** Tells the broker's Worker the time, and reads what the broker has served so far. */
@@ -301,6 +301,16 @@ describe('M3terTokenBroker in workerd: three Workers (separate isolates) bound t
         expect(disk).not.toContain(secret)
       // The token's payload part too (a JWT's middle is base64 of JSON anyone could decode).
       expect(disk).not.toContain(m3ter.issuedTokens[0]?.split('.')[1])
+
+      // Encryption turned off: the sealed value is of no use, so the broker says why and fetches once.
+      const plain = await startFleet(m3ter, clock, { broker: 'real', persist })
+      try {
+        expect(statuses(await plain.round())).toEqual(allOk)
+        expect((await plain.broker()).events).toEqual(['value_ignored encrypted'])
+      } finally {
+        await plain.dispose()
+      }
+      expect(m3ter.stats.tokenRequests).toBe(2)
     } finally {
       rmSync(persist, { recursive: true, force: true })
       await m3ter.close()

@@ -6,10 +6,16 @@ import { manualClock } from './manual-clock.js'
 
 const clock = manualClock()
 const calls = { token: 0, invalidate: 0 }
+const events = []
 
 export class M3terTokenBroker extends Broker {
   constructor(state, env) {
-    super(state, env, { clock })
+    super(state, env, {
+      clock,
+      onEvent: (e) => {
+        if (e.type === 'value_ignored') events.push(`${e.type} ${e.reason}`)
+      },
+    })
   }
 
   async fetch(request) {
@@ -22,6 +28,6 @@ export class M3terTokenBroker extends Broker {
 export default {
   async fetch(request) {
     await clock.follow(request)
-    return Response.json({ calls, now: clock.now() })
+    return Response.json({ calls, events, now: clock.now() })
   },
 }
