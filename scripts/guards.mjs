@@ -149,7 +149,8 @@ export async function checkAll() {
     const cjs = readFileSync(at('dist/index.cjs'), 'utf8')
     problems.push(...(await referenceProblems(`${name} dist/index.cjs`, cjs, ['Buffer', 'process'])))
     const iife = await bundleIife(at('dist/index.js'))
-    const smoke = own ?? (name === '@m3ter-auth/core' ? SMOKE : 'm3ter.withM3terAuth({ inScope: () => false })')
+    const smoke =
+      own ?? (name === '@m3ter-auth/core' ? SMOKE : 'm3ter.withM3terAuth({ inScope: () => false })')
     problems.push(...evaluationProblems(`${name} dist/index.js`, iife, smoke))
   }
   return problems
