@@ -317,6 +317,28 @@ describe('M3terTokenBroker in workerd: three Workers (separate isolates) bound t
     }
   })
 
+  it('the token endpoint failing at the refresh point: the fleet keeps its still-valid token, only the broker asks', {
+    timeout: 120_000,
+  }, async () => {
+    const clock = createManualClock()
+    const m3ter = await startMockM3ter({ clock })
+    const fleet = await startFleet(m3ter, clock, { broker: 'real' })
+    try {
+      expect(statuses(await fleet.round())).toEqual(allOk)
+      await clock.advance(PAST_REFRESH_MS)
+      m3ter.faults.inject('token', { kind: 'status', status: 503 }, { times: Number.POSITIVE_INFINITY })
+      const answers = await fleet.round()
+      // The broker's refresh failed; it handed out the old token for a little longer instead, so no isolate
+      // (not even the one that makes a provider per request) went to m3ter by itself.
+      expect(statuses(answers)).toEqual(allOk)
+      expect(events(answers)).toEqual([])
+      expect(m3ter.stats.tokenRequests).toBe(2)
+    } finally {
+      await fleet.dispose()
+      await m3ter.close()
+    }
+  })
+
   it('a broker that cannot be reached: every request still succeeds, each isolate fetching for itself', {
     timeout: 120_000,
   }, async () => {
