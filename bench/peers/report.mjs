@@ -1,6 +1,6 @@
 // The three views of one results object: text tables for stdout, an SVG chart, and the README section.
 // All of them are made from the JSON the bench writes, so nothing in them is typed by hand.
-import { leakText, rowName, secretText, winText } from './figures.mjs'
+import { leakText, rowName, secretText, TRAFFIC, winText } from './figures.mjs'
 
 const pad = (text, width, right) => (right ? String(text).padStart(width) : String(text).padEnd(width))
 
@@ -93,8 +93,9 @@ export function textReport(results) {
     `Totals over cold + steady + revocation + outage (${rows[0]?.totals.calls} calls each); latency of every call, failed ones included:`,
     totalTable,
     '',
-    'Where a peer or baseline beats every m3ter-auth row:',
+    'Where a peer or baseline beats every m3ter-auth row (token requests and waits count only where it failed no more calls in that phase):',
     ...wins,
+    `  (${results.lowerWithMoreFailures.length} lower figures came with more failed calls and are not counted: lowerWithMoreFailures in the JSON)`,
     '',
     'm3ter-auth checks (a miss fails the run):',
     ...checks,
@@ -112,13 +113,14 @@ export function svgChart(results) {
   const rowHeight = 30
   const top = 78
   const labelWidth = 360
-  const panelWidth = 300
-  const gap = 70
-  const width = labelWidth + 2 * panelWidth + gap + 60
+  const panelWidth = 280
+  const gap = 150
+  const width = labelWidth + 2 * panelWidth + gap + 170
   const height = top + rows.length * rowHeight + 56
+  const byPhase = (field) => (r) => TRAFFIC.map((name) => r.phases[name][field]).join('/')
   const panels = [
-    { title: 'token requests', get: (r) => r.totals.tokenRequests },
-    { title: 'failed calls', get: (r) => r.totals.failed },
+    { title: 'token requests', get: (r) => r.totals.tokenRequests, detail: byPhase('tokenRequests') },
+    { title: 'failed calls', get: (r) => r.totals.failed, detail: byPhase('failed') },
   ]
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
@@ -129,7 +131,9 @@ export function svgChart(results) {
   panels.forEach((panel, index) => {
     const x0 = labelWidth + index * (panelWidth + gap)
     const max = Math.max(1, ...rows.map(panel.get))
-    parts.push(`<text x="${x0}" y="${top - 10}" font-weight="600" fill="#111827">${esc(panel.title)}</text>`)
+    parts.push(
+      `<text x="${x0}" y="${top - 10}" font-weight="600" fill="#111827">${esc(panel.title)} <tspan font-weight="400" fill="#6b7280" font-size="10">(cold/steady/revocation/outage)</tspan></text>`,
+    )
     parts.push(
       `<line x1="${x0}" y1="${top - 4}" x2="${x0}" y2="${top + rows.length * rowHeight}" stroke="#d1d5db"/>`,
     )
@@ -141,7 +145,7 @@ export function svgChart(results) {
         `<rect x="${x0}" y="${y + 6}" width="${w.toFixed(1)}" height="${rowHeight - 12}" fill="${COLORS[row.kind]}"/>`,
       )
       parts.push(
-        `<text x="${(x0 + w + 6).toFixed(1)}" y="${y + rowHeight / 2 + 4}" fill="#111827">${value}</text>`,
+        `<text x="${(x0 + w + 6).toFixed(1)}" y="${y + rowHeight / 2 + 4}" fill="#111827">${value} <tspan fill="#6b7280" font-size="10">(${panel.detail(row)})</tspan></text>`,
       )
     })
   })
@@ -168,15 +172,19 @@ export function svgChart(results) {
 export const README_START = '<!-- bench:peers:start (written by pnpm bench:peers) -->'
 export const README_END = '<!-- bench:peers:end -->'
 
+const isSize = (win) => win.figure.startsWith('Worker bundle')
+const shortWin = (win) =>
+  isSize(win)
+    ? `${win.figure.replace(' (bytes gzipped)', '')} ${kb(win.value)} kB against ${kb(win.best)} kB`
+    : `${win.figure} ${win.value} against ${win.best}`
+
 /** The README's "How it compares" section, between its markers. */
 export function readmeSection(results) {
   // One line per contender, its wins in a row: the section stays short however many figures a peer wins.
   const byContender = new Map()
   for (const win of results.peerWins) byContender.set(win.label, [...(byContender.get(win.label) ?? []), win])
   const wins = byContender.size
-    ? [...byContender].map(
-        ([label, list]) => `- ${label}: ${list.map((w) => winText(w).slice(label.length + 2)).join('; ')}`,
-      )
+    ? [...byContender].map(([label, list]) => `- ${label}: ${list.map(shortWin).join('; ')}`)
     : ['- none on this workload']
   return [
     README_START,

@@ -4,7 +4,8 @@
 // tables, writes bench/results/peers.json and peers.svg, and rewrites the README's "How it compares"
 // section from them. It exits non-zero when a check of m3ter-auth's own rows misses.
 //
-// Usage: node bench/peers/run.mjs [--no-write] [contender ids…]   (after a build; `pnpm bench:peers` builds)
+// Usage: node bench/peers/run.mjs [--no-write] [--render] [contender ids…]   (after a build; `pnpm bench:peers`
+// builds first). --render skips the workload and renders the committed JSON again.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -26,59 +27,72 @@ const contenders = only.length ? only.map(contenderById) : CONTENDERS
 // One contender may not hold the run hostage.
 const CONTENDER_TIMEOUT_MS = 120_000
 
-const scratch = mkdtempSync(join(tmpdir(), 'bench-peers-'))
+const resultsUrl = new URL('results/peers.json', benchDir)
 const rows = []
 let broken = 0
-try {
-  for (const contender of contenders) {
-    const out = join(scratch, `${contender.id}.json`)
-    const started = performance.now()
-    const child = spawnSync(process.execPath, [new URL('contender.mjs', here).pathname, contender.id, out], {
-      cwd: benchDir.pathname,
-      encoding: 'utf8',
-      timeout: CONTENDER_TIMEOUT_MS,
-      maxBuffer: 64 * 1024 * 1024,
-    })
-    const seconds = ((performance.now() - started) / 1000).toFixed(1)
-    if (child.status !== 0) {
-      broken++
-      console.error(`FAIL ${contender.id}: exited ${child.status ?? child.signal} after ${seconds} s`)
-      console.error(`${child.stderr}`.split('\n').slice(-15).join('\n'))
-      continue
+// --render: no workload; the tables, chart and README section again from the committed JSON.
+if (args.includes('--render')) rows.push(...JSON.parse(readFileSync(resultsUrl, 'utf8')).rows)
+else await runAll()
+
+async function runAll() {
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-peers-'))
+  try {
+    for (const contender of contenders) {
+      const out = join(scratch, `${contender.id}.json`)
+      const started = performance.now()
+      const child = spawnSync(
+        process.execPath,
+        [new URL('contender.mjs', here).pathname, contender.id, out],
+        {
+          cwd: benchDir.pathname,
+          encoding: 'utf8',
+          timeout: CONTENDER_TIMEOUT_MS,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      )
+      const seconds = ((performance.now() - started) / 1000).toFixed(1)
+      if (child.status !== 0) {
+        broken++
+        console.error(`FAIL ${contender.id}: exited ${child.status ?? child.signal} after ${seconds} s`)
+        console.error(`${child.stderr}`.split('\n').slice(-15).join('\n'))
+        continue
+      }
+      console.log(`ran ${contender.id} in ${seconds} s`)
+      const raw = JSON.parse(readFileSync(out, 'utf8'))
+      rows.push({
+        id: contender.id,
+        label: contender.label,
+        setup: contender.setup,
+        kind: contender.kind,
+        clock: contender.clock,
+        versions: versionsOf(contender.packages),
+        size: await workerBundleSize(contender),
+        ...figuresOf(raw),
+      })
     }
-    console.log(`ran ${contender.id} in ${seconds} s`)
-    const raw = JSON.parse(readFileSync(out, 'utf8'))
-    rows.push({
-      id: contender.id,
-      label: contender.label,
-      setup: contender.setup,
-      kind: contender.kind,
-      clock: contender.clock,
-      versions: versionsOf(contender.packages),
-      size: await workerBundleSize(contender),
-      ...figuresOf(raw),
-    })
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
   }
-} finally {
-  rmSync(scratch, { recursive: true, force: true })
 }
 
+const previous = args.includes('--render') ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : undefined
 const results = {
-  generatedAt: new Date().toISOString().slice(0, 10),
-  node: process.version,
-  machine: machine(),
+  generatedAt: previous?.generatedAt ?? new Date().toISOString().slice(0, 10),
+  node: previous?.node ?? process.version,
+  machine: previous?.machine ?? machine(),
   workload: WORKLOAD,
   notes: notes(),
   rows,
   checks: rows.flatMap((row) => checksOf(row, row)),
-  peerWins: peerWins(rows),
+  peerWins: peerWins(rows).wins,
+  lowerWithMoreFailures: peerWins(rows).bought,
 }
 
 console.log(`\n${textReport(results)}`)
 
 if (write && !only.length && !broken) {
   const resultsDir = new URL('results/', benchDir)
-  writeFileSync(new URL('peers.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(new URL('peers.svg', resultsDir), svgChart(results))
   const readmeUrl = new URL('README.md', rootDir)
   writeFileSync(readmeUrl, withReadmeSection(readFileSync(readmeUrl, 'utf8'), readmeSection(results)))
