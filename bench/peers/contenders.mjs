@@ -54,7 +54,7 @@ export const CONTENDERS = [
   {
     id: 'oauth4webapi',
     label: 'oauth4webapi',
-    setup: 'its client credentials example (no cache)',
+    setup: 'its client credentials example, no cache',
     kind: 'peer',
     module: 'oauth4webapi.mjs',
     packages: ['oauth4webapi'],

@@ -123,7 +123,8 @@ export function svgChart(results) {
     { title: 'failed calls', get: (r) => r.totals.failed, detail: byPhase('failed') },
   ]
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12" role="img" aria-labelledby="title">`,
+    `<title id="title">${esc(`Token requests and failed calls per contender on one workload: ${rows.map((r) => `${r.label} (${r.setup}) ${r.totals.tokenRequests} token requests, ${r.totals.failed} failed calls`).join('; ')}`)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="24" font-size="16" font-weight="600" fill="#111827">m3ter-auth and the libraries users would otherwise pick: one workload, ${rows[0]?.totals.calls} calls each</text>`,
     `<text x="16" y="44" fill="#4b5563">100 cold calls, 3 token lifetimes of traffic, a revocation with 20 calls in flight, a token endpoint outage. Lower is better.</text>`,
