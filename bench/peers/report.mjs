@@ -185,7 +185,11 @@ export function readmeSection(results) {
   const byContender = new Map()
   for (const win of results.peerWins) byContender.set(win.label, [...(byContender.get(win.label) ?? []), win])
   const wins = byContender.size
-    ? [...byContender].map(([label, list]) => `- ${label}: ${list.map(shortWin).join('; ')}`)
+    ? [...byContender].map(([label, list]) => {
+        const row = results.rows.find((r) => r.id === list[0].contender)
+        const failed = `${row.totals.failed} of ${row.totals.calls} calls failed`
+        return `- ${label}, ${failed}: ${list.map(shortWin).join('; ')}`
+      })
     : ['- none on this workload']
   return [
     README_START,
