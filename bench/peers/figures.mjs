@@ -63,7 +63,8 @@ export const leakText = (leaks) =>
   [leaks.secret && 'secret', leaks.basic && 'Basic', leaks.token && 'token'].filter(Boolean).join('+') ||
   'none'
 
-export const secretText = (secrets) => `${secrets.plain ? 'ok' : 'FAIL'}/${secrets.encoded ? 'ok' : 'FAIL'}`
+export const secretText = (secrets) =>
+  `${secrets.plain ? 'ok' : 'failed'}/${secrets.encoded ? 'ok' : 'failed'}`
 
 /**
  * Where a peer or baseline beats every m3ter-auth row (lower is better for every figure). A lower count of
