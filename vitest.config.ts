@@ -11,6 +11,8 @@ const includes: Record<string, string[]> = {
   floors: ['packages/**/*.floor.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
   runtimes: ['tests/runtimes/**/*.test.ts'],
+  // Suites that run Workers in workerd through miniflare (Node 22+), on the built packages.
+  workerd: ['packages/**/*.workerd.test.ts'],
 }
 
 // Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
@@ -38,7 +40,7 @@ export default defineConfig({
     exclude: [
       '**/node_modules/**',
       '**/dist/**',
-      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.floor.test.ts'] : []),
+      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.floor.test.ts', '**/*.workerd.test.ts'] : []),
     ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
