@@ -42,9 +42,11 @@ execFileSync(
   { cwd: root, stdio: 'inherit' },
 )
 
-// Every export of every package has its TSDoc (a function's may sit on its signatures).
+// Every export of every package has its TSDoc (a function's may sit on its signatures; a re-export is
+// documented where it is declared).
 const project = JSON.parse(readFileSync(join(out, 'api.json'), 'utf8'))
 const documented = (node) =>
+  node.variant === 'reference' ||
   Boolean(node.comment?.summary?.length || node.comment?.blockTags?.length) ||
   (node.signatures ?? []).some((signature) => documented(signature))
 const undocumented = (project.children ?? []).flatMap((module) =>
