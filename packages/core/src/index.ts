@@ -8,6 +8,7 @@ export {
   M3terAuthError,
   type M3terAuthErrorCode,
 } from './errors.ts'
+export { ENV_DEBUG, eventLogger } from './logger.ts'
 export {
   createStep,
   type Effect,

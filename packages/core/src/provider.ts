@@ -54,6 +54,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let storeKey = ''
   let fetching: Promise<void> = Promise.resolve()
   let lastInvalidated: string | undefined
+  let servedAtOnce = 0
+  type Listener = (event: M3terAuthEvent) => void
+  // Objects, not the functions themselves, so that one function subscribed twice is called twice.
+  const listeners = new Set<{ listener: Listener }>()
+  for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
 
   function dispatch(event: MachineEvent) {
     const transition = step(state, event, clock.now())
@@ -96,12 +101,16 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
           )
         }
         break
-      case 'emit':
-        try {
-          config.onEvent?.({ ...effect.event, at: clock.now() } as M3terAuthEvent)
-        } catch {
-          // An observer's bug must not break authentication.
-        }
+      case 'emit': {
+        if (!listeners.size) break
+        const event = { ...effect.event, at: clock.now() } as M3terAuthEvent
+        for (const { listener } of listeners)
+          try {
+            listener(event)
+          } catch {
+            // An observer's bug must not break authentication.
+          }
+      }
     }
   }
 
@@ -180,22 +189,32 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
     // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
+    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted) {
+      servedAtOnce++
       return Promise.resolve(token.accessToken)
+    }
     if (signal?.aborted) return Promise.reject(aborted())
     const started = state.fetchId
     const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
     if (state.fetchId !== started) getOptions?.waitUntil?.(fetching)
-    if (reply.token) return Promise.resolve(reply.token)
+    if (reply.token) {
+      servedAtOnce++
+      return Promise.resolve(reply.token)
+    }
     if (reply.error) return Promise.reject(reply.error)
+    const since = clock.now()
+    const waited = (outcome: 'token' | M3terAuthError['code']) =>
+      perform({ type: 'emit', event: { type: 'token_waited', waitedMs: clock.now() - since, outcome } })
     return new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
         if (!waiters.size) (timer as { unref?: () => void } | undefined)?.unref?.()
+        waited('aborted')
         reject(aborted())
       }
       const waiter: Waiter = (value, error) => {
         signal?.removeEventListener('abort', onAbort)
+        waited(value ? 'token' : (error?.code ?? 'aborted'))
         value ? resolve(value) : reject(error)
       }
       signal?.addEventListener('abort', onAbort)
@@ -212,6 +231,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     invalidate(token) {
       const invalidated = dispatch({ type: 'invalidate', accessToken: token }) === true
       if (invalidated) lastInvalidated = token
+      else perform({ type: 'emit', event: { type: 'invalidate_ignored', generation: state.generation } })
       return invalidated
     },
     setCredentials(next) {
@@ -222,7 +242,13 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       status: statusOf(state, clock.now()),
       expiresAt: state.token?.expiresAt,
       generation: state.generation,
+      servedAtOnce,
     }),
+    subscribe(listener) {
+      const entry = { listener }
+      listeners.add(entry)
+      return () => void listeners.delete(entry)
+    },
     close: async () => void dispatch({ type: 'close' }),
     [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]: () => provider.close(),
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
