@@ -10,6 +10,12 @@ afterEach(async () => {
   rig = undefined
 })
 
+/** A rig closed after the test, whatever happens in it. */
+async function start(options?: Parameters<typeof otelRig>[0]): Promise<OtelRig> {
+  rig = await otelRig(options)
+  return rig
+}
+
 const MINUTE = 60_000
 const accounts = (r: OtelRig, i: number) =>
   `${r.m3ter.apiUrl}/organizations/${r.m3ter.orgId}/accounts?pageSize=${i}`
@@ -49,7 +55,7 @@ async function coldStart(r: OtelRig): Promise<void> {
 
 describe('instrumentM3terAuth: the sample scenarios through the SDK in-memory exporters', () => {
   it('cold start: one token request, one cold refresh, 50 callers waited 0.12 s, then the hot path', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     await coldStart(r)
     const m = await r.metrics()
     const name = { [A.providerName]: 'test-user' }
@@ -89,7 +95,7 @@ describe('instrumentM3terAuth: the sample scenarios through the SDK in-memory ex
   })
 
   it('revocation: 20 rejections, one of which leads to the one refresh; the refresh links to that request', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     await coldStart(r)
     r.m3ter.revokeAll()
     expect(await burst(r, 20, 61)).toEqual(Array(20).fill(200))
@@ -111,7 +117,7 @@ describe('instrumentM3terAuth: the sample scenarios through the SDK in-memory ex
   })
 
   it('refresh ahead: one refresh "ahead" while 10 callers are served at once, none waits', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     await coldStart(r)
     const before = await r.metrics()
     await r.clock.advanceTo((r.auth.snapshot().expiresAt ?? 0) - MINUTE)
@@ -131,7 +137,7 @@ describe('instrumentM3terAuth: the sample scenarios through the SDK in-memory ex
   })
 
   it('token endpoint outage: each failed attempt counted as unavailable with its status, spans per attempt linked to the first', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     await coldStart(r)
     await r.clock.advanceTo((r.auth.snapshot().expiresAt ?? 0) - 5 * MINUTE)
     r.m3ter.faults.inject('token', { kind: 'status', status: 503 }, { times: 3 })
@@ -183,7 +189,7 @@ describe('instrumentM3terAuth: outcomes', () => {
   ] as const
   for (const { fault, outcome, status } of cases)
     it(`${JSON.stringify(fault)} → ${outcome}`, async () => {
-      const r = (rig = await otelRig({ retry: { maxAttempts: 1 } }))
+      const r = await start({ retry: { maxAttempts: 1 } })
       r.m3ter.faults.inject('token', fault)
       await r.auth.getToken().catch(() => {})
       const m = await r.metrics()
@@ -197,7 +203,7 @@ describe('instrumentM3terAuth: outcomes', () => {
     })
 
   it('timeout: an attempt that never answers ends as timeout after timeoutMs of clock time', async () => {
-    const r = (rig = await otelRig({ retry: { maxAttempts: 1 }, timeoutMs: 2_000 }))
+    const r = await start({ retry: { maxAttempts: 1 }, timeoutMs: 2_000 })
     r.m3ter.faults.inject('token', { kind: 'hang' })
     const failed = r.auth.getToken().catch((error: unknown) => error)
     await until(() => r.m3ter.stats.tokenRequests === 1, 'the request reached the mock')
@@ -212,7 +218,7 @@ describe('instrumentM3terAuth: outcomes', () => {
   })
 
   it('key rotation pair: the secondary key asks after the primary is rejected (key slot 1, never the key id)', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     const [primary] = r.m3ter.keys
     const secondary = r.m3ter.addKey()
     r.auth.setCredentials([
@@ -229,7 +235,7 @@ describe('instrumentM3terAuth: outcomes', () => {
   })
 
   it('stop() ends the recording: no more points, the observable callback removed', async () => {
-    const r = (rig = await otelRig())
+    const r = await start()
     await coldStart(r)
     r.stop()
     r.m3ter.revokeAll()
