@@ -122,13 +122,19 @@ export function instrumentM3terAuth(
   let startedAt: number | undefined
   let waited = 0
 
-  // One request ended: its counter, its duration and its span, with the same attributes.
-  function requestEnded(at: number, attributes: Attributes, errorCode?: string): void {
+  // One request ended: its counter, its duration and its span, with the same attributes. Values with many
+  // possible values (the backoff delay) go on the span only: on a metric each would be a new time series.
+  function requestEnded(
+    at: number,
+    attributes: Attributes,
+    errorCode?: string,
+    spanOnly: Attributes = {},
+  ): void {
     const all = with_(attributes)
     requests.add(1, all)
     if (startedAt !== undefined) requestDuration.record((at - startedAt) / 1000, all)
     startedAt = undefined
-    spans.ended(at, attributes, errorCode)
+    spans.ended(at, { ...attributes, ...spanOnly }, errorCode)
   }
 
   function onEvent(event: M3terAuthEvent): void {
@@ -154,9 +160,9 @@ export function instrumentM3terAuth(
             [ATTRIBUTES.outcome]: outcomeOf(event.code),
             [ATTRIBUTES.errorType]: event.code,
             ...(event.status === undefined ? {} : { [ATTRIBUTES.httpStatus]: event.status }),
-            ...(event.retryInMs === undefined ? {} : { [ATTRIBUTES.retryDelay]: event.retryInMs / 1000 }),
           },
           event.code,
+          event.retryInMs === undefined ? {} : { [ATTRIBUTES.retryDelay]: event.retryInMs / 1000 },
         )
         break
       case 'credentials_rejected':

@@ -45,7 +45,7 @@ export function tokenRequestSpans(tracer: Tracer, common: Attributes) {
     const links: Link[] = []
     const active = activeSpanContext()
     if (active) links.push({ context: active, attributes: { 'm3ter_auth.link': 'demand' } })
-    if (reason === 'invalidated' && rejectedBy && rejectedBy !== active)
+    if (reason === 'invalidated' && rejectedBy && rejectedBy.spanId !== active?.spanId)
       links.push({ context: rejectedBy, attributes: { 'm3ter_auth.link': 'rejected' } })
     rejectedBy = undefined
     return links
