@@ -87,7 +87,7 @@ export function startMetricsRun(): MetricsRun {
       const sum = (name: string) =>
         metrics
           .filter((m) => m.descriptor.name === name)
-          .flatMap((m) => m.dataPoints)
+          .flatMap((m): { attributes: Attributes; value: unknown }[] => m.dataPoints)
           .filter((p) => mine(p.attributes) && p.attributes[ATTRIBUTES.source] !== 'store')
           .reduce((n, p) => n + (p.value as number), 0)
       const requests = sum(METRICS.tokenRequests)
