@@ -76,6 +76,17 @@ report(
   `fresh getToken() instrumented vs plain: throughput ratio ${hot.ratio.toFixed(3)} (target >= 0.95; ${hot.b.toFixed(1)} vs ${hot.a.toFixed(1)} ns per call)`,
 )
 
+// The same comparison between two plain providers: the noise floor (and any bias of position) of this run.
+const control = createTokenProvider(options)
+await control.getToken()
+const same = await compare(
+  () => plain.getToken(),
+  () => control.getToken(),
+)
+console.log(
+  `info two plain providers, the same way: ratio ${same.ratio.toFixed(3)} (the noise floor of this run)`,
+)
+
 const histogram = meterProvider.getMeter('bench').createHistogram('bench.wait', { unit: 's' })
 const attributes = { 'm3ter_auth.provider.name': 'bench' }
 const perCall = await compare(
@@ -93,6 +104,7 @@ stop()
 await meterProvider.shutdown()
 await tracerProvider.shutdown()
 await plain.close()
+await control.close()
 await instrumented.close()
 await m3ter.close()
 process.exitCode = failed ? 1 : 0
