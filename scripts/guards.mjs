@@ -1,7 +1,7 @@
-// Guards for the packages that must run on every runtime (DESIGN §2: core imports nothing; fetch imports only
-// core; otel only core and @opentelemetry/api). Fails when their sources or builds import a `node:` module or
-// any other package, use Buffer or a bare `process`, need either at import time, or declare other runtime
-// dependencies.
+// Guards for the packages that must run on every runtime (DESIGN §2: core imports nothing; fetch and
+// cloudflare import only core; otel only core and @opentelemetry/api). Fails when their sources or builds
+// import a `node:` module or any other package, use Buffer or a bare `process`, need either at import time,
+// or declare other runtime dependencies.
 // Sizes are scripts/size.mjs's business. Run after a build: node scripts/guards.mjs
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -20,6 +20,14 @@ export const TARGETS = [
     allowed: ['@m3ter-auth/core', '@opentelemetry/api'],
     smoke:
       "m3ter.instrumentM3terAuth({ subscribe: () => () => {}, snapshot: () => ({ status: 'empty', generation: 0 }) })()",
+  },
+  // Runs inside workerd: web-standard only, like fetch. Its smoke makes a store and a broker.
+  {
+    name: '@m3ter-auth/cloudflare',
+    dir: 'packages/cloudflare',
+    allowed: ['@m3ter-auth/core'],
+    smoke: `m3ter.createDurableObjectStore({ idFromName: (n) => n, get: () => ({ fetch: () => Promise.reject(new Error('x')) }) })
+new m3ter.M3terTokenBroker({ storage: {} }, {})`,
   },
 ]
 

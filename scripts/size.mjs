@@ -27,6 +27,20 @@ const budgets = [
     external: ['@m3ter-auth/core', '@opentelemetry/api'],
     limit: 2560,
   },
+  // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
+  {
+    name: '@m3ter-auth/core + fetch + cloudflare (createTokenProvider + withM3terAuth + createDurableObjectStore)',
+    contents:
+      "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 7680,
+  },
+  {
+    name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
+    contents: "export * from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 9216,
+  },
 ]
 
 let failed = false
@@ -40,6 +54,7 @@ for (const { name, contents, limit, external = [], dir = 'packages/fetch' } of b
     platform: 'neutral',
     mainFields: ['module', 'main'],
     conditions: ['import'],
+    alias: { '@m3ter-auth/cloudflare': `${root}packages/cloudflare/dist/index.js` },
     write: false,
     logLevel: 'error',
   })
