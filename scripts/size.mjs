@@ -28,18 +28,19 @@ const budgets = [
     limit: 2560,
   },
   // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
+  // Both include core: raised by 256 B each with core's debug log and observer API (see the first budget).
   {
     name: '@m3ter-auth/core + fetch + cloudflare (createTokenProvider + withM3terAuth + createDurableObjectStore)',
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 7680,
+    limit: 7936,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 9216,
+    limit: 9472,
   },
 ]
 
