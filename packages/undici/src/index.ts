@@ -8,10 +8,9 @@ type Headers = Options['headers']
 /**
  * An undici interceptor that puts `Authorization: Bearer <token>` on requests core's request policy
  * authorizes (in scope, not the token endpoint, no own `Basic`) and, when the policy calls an answer a
- * token rejection, refreshes the token and retries the request once. The bearer is decided for each
- * dispatch by its own origin, so with `interceptors.redirect` listed after this interceptor every redirect
- * hop is judged anew and another origin never gets the bearer. Requests it does not authorize pass
- * through untouched.
+ * token rejection, refreshes the token and retries the request once. Only the origin a request was made
+ * for gets the bearer: with `interceptors.redirect` on either side, a hop to another origin (the other
+ * in-scope one included) gets none. Requests it does not authorize pass through untouched.
  *
  * Works with undici 7 and 8, with `Dispatcher.compose` and as the dispatcher of undici's fetch. Strings,
  * bytes, FormData and Blob bodies are retried; streams and async iterables, which is every body undici's
@@ -51,6 +50,9 @@ export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.Dispatcher
     }
     opts.headers = withAuthorization(opts.headers, lastBearer)
   }
+  // The origin each handler was first dispatched to. A redirect interceptor outside this one dispatches
+  // every hop with its one handler: a hop to another origin, in scope or not, gets no bearer.
+  const firstOrigin = new WeakMap<object, string>()
   return (next) =>
     // Exactly two declared parameters: compose() rejects a dispatch function of any other length.
     function m3terAuthDispatch(opts, handler) {
@@ -59,9 +61,12 @@ export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.Dispatcher
       // untouched, when we pass.
       const own: Marked = Object.assign({}, opts)
       const origin = own.origin === undefined ? '' : String(own.origin)
+      const first = firstOrigin.get(handler)
+      if (first === undefined) firstOrigin.set(handler, origin)
       if (
         own[HANDLED] ||
         !origin ||
+        (first !== undefined && first !== origin) ||
         !inScope(origin) ||
         !shouldAuthorize(auth, `${origin.replace(/\/$/, '')}${own.path}`, authorizationIn(own.headers))
       ) {

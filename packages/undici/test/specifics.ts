@@ -120,18 +120,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
         })
       }
 
-      it('redirect outside: a hop to the other in-scope origin gets the bearer there', async () => {
-        const d = agent.compose(m3terAuthInterceptor(auth), redirect())
-        m3ter.faults.inject('api', { kind: 'redirect', location: ingest('/echo'), status: 307 })
-        const res = await send(d, api('/echo'), { method: 'POST', body: 'moved' })
-        expect(res.status).toBe(200)
-        expect(JSON.parse(res.text)).toMatchObject({ body: 'moved' })
-        expect(apiLog().map((e) => [e.origin, e.headers.authorization])).toEqual([
-          ['api', bearer(0)],
-          ['ingest', bearer(0)],
-        ])
-      })
-
       it("undici's fetch with the composed agent as dispatcher: no bearer across origins", async () => {
         const d = agent.compose(m3terAuthInterceptor(auth))
         m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
