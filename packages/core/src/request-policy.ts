@@ -57,23 +57,18 @@ export interface RequestAnswer {
   readonly retried?: boolean
 }
 
-/** What the policy remembers about one token. */
-interface TokenMemory {
-  /** Routes (method, origin, path) that answered 2xx with this token. */
-  readonly worked: Set<string>
-  /** This token was dropped once for a 403 on a route that had never worked with it. */
-  blind: boolean
-}
-
 /** What one provider's policy remembers; time comes from the provider's own clock. */
 interface PolicyMemory {
   readonly now: () => number
   readonly tokenUrl: string | undefined
-  readonly tokens: Map<string, TokenMemory>
+  /** Routes (method, origin, path) that answered 2xx for this Service User, and still do. */
+  readonly worked: Set<string>
+  /** Tokens dropped once for a 403 on a route that had never worked: one such refresh per token. */
+  readonly blind: Set<string>
   /** Tokens this policy dropped: a 403 for one of them is stale, the retry needs no refresh. */
   readonly dropped: Set<string>
-  /** Some token of this provider has worked somewhere: the key and organisation are good. */
-  everWorked: boolean
+  /** When each recent token was first refused on a route that never worked. */
+  readonly refusedSince: Map<string, number>
   /** Wait after a refresh that did not help before the next blind one; 0 until one failed. */
   waitMs: number
   notBefore: number
@@ -106,9 +101,10 @@ function newMemory(tokenUrl: string | undefined, now: () => number): PolicyMemor
   return {
     now,
     tokenUrl,
-    tokens: new Map(),
+    worked: new Set(),
+    blind: new Set(),
     dropped: new Set(),
-    everWorked: false,
+    refusedSince: new Map(),
     waitMs: 0,
     notBefore: 0,
     grewFor: undefined,
@@ -237,10 +233,12 @@ export function answeredFrom(asked: string | URL, answered: string | URL | null 
  * passed here, 2xx included: the policy learns which routes a token works on.
  *
  * - 401: the token was refused (RFC 6750): drop it, retry once.
- * - 403 on a route that answered 2xx with this token: the token changed (revoked): drop it, retry once.
- * - 403 on a route that never worked with it: m3ter also says 403 for a route the key may not use, an
- *   unknown organisation, a body too large. Such a 403 earns at most one refresh per token; a refresh that
- *   did not help (its retry refused too) makes the next one wait, doubling up to the token's lifetime.
+ * - 403 on a route that has answered 2xx for this Service User: the token changed (revoked): drop it,
+ *   retry once. A route that refuses the fresh token too is forgotten: its key may no longer use it.
+ * - 403 on a route that never worked: m3ter also says 403 for a route the key may not use, an unknown
+ *   organisation, a body too large. Such a 403 earns at most one refresh per token; a refresh that did not
+ *   help (its retry refused too) makes the next one wait, doubling up to the token's lifetime. While no
+ *   route has ever worked, a token is dropped only after being refused for half the life it had left.
  * - A 401/403 from another origin than the one asked, or from an origin the client cannot tell, never saw
  *   our bearer: passed on. So is the answer to our retry: never a loop.
  * - A body that cannot be sent twice is never retried: the caller gets the first answer.
@@ -256,67 +254,83 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   if (token === undefined) return 'pass'
   const memory = memoryOf(auth)
   if (status >= 200 && status < 300) {
-    learn(memory, token, answer)
+    learn(memory, answer)
     return 'pass'
   }
   if (!isTokenRejected(status) || answer.answeredFrom !== 'asked') return 'pass'
   if (answer.retried) {
-    refreshDidNotHelp(auth, memory, token)
+    refreshDidNotHelp(auth, memory, token, answer)
     return 'pass'
   }
   const body = answer.body
   const size = bodyBytes(body)
   // m3ter's answer to a body it will never take: the token is not in question.
   if (status === 403 && size !== undefined && size >= MAX_BODY_BYTES) return 'pass'
-  if (!shouldDrop(memory, token, answer)) return 'pass'
-  if (auth.invalidate(token)) rememberDropped(memory, token)
+  if (!shouldDrop(auth, memory, token, answer)) return 'pass'
+  if (auth.invalidate(token)) remember(memory.dropped, token)
   return size !== undefined && size < MAX_BODY_BYTES ? 'retry' : 'invalidate'
 }
 
-function shouldDrop(memory: PolicyMemory, token: string, answer: RequestAnswer): boolean {
+function shouldDrop(
+  auth: TokenProvider,
+  memory: PolicyMemory,
+  token: string,
+  answer: RequestAnswer,
+): boolean {
   // A token already dropped: the retry takes the current one, no new refresh is asked for.
   if (answer.status === 401 || memory.dropped.has(token)) return true
-  const known = memory.tokens.get(token)
-  if (known?.worked.has(routeOf(answer))) return true
-  if (known?.blind || memory.now() < memory.notBefore) return false
-  tokenMemory(memory, token).blind = true
+  if (memory.worked.has(routeOf(answer))) return true
+  const now = memory.now()
+  if (memory.blind.has(token) || now < memory.notBefore) return false
+  if (memory.worked.size === 0 && !refusedLongEnough(auth, memory, token, now)) return false
+  remember(memory.blind, token)
   return true
 }
 
-function learn(memory: PolicyMemory, token: string, answer: RequestAnswer): void {
-  const known = tokenMemory(memory, token)
-  if (known.worked.size < ROUTES_KEPT) known.worked.add(routeOf(answer))
-  memory.everWorked = true
+// While no route has ever worked (an unknown organisation, a key without permissions), a new token is as
+// likely to be refused as this one: it is dropped only once refused for half of the life it had left.
+function refusedLongEnough(auth: TokenProvider, memory: PolicyMemory, token: string, now: number): boolean {
+  let since = memory.refusedSince.get(token)
+  if (since === undefined) {
+    since = now
+    memory.refusedSince.set(token, now)
+    if (memory.refusedSince.size > TOKENS_KEPT)
+      memory.refusedSince.delete(memory.refusedSince.keys().next().value as string)
+  }
+  const expiresAt = auth.snapshot().expiresAt ?? since + DEFAULT_LIFETIME_MS
+  return now >= (since + expiresAt) / 2
+}
+
+function learn(memory: PolicyMemory, answer: RequestAnswer): void {
+  if (memory.worked.size < ROUTES_KEPT) memory.worked.add(routeOf(answer))
   // A retry that worked: the refresh helped, so the next 403 is judged afresh.
   if (answer.retried) memory.waitMs = 0
 }
 
-function refreshDidNotHelp(auth: TokenProvider, memory: PolicyMemory, token: string): void {
+function refreshDidNotHelp(
+  auth: TokenProvider,
+  memory: PolicyMemory,
+  token: string,
+  answer: RequestAnswer,
+): void {
+  // This route refuses a fresh token too: the key may no longer use it, so it no longer proves anything.
+  const route = routeOf(answer)
+  const worked = memory.worked.size > 0 && !(memory.worked.size === 1 && memory.worked.has(route))
+  memory.worked.delete(route)
   if (memory.grewFor === token) return
   memory.grewFor = token
   const now = memory.now()
   const expiresAt = auth.snapshot().expiresAt
   const lifetime = expiresAt !== undefined && expiresAt > now ? expiresAt - now : DEFAULT_LIFETIME_MS
-  // If no token has ever worked anywhere, nothing suggests another one would: wait a whole lifetime.
-  memory.waitMs = !memory.everWorked
-    ? lifetime
-    : Math.min(memory.waitMs ? memory.waitMs * 2 : lifetime / 4, lifetime)
+  // If no route works for this Service User, nothing suggests another token would: wait a whole lifetime.
+  memory.waitMs = !worked ? lifetime : Math.min(memory.waitMs ? memory.waitMs * 2 : lifetime / 4, lifetime)
   memory.notBefore = now + memory.waitMs
 }
 
-function tokenMemory(memory: PolicyMemory, token: string): TokenMemory {
-  let known = memory.tokens.get(token)
-  if (!known) {
-    known = { worked: new Set(), blind: false }
-    memory.tokens.set(token, known)
-    if (memory.tokens.size > TOKENS_KEPT) memory.tokens.delete(memory.tokens.keys().next().value as string)
-  }
-  return known
-}
-
-function rememberDropped(memory: PolicyMemory, token: string): void {
-  memory.dropped.add(token)
-  if (memory.dropped.size > TOKENS_KEPT) memory.dropped.delete(memory.dropped.values().next().value as string)
+// Only the last few tokens matter: older ones are long replaced.
+function remember(tokens: Set<string>, token: string): void {
+  tokens.add(token)
+  if (tokens.size > TOKENS_KEPT) tokens.delete(tokens.values().next().value as string)
 }
 
 // Method, origin and path: the query (page tokens, filters) does not change what a key may use.
