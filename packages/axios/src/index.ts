@@ -86,11 +86,11 @@ function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAd
       response = await send(config)
     } catch (error) {
       const failed = (error as { response?: AxiosResponse }).response
-      if (!failed || retried || judge(failed) !== 'retry') throw error
+      if (!failed || judge(failed) !== 'retry') throw error
       return again(config, failed)
     }
     // validateStatus may accept a 401/403, so a rejected token can also arrive here.
-    return retried || judge(response) !== 'retry' ? response : again(config, response)
+    return judge(response) !== 'retry' ? response : again(config, response)
   }
   const again = async (config: Config, refused: AxiosResponse) => {
     ;(refused.data as { destroy?: () => void } | null)?.destroy?.()

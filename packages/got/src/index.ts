@@ -127,8 +127,13 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
         // got.stream() skips afterResponse: it cannot retry, but a rejected token is still dropped.
         if (options.isStream && response) judge(options, response)
         // got errors carry their options, headers included, into JSON.stringify and util.inspect; no attempt
-        // follows beforeError, so the bearer is taken out of what the caller may log.
-        if (tokenOfHeader(options.headers.authorization) !== undefined) delete options.headers.authorization
+        // follows beforeError, so the bearer is taken out of what the caller may log. Their request and
+        // response hold Node's ClientRequest, whose raw head has the Authorization line: they stay readable
+        // through getters, which neither JSON.stringify nor util.inspect (even with showHidden) calls.
+        if (tokenOfHeader(options.headers.authorization) !== undefined) {
+          delete options.headers.authorization
+          for (const key of ['request', 'response']) behindGetter(error, key)
+        }
         return error
       },
     ],
@@ -146,3 +151,10 @@ function bodyOf(options: GotOptionsLike): unknown {
 
 // got.stream() answers cannot be retried from a hook: judged as a body that cannot be sent twice.
 const STREAMED: unknown = Object.freeze({ [Symbol.asyncIterator]: undefined })
+
+function behindGetter(holder: object, key: string): void {
+  const property = Object.getOwnPropertyDescriptor(holder, key)
+  if (!property?.configurable || !('value' in property)) return
+  const { value } = property
+  Object.defineProperty(holder, key, { get: () => value, enumerable: false, configurable: true })
+}

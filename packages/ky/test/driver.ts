@@ -1,4 +1,4 @@
-import type { AdapterDriver, DriverRequest } from '@m3ter-auth/testkit'
+import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
 
 /** The part of a ky instance (1 or 2) the driver calls. */
 export type KyLike = (url: string, options: Record<string, unknown>) => PromiseLike<Response>
@@ -7,23 +7,13 @@ export type KyLike = (url: string, options: Record<string, unknown>) => PromiseL
 export function kyDriver(client: KyLike): AdapterDriver {
   return {
     async request(req: DriverRequest) {
-      const headers: Record<string, string> = { ...req.headers }
-      if (req.body?.contentType) headers['content-type'] = req.body.contentType
-      const text = req.body?.text ?? ''
-      const body = req.body
-        ? req.body.kind === 'stream'
-          ? new ReadableStream<Uint8Array>({
-              start(controller) {
-                controller.enqueue(new TextEncoder().encode(text))
-                controller.close()
-              },
-            })
-          : text
-        : undefined
+      const contentType = req.body?.contentType
+      // The caller's own headers object goes in as it is: the adapter must not write to it.
+      const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       const res = await client(req.url, {
         method: req.method,
-        headers,
-        ...(body === undefined ? {} : { body }),
+        ...(headers ? { headers } : {}),
+        ...(req.body ? kyBody(req.body) : {}),
         ...(req.signal ? { signal: req.signal } : {}),
         throwHttpErrors: false,
         retry: { limit: 0 },
@@ -34,5 +24,32 @@ export function kyDriver(client: KyLike): AdapterDriver {
       })
       return { status: res.status, headers: out, body: await res.text() }
     },
+  }
+}
+
+function kyBody(body: DriverBody): Record<string, unknown> {
+  switch (body.kind) {
+    case 'json':
+      return { json: JSON.parse(body.text) }
+    case 'urlencoded':
+      return { body: new URLSearchParams(body.text) }
+    case 'bytes':
+      return { body: new TextEncoder().encode(body.text) }
+    case 'form': {
+      const form = new FormData()
+      for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
+      return { body: form }
+    }
+    case 'stream':
+      return {
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(body.text))
+            controller.close()
+          },
+        }),
+      }
+    default:
+      return { body: body.text }
   }
 }

@@ -164,7 +164,9 @@ export function kySpecificTests(name: string, ky: Client): void {
       // The bearer is added in m3terAuth's fetch, so ky's own Request (which its errors print) never holds it.
       const replaced = client.extend({ fetch: counting })
       expect((await replaced(url('/meters'))).status).toBe(403)
-      expect(m3ter.log.filter((e) => e.origin === 'api').map((e) => e.headers.authorization)).toEqual([undefined])
+      expect(m3ter.log.filter((e) => e.origin === 'api').map((e) => e.headers.authorization)).toEqual([
+        undefined,
+      ])
       // Composed through extend's function form, the caller's fetch sits under ours: signed, and retried.
       const composed = ky
         .extend({ fetch: counting, retry: { limit: 0 }, throwHttpErrors: false })

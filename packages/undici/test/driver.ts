@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import type { TokenProvider } from '@m3ter-auth/core'
-import type { AdapterDriver, DriverRequest } from '@m3ter-auth/testkit'
+import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
 import type * as Undici from 'undici'
 
@@ -19,14 +19,13 @@ export function undiciDriver(undici: UndiciModule, auth: TokenProvider): Adapter
   )
   return {
     async request(req: DriverRequest) {
-      const headers: Record<string, string> = { ...req.headers }
-      if (req.body?.contentType) headers['content-type'] = req.body.contentType
-      const body =
-        req.body?.kind === 'stream' ? Readable.from([Buffer.from(req.body.text)]) : (req.body?.text ?? null)
+      const { body, contentType } = undiciBody(req.body)
+      // The caller's own headers object goes in as it is: the adapter must not write to it.
+      const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       const res = await undici.request(req.url, {
         method: req.method as Undici.Dispatcher.HttpMethod,
-        headers,
-        body,
+        ...(headers ? { headers } : {}),
+        body: body as never,
         dispatcher,
         ...(req.signal ? { signal: req.signal } : {}),
       })
@@ -43,11 +42,12 @@ export function undiciFetchDriver(undici: UndiciModule, auth: TokenProvider): Ad
   const dispatcher = agent.compose(m3terAuthInterceptor(auth))
   return {
     async request(req: DriverRequest) {
-      const headers: Record<string, string> = { ...req.headers }
-      if (req.body?.contentType) headers['content-type'] = req.body.contentType
+      const contentType =
+        req.body?.contentType ?? (req.body?.kind === 'json' ? 'application/json' : undefined)
+      const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       const res = await undici.fetch(req.url, {
         method: req.method,
-        headers,
+        ...(headers ? { headers } : {}),
         dispatcher,
         ...(req.body?.kind === 'stream'
           ? { body: Readable.from([Buffer.from(req.body.text)]), duplex: 'half' as const }
@@ -65,6 +65,35 @@ export function undiciFetchDriver(undici: UndiciModule, auth: TokenProvider): Ad
     // Idempotent: the suite may close a driver itself before the harness closes it again.
     close: once(() => agent.close()),
   }
+}
+
+// request() takes strings, bytes, FormData and streams; URLSearchParams go as their string form.
+function undiciBody(body: DriverBody | undefined): { body: unknown; contentType: string | undefined } {
+  const contentType = body?.contentType
+  switch (body?.kind) {
+    case undefined:
+      return { body: null, contentType }
+    case 'json':
+      return { body: body.text, contentType: contentType ?? 'application/json' }
+    case 'urlencoded':
+      return {
+        body: String(new URLSearchParams(body.text)),
+        contentType: 'application/x-www-form-urlencoded',
+      }
+    case 'stream':
+      return { body: Readable.from([Buffer.from(body.text)]), contentType }
+    default:
+      return { body: webBody(body), contentType }
+  }
+}
+
+function webBody(body: DriverBody): unknown {
+  if (body.kind === 'urlencoded') return new URLSearchParams(body.text)
+  if (body.kind === 'bytes') return Buffer.from(body.text)
+  if (body.kind !== 'form') return body.text
+  const form = new FormData()
+  for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
+  return form
 }
 
 function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
