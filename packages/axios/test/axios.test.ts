@@ -72,9 +72,7 @@ describe('attachM3terAuth', () => {
       seen.push(`response ${res.status}`)
       return res.data
     })
-    expect(await api.get(url('/meters/m-1').replace('m-1', 'x'), { validateStatus: () => true })).toEqual({
-      message: expect.any(String),
-    })
+    expect(await api.get(url('/meters?pageSize=1'))).toMatchObject({ data: [expect.any(Object)] })
     seen.length = 0
     m3ter.revokeAll()
     const data = await api.post(url('/echo'), { a: 1 })
@@ -91,9 +89,10 @@ describe('attachM3terAuth', () => {
     expect(axios.isAxiosError(error)).toBe(true)
     expect(error.response?.status).toBe(403)
     expect(error.response?.data).toEqual({ message: 'no' })
-    m3ter.faults.inject('api', { kind: 'status', status: 403 }, { times: 2 })
+    // The route refused a fresh token too, so its next 403 is taken as a permission answer: sent once.
+    m3ter.faults.inject('api', { kind: 'status', status: 403 })
     expect((await api.get(url('/meters'), { validateStatus: () => true })).status).toBe(403)
-    expect(m3ter.stats.apiRequests).toBe(5)
+    expect(m3ter.stats.apiRequests).toBe(4)
   })
 
   it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {

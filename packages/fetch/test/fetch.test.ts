@@ -166,7 +166,7 @@ describe('withM3terAuth: retry after 401/403', () => {
     let connections = 0
     const server: Server = createServer((req, res) => {
       if (req.headers.authorization === `Bearer ${m3ter.issuedTokens[1]}`) return void res.end('ok')
-      res.writeHead(403, { 'content-type': 'text/plain' })
+      res.writeHead(401, { 'content-type': 'text/plain' })
       const timer = setInterval(() => res.write('x'.repeat(1024)), 1)
       res.on('close', () => clearInterval(timer))
     })

@@ -19,7 +19,7 @@ export function undiciDriver(undici: UndiciModule, auth: TokenProvider): Adapter
   )
   return {
     async request(req: DriverRequest) {
-      const { body, contentType } = undiciBody(req.body)
+      const { body, contentType } = undiciBody(req.body, undici.FormData)
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       const res = await undici.request(req.url, {
@@ -68,7 +68,11 @@ export function undiciFetchDriver(undici: UndiciModule, auth: TokenProvider): Ad
 }
 
 // request() takes strings, bytes, FormData and streams; URLSearchParams go as their string form.
-function undiciBody(body: DriverBody | undefined): { body: unknown; contentType: string | undefined } {
+// undici's own FormData: request() of the npm undici does not read the FormData of Node's bundled one.
+function undiciBody(
+  body: DriverBody | undefined,
+  Form: typeof FormData,
+): { body: unknown; contentType: string | undefined } {
   const contentType = body?.contentType
   switch (body?.kind) {
     case undefined:
@@ -83,15 +87,15 @@ function undiciBody(body: DriverBody | undefined): { body: unknown; contentType:
     case 'stream':
       return { body: Readable.from([Buffer.from(body.text)]), contentType }
     default:
-      return { body: webBody(body), contentType }
+      return { body: webBody(body, Form), contentType }
   }
 }
 
-function webBody(body: DriverBody): unknown {
+function webBody(body: DriverBody, Form: typeof FormData = FormData): unknown {
   if (body.kind === 'urlencoded') return new URLSearchParams(body.text)
   if (body.kind === 'bytes') return Buffer.from(body.text)
   if (body.kind !== 'form') return body.text
-  const form = new FormData()
+  const form = new Form()
   for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
   return form
 }
@@ -111,3 +115,20 @@ function once(close: () => Promise<void>): () => Promise<void> {
     return closing
   }
 }
+
+/**
+ * Shared rules undici's fetch() path cannot keep, with why. undici's fetch hands every request body to the
+ * dispatcher as a stream (sent once; retrying fetch bodies is the job of @m3ter-auth/fetch wrapped around
+ * undici's fetch, which sees the body before it becomes a stream), and follows redirects itself, each hop a
+ * new dispatch with a new handler that the interceptor cannot tell from a new request.
+ */
+export const FETCH_PATH_SKIPS: readonly string[] = [
+  ...['text', 'json', 'urlencoded', 'bytes', 'form'].map((kind) =>
+    kind === 'text'
+      ? "§4.5 a 'text' body POST is retried after 403 and arrives intact"
+      : `§4.5 a '${kind}' body is retried after 403 and arrives intact`,
+  ),
+  '§4.5 a 403 from the target of a redirect (which never saw the bearer) is not a rejection',
+  '§4.6 a 302 redirect to the other in-scope origin carries no bearer there',
+  '§4.6 a 307 redirect to the other in-scope origin carries no bearer there',
+]

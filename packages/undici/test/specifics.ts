@@ -181,7 +181,7 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
           sockets.add(req.socket)
           refused ??= req.headers.authorization
           if (req.headers.authorization !== refused) return void res.end('ok')
-          res.writeHead(403, { 'content-type': 'text/plain' }).end('x'.repeat(256 * 1024))
+          res.writeHead(401, { 'content-type': 'text/plain' }).end('x'.repeat(256 * 1024))
         })
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
         const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
