@@ -10,6 +10,7 @@ import type { Endpoint, FaultKind } from './faults.ts'
  * ```
  */
 export interface RequestLogEntry {
+  /** The endpoint it reached: `'token'` for the token endpoint on whichever origin serves it. */
   readonly origin: Endpoint | 'foreign'
   readonly method: string
   /** Path and query, as sent. */

@@ -38,8 +38,13 @@ export interface MockM3terOptions {
   readonly accounts?: number
   /** Interface to bind. Default 127.0.0.1. */
   readonly host?: string
-  /** Fixed ports (default 0: any free port, each origin its own). */
+  /** Fixed ports (default 0: any free port, each origin its own). `token` only with `separateTokenOrigin`. */
   readonly ports?: { readonly api?: number; readonly ingest?: number; readonly token?: number }
+  /**
+   * Serve the token endpoint on an origin of its own instead of the API origin. Default false: as on
+   * m3ter, `tokenUrl` is `apiUrl + '/oauth/token'`, inside the API origin that also gets the bearer.
+   */
+  readonly separateTokenOrigin?: boolean
 }
 
 /**
@@ -57,14 +62,17 @@ export interface MockM3ter extends AsyncDisposable {
   readonly apiUrl: string
   /** Ingest origin. */
   readonly ingestUrl: string
-  /** Full token endpoint URL, on an origin of its own: `http://127.0.0.1:41236/oauth/token`. */
+  /**
+   * Full token endpoint URL: `apiUrl + '/oauth/token'` as on m3ter, or on an origin of its own with
+   * `separateTokenOrigin`.
+   */
   readonly tokenUrl: string
   readonly orgId: string
   /** The Service User's keys (copies; change them through the methods below). */
   readonly keys: readonly MockAccessKey[]
   /** Live counters. */
   readonly stats: MockStats
-  /** Every request in arrival order, on all three origins. */
+  /** Every request in arrival order, on every origin; token requests have `origin: 'token'` wherever they arrive. */
   readonly log: readonly RequestLogEntry[]
   /** Every access token handed out (including fake ones of token faults), oldest first. */
   readonly issuedTokens: readonly string[]
@@ -82,7 +90,7 @@ export interface MockM3ter extends AsyncDisposable {
   rotateKeys(): { previous: MockAccessKey | undefined; next: MockAccessKey }
   /** Clears stats, log, issued tokens, faults and revocations, and cuts hung requests. Keys stay. */
   reset(): void
-  /** Stops all three servers, cutting hung requests and keep-alive sockets, so the ports are free. */
+  /** Stops every server, cutting hung requests and keep-alive sockets, so the ports are free. */
   close(): Promise<void>
 }
 
@@ -100,7 +108,8 @@ const MALFORMED_TOKEN_KINDS = new Set<FaultKind>([
 ])
 
 /**
- * Starts a mock m3ter on three loopback origins (api, ingest, token endpoint).
+ * Starts a mock m3ter on two loopback origins, api (with the token endpoint, as m3ter) and ingest; a
+ * third for the token endpoint with `separateTokenOrigin`.
  *
  * @example
  * ```ts
@@ -141,7 +150,16 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   }
   let log: RequestLogEntry[] = []
 
-  const handle = (origin: Endpoint) => async (req: IncomingMessage, res: ServerResponse) => {
+  const separate = options.separateTokenOrigin === true
+  // Where a request goes: the token endpoint wherever it lives, else the endpoint of the origin it reached.
+  const endpointOf = (server: Endpoint, path: string): { endpoint: Endpoint; isToken: boolean } => {
+    const tokenHere = separate ? server === 'token' : server === 'api'
+    const isToken = tokenHere && path === TOKEN_PATH
+    return { endpoint: isToken ? 'token' : server, isToken }
+  }
+
+  const handle = (server: Endpoint) => async (req: IncomingMessage, res: ServerResponse) => {
+    const { endpoint: origin, isToken } = endpointOf(server, (req.url ?? '/').split('?')[0] ?? '/')
     const entry: LiveEntry = {
       origin,
       method: req.method ?? 'GET',
@@ -153,7 +171,6 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     }
     log.push(entry)
     const stats = state.stats
-    const isToken = origin === 'token' && (req.url ?? '/').split('?')[0] === TOKEN_PATH
     let retryKey: string | undefined
     // 200 answers of these faults are not tokens: they count as token failures like any error status.
     let malformedToken = false
@@ -210,12 +227,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   try {
     servers.push(await listen(handle('api'), { host, port: options.ports?.api ?? 0 }))
     servers.push(await listen(handle('ingest'), { host, port: options.ports?.ingest ?? 0 }))
-    servers.push(await listen(handle('token'), { host, port: options.ports?.token ?? 0 }))
+    if (separate) servers.push(await listen(handle('token'), { host, port: options.ports?.token ?? 0 }))
   } catch (error) {
     await Promise.all(servers.map((server) => server.close()))
     throw error
   }
-  const [api, ingest, token] = servers as [Listening, Listening, Listening]
+  const [api, ingest, token] = servers as [Listening, Listening, Listening?]
 
   const cutHanging = () => {
     for (const res of state.hanging) res.socket?.destroy()
@@ -225,7 +242,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const mock: MockM3ter = {
     apiUrl: api.origin,
     ingestUrl: ingest.origin,
-    tokenUrl: `${token.origin}${TOKEN_PATH}`,
+    tokenUrl: `${(token ?? api).origin}${TOKEN_PATH}`,
     orgId: state.orgId,
     get keys() {
       return state.keys.list()
