@@ -10,6 +10,7 @@ import { decodeJwtClaims, newSigningKey } from './jwt.ts'
 import { type AccessKeyInput, KeyRing, type MockAccessKey } from './keys.ts'
 import { type Listening, listen } from './listen.ts'
 import { INGEST_MAX_BYTES } from './measurements.ts'
+import { createPermissions, type DeniedRoute, type PermissionController } from './permissions.ts'
 import type { MockState } from './state.ts'
 import { emptyStats, type MockStats } from './stats.ts'
 import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
@@ -45,6 +46,11 @@ export interface MockM3terOptions {
    * m3ter, `tokenUrl` is `apiUrl + '/oauth/token'`, inside the API origin that also gets the bearer.
    */
   readonly separateTokenOrigin?: boolean
+  /**
+   * Routes the Service User (or one of its keys) may not use: 403 `{"message"}` with a good token, as
+   * m3ter answers a key without the permission. Change them later through `m3ter.permissions`.
+   */
+  readonly deny?: readonly DeniedRoute[]
 }
 
 /**
@@ -77,6 +83,8 @@ export interface MockM3ter extends AsyncDisposable {
   /** Every access token handed out (including fake ones of token faults), oldest first. */
   readonly issuedTokens: readonly string[]
   readonly faults: FaultController
+  /** The routes refused to each key (the `deny` option, and changes made since). */
+  readonly permissions: PermissionController
   /** Revokes one token: the API refuses it from now on. */
   revoke(token: string): void
   /** Revokes every token issued so far; later ones work. */
@@ -131,8 +139,10 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const lifetime = options.tokenLifetimeSeconds ?? 18_000
   if (!Number.isFinite(lifetime) || lifetime <= 0) throw new Error('tokenLifetimeSeconds must be positive')
   const clock = options.clock ?? { now: () => Date.now() }
+  const orgId = options.orgId ?? randomUUID()
   const state: MockState = {
-    orgId: options.orgId ?? randomUUID(),
+    orgId,
+    permissions: createPermissions(options.deny ?? [], orgId),
     lifetimeSeconds: lifetime,
     rejectStatus: options.rejectStatus ?? 403,
     now: () => clock.now(),
@@ -217,8 +227,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const route = (origin: Endpoint, isToken: boolean, ex: Exchange) => {
     if (origin === 'token')
       return isToken ? handleToken(ex, state) : ex.error(404, `No route for ${ex.url.pathname}`)
-    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements'))
-      return ex.error(400, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
+    // m3ter refuses an ingest body this large with 403 before it looks at the token.
+    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements')) {
+      state.stats.oversizeBodies += 1
+      ex.entry.refusal = 'body-size'
+      return ex.error(403, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
+    }
     return handleApi(ex, state, origin)
   }
 
@@ -257,6 +271,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
       return state.issued
     },
     faults: state.faults,
+    permissions: state.permissions,
     revoke(value) {
       const claims = decodeJwtClaims(value)
       if (claims) state.revoked.add(claims.jti)
