@@ -1,4 +1,5 @@
 export { createManualClock, type ManualClock, type ManualTimer } from './clock.ts'
+export type { SuiteContext } from './conformance/context.ts'
 export type {
   AdapterDriver,
   DriverBody,
@@ -7,7 +8,6 @@ export type {
   MakeDriver,
 } from './conformance/driver.ts'
 export type { Harness, HarnessOptions } from './conformance/harness.ts'
-export type { SuiteContext } from './conformance/context.ts'
 export { type ConformanceOptions, describeAdapterConformance } from './conformance/suite.ts'
 export type { Refusal, RequestLogEntry } from './exchange.ts'
 export type {

@@ -43,8 +43,6 @@ export interface HarnessOptions {
   readonly mock?: MockM3terOptions
   readonly credentials?: (m3ter: MockM3ter) => CredentialsSource
   readonly provider?: Partial<TokenProviderOptions>
-  /** Put the token endpoint's origin in scope too, as m3ter's is on the API origin. */
-  readonly scopeTokenOrigin?: boolean
 }
 
 const REAL_WAIT_LIMIT_MS = 8_000
@@ -79,13 +77,7 @@ export async function createHarness(
     auth = createTokenProvider({
       credentials: options.credentials?.(m3ter) ?? (m3ter.keys[0] as CredentialsSource),
       tokenUrl: m3ter.tokenUrl,
-      scope: [
-        ...new Set([
-          m3ter.apiUrl,
-          m3ter.ingestUrl,
-          ...(options.scopeTokenOrigin ? [new URL(m3ter.tokenUrl).origin] : []),
-        ]),
-      ],
+      scope: [m3ter.apiUrl, m3ter.ingestUrl],
       clock,
       random: () => 0.5,
       ...base,

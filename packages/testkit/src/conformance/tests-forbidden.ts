@@ -7,10 +7,8 @@ import type { Harness } from './harness.ts'
 const LIFETIME_S = 900
 
 /** A route this Service User may not use: m3ter answers 403 whatever the token. */
-const forbidden = (h: Harness): DriverRequest => ({
-  method: 'GET',
-  url: `${h.m3ter.apiUrl}/organizations/not-${h.m3ter.orgId}/meters`,
-})
+const DENIED = 'GET /organizations/{orgId}/accounts'
+const forbidden = (h: Harness): DriverRequest => ({ method: 'GET', url: h.api('/accounts') })
 
 /** One request, and the API requests and token requests it cost. */
 async function costOf(h: Harness, req: DriverRequest) {
@@ -29,7 +27,7 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
     '4.5',
     'mixed traffic over one lifetime, every tenth call forbidden: a few token requests',
     async () => {
-      const h = await harness({ mock: { tokenLifetimeSeconds: LIFETIME_S } })
+      const h = await harness({ mock: { tokenLifetimeSeconds: LIFETIME_S, deny: [DENIED] } })
       const forbiddenCosts: number[] = []
       for (let second = 1; second <= LIFETIME_S; second++) {
         const cost = await costOf(h, second % 10 === 0 ? forbidden(h) : listMeters(h))
@@ -54,7 +52,7 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
     '4.5',
     'a revocation amid forbidden calls: 20 concurrent requests, one refresh, 20 × 200',
     async () => {
-      const h = await harness()
+      const h = await harness({ mock: { deny: [DENIED] } })
       for (let i = 1; i <= 30; i++) {
         await h.send(i % 10 === 0 ? forbidden(h) : listMeters(h))
         await h.clock.advance(1000)
@@ -76,6 +74,7 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
       const h = await harness({ mock: { tokenLifetimeSeconds: LIFETIME_S } })
       const unknown = `${h.m3ter.apiUrl}/organizations/not-${h.m3ter.orgId}`
       const routes = ['/meters', '/accounts', '/meters/m-1', '/echo']
+      // The provider's first token was issued to the right organisation; the calls name another.
       for (let second = 1; second < LIFETIME_S; second++) {
         const cost = await costOf(h, { method: 'GET', url: `${unknown}${routes[second % routes.length]}` })
         expect(cost.status).toBe(403)
@@ -87,7 +86,7 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
   )
 
   test('4.5', 'a 403 on a route that has never worked costs at most one refresh per token', async () => {
-    const h = await harness()
+    const h = await harness({ mock: { deny: [DENIED] } })
     expect((await h.send(listMeters(h))).status).toBe(200)
     const costs = []
     for (let i = 0; i < 5; i++) costs.push(await costOf(h, forbidden(h)))
@@ -110,14 +109,19 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
     })
     expect((await h.send(json(small))).status).toBe(200)
     const big = JSON.stringify({ measurements: [{ ...measurement, who: { pad: 'x'.repeat(512_000) } }] })
-    // m3ter refuses such a body with 403 whatever the token: even on a route that worked, and even when
-    // the token was revoked meanwhile, it goes out once and the caller gets m3ter's answer.
-    h.m3ter.revokeAll()
-    h.m3ter.faults.inject('ingest', { kind: 'status', status: 403, body: '{"message":"Request too large"}' })
+    // m3ter refuses such a body with 403 whatever the token: even on a route that worked, it goes out
+    // once, the caller gets m3ter's answer, and the token is kept.
     const res = await h.send(json(big))
     expect(res.status).toBe(403)
+    expect(h.m3ter.stats.oversizeBodies).toBe(1)
     const posts = h.apiLog().filter((entry) => entry.origin === 'ingest')
     expect(posts).toHaveLength(2)
     expect(h.m3ter.stats.tokenRequests).toBe(1)
+    // And when the token was revoked meanwhile: still sent once (the next small call recovers).
+    h.m3ter.revokeAll()
+    expect((await h.send(json(big))).status).toBe(403)
+    expect(h.apiLog().filter((entry) => entry.origin === 'ingest')).toHaveLength(3)
+    expect((await h.send(json(small))).status).toBe(200)
+    expect(h.m3ter.stats.tokenRequests).toBe(2)
   })
 }
