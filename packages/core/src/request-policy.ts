@@ -53,6 +53,8 @@ export interface RequestAnswer {
   readonly answeredFrom: AnsweredFrom
   /** The body a retry would send. Read only for a 401/403, so a getter can build it lazily. */
   readonly body?: unknown
+  /** The request's declared length (content-length), for a body whose size cannot be read. */
+  readonly contentLength?: number | undefined
   /** True for the answer to our one retry: it is never retried again. */
   readonly retried?: boolean
 }
@@ -262,10 +264,9 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
     refreshDidNotHelp(auth, memory, token, answer)
     return 'pass'
   }
-  const body = answer.body
-  const size = bodyBytes(body)
+  const size = bodyBytes(answer.body)
   // m3ter's answer to a body it will never take: the token is not in question.
-  if (status === 403 && size !== undefined && size >= MAX_BODY_BYTES) return 'pass'
+  if (status === 403 && (size ?? answer.contentLength ?? 0) >= MAX_BODY_BYTES) return 'pass'
   if (!shouldDrop(auth, memory, token, answer)) return 'pass'
   if (auth.invalidate(token)) remember(memory.dropped, token)
   return size !== undefined && size < MAX_BODY_BYTES ? 'retry' : 'invalidate'

@@ -1,5 +1,6 @@
 import { answeredFrom, judgeAnswer, type TokenProvider } from '@m3ter-auth/core'
 import type { Dispatcher } from 'undici'
+import { headerIn } from './headers.ts'
 
 type Dispatch = Dispatcher['dispatch']
 type Options = Dispatcher.DispatchOptions
@@ -113,6 +114,7 @@ export class AuthorizedRequest implements Handler {
       answeredFrom: last === undefined ? 'asked' : answeredFrom(this.#url, String(last)),
       // Upgrades are answered once.
       body: this.opts.upgrade ? ONE_SHOT : this.opts.body,
+      contentLength: Number(headerIn(this.opts.headers, 'content-length')) || undefined,
       retried: this.#retried,
     })
     if (verdict === 'retry') {

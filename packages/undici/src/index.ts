@@ -1,9 +1,7 @@
 import { bearerHeader, shouldAuthorize, type TokenProvider } from '@m3ter-auth/core'
 import type { Dispatcher } from 'undici'
 import { AuthorizedRequest, HANDLED, type Marked } from './handler.ts'
-
-type Options = Dispatcher.DispatchOptions
-type Headers = Options['headers']
+import { headerIn, withAuthorization } from './headers.ts'
 
 /**
  * An undici interceptor that puts `Authorization: Bearer <token>` on requests core's request policy
@@ -68,61 +66,15 @@ export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.Dispatcher
         !origin ||
         (first !== undefined && first !== origin) ||
         !inScope(origin) ||
-        !shouldAuthorize(auth, `${origin.replace(/\/$/, '')}${own.path}`, authorizationIn(own.headers))
+        !shouldAuthorize(
+          auth,
+          `${origin.replace(/\/$/, '')}${own.path}`,
+          headerIn(own.headers, 'authorization'),
+        )
       ) {
         return next(opts, handler)
       }
       new AuthorizedRequest({ auth, sign }, next, own, handler).start()
       return true
     } satisfies Dispatcher['dispatch']
-}
-
-/**
- * A copy of `headers` in the same shape with the bearer in place of any Authorization the caller set; the
- * caller's object is never written.
- */
-function withAuthorization(headers: Headers, value: string): NonNullable<Headers> {
-  if (headers === null || headers === undefined) return { authorization: value }
-  if (!Array.isArray(headers) && !isIterable(headers)) {
-    const record: Record<string, string | string[] | undefined> = { authorization: value }
-    for (const name in headers) if (!isAuthorization(name)) record[name] = headers[name]
-    return record
-  }
-  // Flat [name, value, ...] lists: the one shape every undici major's redirect handler strips correctly.
-  const flat: string[] = []
-  for (const [name, v] of entries(headers)) {
-    if (v === undefined || isAuthorization(name)) continue
-    for (const one of Array.isArray(v) ? v : [v]) flat.push(name, one)
-  }
-  flat.push('authorization', value)
-  return flat
-}
-
-function authorizationIn(headers: Headers): unknown {
-  if (headers === null || headers === undefined) return undefined
-  if (!Array.isArray(headers) && !isIterable(headers)) {
-    for (const name in headers) if (isAuthorization(name)) return headers[name]
-    return undefined
-  }
-  for (const [name, v] of entries(headers)) if (isAuthorization(name)) return v
-  return undefined
-}
-
-type Pair = [string, string | string[] | undefined]
-
-// undici takes arrays both flat ([name, value, ...]) and as [name, value] pairs, and iterables of pairs.
-function* entries(list: Iterable<Pair> | readonly unknown[]): Generator<Pair> {
-  if (!Array.isArray(list) || Array.isArray(list[0])) {
-    yield* list as Iterable<Pair>
-    return
-  }
-  for (let i = 0; i + 1 < list.length; i += 2) yield [String(list[i]), list[i + 1] as string]
-}
-
-function isIterable(value: object): value is Iterable<Pair> {
-  return typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
-}
-
-function isAuthorization(name: unknown): boolean {
-  return typeof name === 'string' && name.length === 13 && name.toLowerCase() === 'authorization'
 }

@@ -39,7 +39,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
     })
 
     const api = (path: string) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`
-    const ingest = (path: string) => `${m3ter.ingestUrl}/organizations/${m3ter.orgId}${path}`
     const apiLog = () => m3ter.log.filter((entry) => entry.origin === 'api' || entry.origin === 'ingest')
     const bearer = (index: number) => `Bearer ${m3ter.issuedTokens[index]}`
     const redirect = () => undici.interceptors.redirect({ maxRedirections: 3 })
