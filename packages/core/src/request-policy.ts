@@ -206,7 +206,9 @@ function bodyBytes(body: unknown): number | undefined {
   if (tag === '[object URLSearchParams]') return String(body).length
   if (tag === '[object FormData]') {
     let size = 0
-    for (const [, value] of body as FormData) size += typeof value === 'string' ? value.length : value.size
+    ;(body as FormData).forEach((value) => {
+      size += typeof value === 'string' ? value.length : value.size
+    })
     return size
   }
   return undefined

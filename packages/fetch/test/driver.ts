@@ -10,8 +10,8 @@ export function fetchDriver(authedFetch: Fetch): AdapterDriver {
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const contentType =
         req.body?.contentType ?? (req.body?.kind === 'json' ? 'application/json' : undefined)
-      if (req.headers || contentType)
-        init.headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
+      const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
+      if (headers) init.headers = headers
       if (req.body) init.body = webBody(req.body)
       if (req.body?.kind === 'stream') init.duplex = 'half'
       if (req.signal) init.signal = req.signal

@@ -84,9 +84,11 @@ export function gotConformance(got: GotLike & { extend(options: object): GotLike
           yield Buffer.from('async generator body')
         }
         for (const body of [sync, asynchronous]) {
-          expect((await h.settle(client(h.api('/meters'), {}))).statusCode).toBe(200)
+          expect((await h.settle(Promise.resolve(client(h.api('/meters'), {})))).statusCode).toBe(200)
           h.m3ter.revokeAll()
-          const res = await h.settle(client(h.api('/echo'), { method: 'POST', body: body() }))
+          const res = await h.settle(
+            Promise.resolve(client(h.api('/echo'), { method: 'POST', body: body() })),
+          )
           expect(res.statusCode).toBe(403)
         }
         const posts = h.apiLog().filter((entry) => entry.method === 'POST')

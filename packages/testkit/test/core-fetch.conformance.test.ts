@@ -34,7 +34,11 @@ function coreFetchDriver(auth: TokenProvider): AdapterDriver {
         token = await auth.getToken({ signal })
         res = await send(token)
       }
-      return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() }
+      return {
+        status: res.status,
+        headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
+        body: await res.text(),
+      }
     },
   }
 }

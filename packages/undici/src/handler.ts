@@ -72,8 +72,9 @@ export class AuthorizedRequest implements Handler {
   }
 
   #attempt(): void {
-    const signal = this.opts.signal instanceof AbortSignal ? this.opts.signal : undefined
-    this.signer.auth.getToken({ signal }).then(
+    const { signal } = this.opts as { signal?: unknown }
+    const aborts = signal instanceof AbortSignal ? signal : undefined
+    this.signer.auth.getToken({ signal: aborts }).then(
       (token) => {
         if (this.#failure) return
         this.#token = token

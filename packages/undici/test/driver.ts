@@ -19,7 +19,7 @@ export function undiciDriver(undici: UndiciModule, auth: TokenProvider): Adapter
   )
   return {
     async request(req: DriverRequest) {
-      const { body, contentType } = undiciBody(req.body, undici.FormData)
+      const { body, contentType } = undiciBody(req.body, undici.FormData as unknown as typeof FormData)
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       const res = await undici.request(req.url, {
@@ -87,7 +87,7 @@ function undiciBody(
     case 'stream':
       return { body: Readable.from([Buffer.from(body.text)]), contentType }
     default:
-      return { body: webBody(body, Form), contentType }
+      return { body: webBody(body as DriverBody, Form), contentType }
   }
 }
 
