@@ -3,7 +3,8 @@ import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testk
 type Fetch = typeof globalThis.fetch
 
 /** The conformance driver: the suite's request as a plain fetch call through the wrapped fetch. */
-export function fetchDriver(authedFetch: Fetch): AdapterDriver {
+/** `Form`: the FormData class of the fetch's own realm (undici 8's fetch does not read Node's bundled one). */
+export function fetchDriver(authedFetch: Fetch, Form: typeof FormData = FormData): AdapterDriver {
   return {
     async request(req: DriverRequest) {
       const init: RequestInit & { duplex?: 'half' } = { method: req.method }
@@ -12,7 +13,7 @@ export function fetchDriver(authedFetch: Fetch): AdapterDriver {
         req.body?.contentType ?? (req.body?.kind === 'json' ? 'application/json' : undefined)
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
       if (headers) init.headers = headers
-      if (req.body) init.body = webBody(req.body)
+      if (req.body) init.body = webBody(req.body, Form)
       if (req.body?.kind === 'stream') init.duplex = 'half'
       if (req.signal) init.signal = req.signal
       const res = await authedFetch(req.url, init)
@@ -26,14 +27,14 @@ export function fetchDriver(authedFetch: Fetch): AdapterDriver {
 }
 
 /** A suite body as a fetch body of its kind. */
-export function webBody(body: DriverBody): BodyInit {
+export function webBody(body: DriverBody, Form: typeof FormData = FormData): BodyInit {
   switch (body.kind) {
     case 'urlencoded':
       return new URLSearchParams(body.text)
     case 'bytes':
       return new TextEncoder().encode(body.text)
     case 'form': {
-      const form = new FormData()
+      const form = new Form()
       for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
       return form
     }
