@@ -69,8 +69,6 @@ interface PolicyMemory {
   readonly blind: Set<string>
   /** Tokens this policy dropped: a 403 for one of them is stale, the retry needs no refresh. */
   readonly dropped: Set<string>
-  /** When each recent token was first refused on a route that never worked. */
-  readonly refusedSince: Map<string, number>
   /** Wait after a refresh that did not help before the next blind one; 0 until one failed. */
   waitMs: number
   notBefore: number
@@ -106,7 +104,6 @@ function newMemory(tokenUrl: string | undefined, now: () => number): PolicyMemor
     worked: new Set(),
     blind: new Set(),
     dropped: new Set(),
-    refusedSince: new Map(),
     waitMs: 0,
     notBefore: 0,
     grewFor: undefined,
@@ -241,8 +238,9 @@ export function answeredFrom(asked: string | URL, answered: string | URL | null 
  *   retry once. A route that refuses the fresh token too is forgotten: its key may no longer use it.
  * - 403 on a route that never worked: m3ter also says 403 for a route the key may not use, an unknown
  *   organisation, a body too large. Such a 403 earns at most one refresh per token; a refresh that did not
- *   help (its retry refused too) makes the next one wait, doubling up to the token's lifetime. While no
- *   route has ever worked, a token is dropped only after being refused for half the life it had left.
+ *   help (its retry refused too) makes the next one wait, doubling up to the token's lifetime, or two
+ *   lifetimes at once while no route has ever worked (an unknown organisation). A token bad from the start
+ *   is still replaced at the first 403.
  * - A 401/403 from another origin than the one asked, or from an origin the client cannot tell, never saw
  *   our bearer: passed on. So is the answer to our retry: never a loop.
  * - A body that cannot be sent twice is never retried: the caller gets the first answer.
@@ -269,39 +267,18 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   const size = bodyBytes(answer.body)
   // m3ter's answer to a body it will never take: the token is not in question.
   if (status === 403 && (size ?? answer.contentLength ?? 0) >= MAX_BODY_BYTES) return 'pass'
-  if (!shouldDrop(auth, memory, token, answer)) return 'pass'
+  if (!shouldDrop(memory, token, answer)) return 'pass'
   if (auth.invalidate(token)) remember(memory.dropped, token)
   return size !== undefined && size < MAX_BODY_BYTES ? 'retry' : 'invalidate'
 }
 
-function shouldDrop(
-  auth: TokenProvider,
-  memory: PolicyMemory,
-  token: string,
-  answer: RequestAnswer,
-): boolean {
+function shouldDrop(memory: PolicyMemory, token: string, answer: RequestAnswer): boolean {
   // A token already dropped: the retry takes the current one, no new refresh is asked for.
   if (answer.status === 401 || memory.dropped.has(token)) return true
   if (memory.worked.has(routeOf(answer))) return true
-  const now = memory.now()
-  if (memory.blind.has(token) || now < memory.notBefore) return false
-  if (memory.worked.size === 0 && !refusedLongEnough(auth, memory, token, now)) return false
+  if (memory.blind.has(token) || memory.now() < memory.notBefore) return false
   remember(memory.blind, token)
   return true
-}
-
-// While no route has ever worked (an unknown organisation, a key without permissions), a new token is as
-// likely to be refused as this one: it is dropped only once refused for half of the life it had left.
-function refusedLongEnough(auth: TokenProvider, memory: PolicyMemory, token: string, now: number): boolean {
-  let since = memory.refusedSince.get(token)
-  if (since === undefined) {
-    since = now
-    memory.refusedSince.set(token, now)
-    if (memory.refusedSince.size > TOKENS_KEPT)
-      memory.refusedSince.delete(memory.refusedSince.keys().next().value as string)
-  }
-  const expiresAt = auth.snapshot().expiresAt ?? since + DEFAULT_LIFETIME_MS
-  return now >= (since + expiresAt) / 2
 }
 
 function learn(memory: PolicyMemory, answer: RequestAnswer): void {
@@ -325,8 +302,11 @@ function refreshDidNotHelp(
   const now = memory.now()
   const expiresAt = auth.snapshot().expiresAt
   const lifetime = expiresAt !== undefined && expiresAt > now ? expiresAt - now : DEFAULT_LIFETIME_MS
-  // If no route works for this Service User, nothing suggests another token would: wait a whole lifetime.
-  memory.waitMs = !worked ? lifetime : Math.min(memory.waitMs ? memory.waitMs * 2 : lifetime / 4, lifetime)
+  // If no route works for this Service User, nothing suggests another token would: past the regular
+  // refresh of this token and a lifetime more, so a lifetime sees at most that refresh and one more.
+  memory.waitMs = !worked
+    ? 2 * lifetime
+    : Math.min(memory.waitMs ? memory.waitMs * 2 : lifetime / 4, lifetime)
   memory.notBefore = now + memory.waitMs
 }
 

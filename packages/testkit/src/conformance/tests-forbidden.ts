@@ -69,19 +69,24 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
 
   test(
     '4.5',
-    'an unknown organisation (every route 403): at most 2 token requests in a lifetime',
+    'an unknown organisation (every route 403): one refresh at the first 403, then 2 token requests a lifetime',
     async () => {
       const h = await harness({ mock: { tokenLifetimeSeconds: LIFETIME_S } })
       const unknown = `${h.m3ter.apiUrl}/organizations/not-${h.m3ter.orgId}`
       const routes = ['/meters', '/accounts', '/meters/m-1', '/echo']
-      // The provider's first token was issued to the right organisation; the calls name another.
-      for (let second = 1; second < LIFETIME_S; second++) {
+      const perLifetime: number[] = []
+      for (let second = 1; second <= 2 * LIFETIME_S; second++) {
         const cost = await costOf(h, { method: 'GET', url: `${unknown}${routes[second % routes.length]}` })
         expect(cost.status).toBe(403)
         expect(cost.api).toBeLessThanOrEqual(2)
+        if (second % LIFETIME_S === 0)
+          perLifetime.push(h.m3ter.stats.tokenRequests - (perLifetime.at(-1) ?? 0))
         await h.clock.advance(1000)
       }
-      expect(h.m3ter.stats.tokenRequests).toBeLessThanOrEqual(2)
+      // The first lifetime: the first token, one refresh at the first 403 (a token bad from the start is
+      // replaced at once), the regular refresh of that token. Every later lifetime: at most two.
+      expect(perLifetime[0]).toBeLessThanOrEqual(3)
+      expect(perLifetime[1]).toBeLessThanOrEqual(2)
     },
   )
 
