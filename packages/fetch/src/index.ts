@@ -69,44 +69,33 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     if (!shouldAuthorize(auth, url, authorizationOf(own))) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
-    const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
-    // A Request's body is a stream that the first send consumes, so a copy for the retry is made now
-    // (Request.clone() tees it). Bodies in init are extracted afresh by fetch on each call.
-    const spare = bodyFromRequest && !request.bodyUsed ? request.clone() : undefined
-    const judge = async (response: Response, token: string, retried: boolean) => {
-      const rejected = response.status === 401 || response.status === 403
-      // The policy needs a Request body's bytes (to see its size) only when it might retry.
-      const body =
-        bodyFromRequest && rejected && !retried
-          ? spare && new Uint8Array(await spare.clone().arrayBuffer())
-          : init?.body
+    const fromRequest = request !== undefined && init?.body === undefined && request.body !== null
+    // A Request's body is a stream the first send consumes: the copy for a retry is made now (clone tees
+    // it). Bodies in init are extracted afresh by fetch on each call.
+    const spare = fromRequest && !request.bodyUsed ? request.clone() : undefined
+    let token = await tokenFor(auth, signal, waitUntil)
+    // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
+    let response = await send(input, { ...init, headers: withBearer(own, token) })
+    for (const retried of [false, true]) {
+      const refused = !retried && (response.status === 401 || response.status === 403)
+      // The policy reads a Request body's bytes (for its size) only when it might retry.
+      const body = !fromRequest
+        ? init?.body
+        : spare && refused
+          ? await spare.clone().arrayBuffer()
+          : request.body
       const from = response.redirected ? answeredFrom(url, response.url) : 'asked'
       const method = init?.method ?? request?.method ?? 'GET'
-      return judgeAnswer(auth, {
-        method,
-        url,
-        status: response.status,
-        token,
-        answeredFrom: from,
-        body,
-        retried,
-      })
+      const answer = { method, url, status: response.status, token, answeredFrom: from, body, retried }
+      if (judgeAnswer(auth, answer) !== 'retry') break
+      // The first answer is dropped: cancel its body so its connection is released, not left half-read.
+      void response.body?.cancel().catch(ignore)
+      token = await tokenFor(auth, signal, waitUntil)
+      // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
+      response = await send(spare ?? input, { ...init, headers: withBearer(own, token) })
     }
-
-    const token = await tokenFor(auth, signal, waitUntil)
-    // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
-    const first = await send(input, { ...init, headers: withBearer(own, token) })
-    if ((await judge(first, token, false)) !== 'retry') {
-      void spare?.body?.cancel().catch(ignore)
-      return first
-    }
-    // The first answer is dropped: cancel its body so its connection is released, not left half-read.
-    void first.body?.cancel().catch(ignore)
-    const next = await tokenFor(auth, signal, waitUntil)
-    // No mark needed: the retry is sent straight to the wrapped fetch, never back through this function.
-    const second = await send(spare ?? input, { ...init, headers: withBearer(own, next) })
-    await judge(second, next, true)
-    return second
+    if (spare && !spare.bodyUsed) void spare.body?.cancel().catch(ignore)
+    return response
   }
 
   return m3terFetch as unknown as F
@@ -139,9 +128,8 @@ function isPlainRecord(value: HeadersInit): value is Record<string, string> {
   return proto === Object.prototype || proto === null
 }
 
-// A caller who aborts gets what fetch gives them for an abort (the signal's reason, an AbortError by
-// default), whether the abort came during the token wait or the HTTP exchange; token failures reject with
-// the M3terAuthError itself.
+// An abort rejects as fetch does (the signal's reason), during the token wait too; token failures reject
+// with the M3terAuthError itself.
 async function tokenFor(
   auth: TokenProvider,
   signal: AbortSignal | undefined,
@@ -158,13 +146,8 @@ async function tokenFor(
 // Duck-typed rather than `instanceof Request`: undici's fetch has its own Request class, and other
 // realms (workers, vm contexts) theirs.
 function isRequestLike(input: unknown): input is Request {
-  return (
-    typeof input === 'object' &&
-    input !== null &&
-    !(input instanceof URL) &&
-    typeof (input as Request).url === 'string' &&
-    typeof (input as Request).clone === 'function'
-  )
+  const candidate = input as Partial<Request> | null
+  return typeof candidate?.url === 'string' && typeof candidate.clone === 'function'
 }
 
 function ignore(): undefined {

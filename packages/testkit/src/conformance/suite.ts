@@ -85,10 +85,10 @@ export function describeAdapterConformance(
         signal: options.supports?.signal ?? true,
         streamBody: options.supports?.streamBody ?? true,
       },
-      test(line, title, body) {
+      test(line, title, body, timeoutMs) {
         const full = `§${line} ${title}`
         if (skip.has(line) || skip.has(full)) it.skip(full, body)
-        else it(full, body)
+        else it(full, body, timeoutMs)
       },
       async harness(harnessOptions?: HarnessOptions) {
         const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions)
