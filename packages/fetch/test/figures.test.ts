@@ -84,7 +84,9 @@ it.runIf(process.env.M3TER_FIGURES)(
       `unknown organisation 5 h: ${tokens} token requests; ${costs.filter((c) => c === 2).length} calls cost 2 API requests, ` +
         `${costs.filter((c) => c === 1).length} cost 1`,
     )
-    expect(tokens).toBeLessThanOrEqual(2)
+    // The first token, one refresh at the first 403 (a token bad from the start is replaced at once), and
+    // the regular refresh of that token; the conformance suite checks two a lifetime after the first.
+    expect(tokens).toBeLessThanOrEqual(3)
     await r.close()
   },
   600_000,
