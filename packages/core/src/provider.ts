@@ -10,6 +10,7 @@ import {
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
+import { registerRequestPolicy } from './request-policy.ts'
 import { requestToken } from './token-endpoint.ts'
 import type {
   Clock,
@@ -271,6 +272,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
+  registerRequestPolicy(provider, { tokenUrl: config.tokenUrl, now: () => clock.now() })
   return provider
 }
 
