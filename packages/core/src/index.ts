@@ -1,4 +1,4 @@
-export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
+export { backoffDelay, cooldownDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
 export {
@@ -16,6 +16,7 @@ export {
   type MachineState,
   type Reply,
   statusOf,
+  tokenTime,
 } from './machine.ts'
 export { createMemoryStore } from './memory-store.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
@@ -29,6 +30,7 @@ export { buildTokenRequest, type TokenRequest } from './token-request.ts'
 export {
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
+  MIN_EXPIRES_IN_SECONDS,
   parseTokenResponse,
   type TokenAnswer,
 } from './token-response.ts'

@@ -1,3 +1,4 @@
+import { withinBudget } from './budget.ts'
 import { credentialsResolver } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
 import {
@@ -7,9 +8,11 @@ import {
   type MachineEvent,
   type MachineState,
   statusOf,
+  tokenTime,
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
+import { scrubbed } from './scrub.ts'
 import { requestToken } from './token-endpoint.ts'
 import type {
   Clock,
@@ -44,6 +47,8 @@ type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 export function createTokenProvider(options: TokenProviderOptions = {}): TokenProvider {
   const config = resolveOptions(options)
   const { clock, store } = config
+  // Local deadlines run on monotonic time; token expiry stays on wall time (see machine.ts).
+  const mono = () => clock.monotonic?.() ?? clock.now()
   let resolver = credentialsResolver(options.credentials)
   // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
   const step = createStep(config.retry, config.timeoutMs * 2)
@@ -56,7 +61,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let lastInvalidated: string | undefined
 
   function dispatch(event: MachineEvent) {
-    const transition = step(state, event, clock.now())
+    const transition = step(state, event, clock.now(), mono())
     state = transition.state
     for (const effect of transition.effects) perform(effect)
     return transition.reply
@@ -78,7 +83,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         clock.clearTimeout(timer)
         const { at, timerId } = effect
         if (at !== undefined)
-          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - mono())
         if (waiters.size) keepAlive(timer)
         break
       }
@@ -108,10 +113,18 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   async function fetchToken(fetchId: number, keyIndex: number): Promise<void> {
     const controller = new AbortController()
     inFlight = controller
-    const startedAt = clock.now()
+    // startedAt times the attempt (monotonic); obtainedAt is when the token's lifetime starts (wall).
+    const startedAt = mono()
+    const obtainedAt = clock.now()
     let lease: TokenLease | null | undefined
     try {
-      const credentials = await resolver.resolve(keyIndex)
+      const credentials = await withinBudget(
+        resolver.resolve(keyIndex),
+        'credentials()',
+        config.timeoutMs,
+        clock,
+        controller.signal,
+      )
       if (store) {
         const key = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
         storeKey = key
@@ -145,11 +158,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
         const { accessToken, expiresInSeconds } = attempt.answer
-        const times = tokenTimes(startedAt, expiresInSeconds, config.random(), config.refresh)
+        const times = tokenTimes(obtainedAt, expiresInSeconds, config.random(), config.refresh)
         dispatch({
           type: 'fetched',
           fetchId,
-          token: { accessToken, obtainedAt: startedAt, ...times },
+          token: { accessToken, obtainedAt, ...times },
           persist: true,
           startedAt,
         })
@@ -157,16 +170,21 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         dispatch({ type: 'failed', fetchId, failure: attempt.failure, random: config.random() })
       }
     } catch (cause) {
-      // Only reading the credentials can throw here: a typed, non-retryable failure.
+      // Only reading the credentials can throw here: a typed failure, retried only when it took too long.
       const error =
         cause instanceof M3terAuthError
           ? cause
-          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
+          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause: scrubbed(cause) })
       dispatch({
         type: 'failed',
         fetchId,
-        failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined },
-        random: 0,
+        failure: {
+          error,
+          retryable: error.code === 'timeout',
+          credentialsRejected: false,
+          retryAfterMs: undefined,
+        },
+        random: config.random(),
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
@@ -180,7 +198,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
     // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
+    if (token && !state.closed && tokenTime(token, clock.now(), mono()) < token.refreshAt && !signal?.aborted)
       return Promise.resolve(token.accessToken)
     if (signal?.aborted) return Promise.reject(aborted())
     const started = state.fetchId
@@ -219,7 +237,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       dispatch({ type: 'credentials_changed', keyCount: resolver.keyCount })
     },
     snapshot: () => ({
-      status: statusOf(state, clock.now()),
+      status: statusOf(state, clock.now(), mono()),
       expiresAt: state.token?.expiresAt,
       generation: state.generation,
     }),

@@ -30,6 +30,7 @@ export type CredentialsSource =
 
 /**
  * All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise.
+ * The timers are taken to run on monotonic time, as the global ones do.
  *
  * @example
  * ```ts
@@ -37,7 +38,13 @@ export type CredentialsSource =
  * ```
  */
 export interface Clock {
+  /** Wall time in ms since the epoch: token expiry is measured in it. */
   now(): number
+  /**
+   * Monotonic ms from any origin, for local deadlines (backoffs, cooldowns) that a step of the wall clock
+   * must not stretch or cut. Optional: without it `now()` serves.
+   */
+  monotonic?(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
