@@ -387,8 +387,9 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
           },
         },
       ]
-      // The other key of a rotation pair may be the one still active: try it at once.
-      if (!(rejectedKeys & (1 << other)))
+      // The other key of a rotation pair may be the one still active: try it at once (in a full round; a
+      // probe after a give-up stays one request).
+      if (!state.giveUps && !(rejectedKeys & (1 << other)))
         return startFetch(
           { ...state, keyIndex: other, round: { ...round, rejectedKeys } },
           mono,
