@@ -20,22 +20,20 @@ export function withinBudget<T>(
   signal: AbortSignal,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const end =
-      <V>(settle: (value: V) => void) =>
-      (value: V) => {
-        clock.clearTimeout(timer)
-        signal.removeEventListener('abort', closed)
-        settle(value)
-      }
-    const closed = () => end(reject)(signal.reason)
+    const stop = (error: unknown) => {
+      clock.clearTimeout(timer)
+      reject(error)
+    }
     const timer = clock.setTimeout(
-      () => end(reject)(new M3terAuthError('timeout', `${what}: no answer within ${ms} ms`)),
+      () => stop(new M3terAuthError('timeout', `${what}: no answer within ${ms} ms`)),
       ms,
     )
     // A caller may be awaiting this step: the budget's timer keeps a Node process alive until it settles.
     ;(timer as { ref?: () => void } | undefined)?.ref?.()
-    signal.addEventListener('abort', closed)
-    if (signal.aborted) closed()
-    work.then(end(resolve), end(reject))
+    signal.addEventListener('abort', () => stop(signal.reason))
+    work.then((value) => {
+      clock.clearTimeout(timer)
+      resolve(value)
+    }, stop)
   })
 }

@@ -233,10 +233,8 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
                 'invalid_token_response',
                 'getToken: the token expired before it arrived',
               ),
-              retryable: false,
-              credentialsRejected: false,
-              retryAfterMs: undefined,
-            },
+              // Not retryable, not a rejected key, no Retry-After.
+            } as TokenFailure,
             0,
             now,
             mono,

@@ -13,7 +13,7 @@ import {
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { scrubbed } from './scrub.ts'
-import { requestToken } from './token-endpoint.ts'
+import { requestToken, type TokenFailure } from './token-endpoint.ts'
 import type {
   Clock,
   GetTokenOptions,
@@ -178,12 +178,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       dispatch({
         type: 'failed',
         fetchId,
-        failure: {
-          error,
-          retryable: error.code === 'timeout',
-          credentialsRejected: false,
-          retryAfterMs: undefined,
-        },
+        // Not a rejected key, no Retry-After.
+        failure: { error, retryable: error.code === 'timeout' } as TokenFailure,
         random: config.random(),
       })
     } finally {

@@ -64,9 +64,9 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
   const { clock, signal } = exchange
   const controller = new AbortController()
   // Rejects once the attempt is aborted (timeout or close), for a fetch or a body that ignores the signal.
-  const aborted = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason)),
-  )
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.onabort = reject
+  })
   aborted.catch(() => {})
   let timedOut = false
   const timer = clock.setTimeout(() => {
@@ -87,11 +87,7 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
   ): TokenAttempt => ({
     ok: false,
     failure: {
-      error: new M3terAuthError(
-        code,
-        `${where}: ${what}`,
-        extra.cause ? { ...extra, cause: scrubbed(extra.cause) } : extra,
-      ),
+      error: new M3terAuthError(code, `${where}: ${what}`, { ...extra, cause: scrubbed(extra.cause) }),
       retryable,
       credentialsRejected: code === 'invalid_credentials',
       retryAfterMs: extra.retryAfterMs,
@@ -139,12 +135,9 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
       }
     if (timedOut) return failure('timeout', `no answer within ${exchange.timeoutMs} ms`, true, { cause })
     if (signal.aborted) return failure('aborted', 'the token provider was closed', false, { cause })
-    // The transport's message may quote the request (headers included): only an error code like
-    // ECONNREFUSED is repeated from it.
-    const code = [cause, (cause as { cause?: unknown })?.cause]
-      .map((c) => (c as { code?: unknown })?.code)
-      .find((c) => typeof c === 'string' && /^E[A-Z_]+$/.test(c))
-    return failure('token_endpoint_unavailable', `request failed${code ? ` (${code})` : ''}`, true, { cause })
+    // Not the transport's message: it may quote the request, headers included. Its code (ECONNREFUSED)
+    // stays on the scrubbed cause.
+    return failure('token_endpoint_unavailable', 'request failed', true, { cause })
   } finally {
     clock.clearTimeout(timer)
     signal.removeEventListener('abort', abort)

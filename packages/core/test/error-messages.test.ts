@@ -30,8 +30,7 @@ it('an injected fetch whose error quotes the request: neither message nor cause 
   })
   const { error } = await settle(auth.getToken())
   expect(error).toMatchObject({ code: 'token_endpoint_unavailable' })
-  // Our words, and an error code (ERR_NO_MATCH, ECONNREFUSED) when the transport gives one.
-  expect((error as Error).message).toBe('POST https://api.m3ter.com/oauth/token: request failed (ERR_NO_MATCH)')
+  expect((error as Error).message).toBe('POST https://api.m3ter.com/oauth/token: request failed')
   const shown = printed(error)
   for (const secret of [basic, 'the-api-secret', 'abc.def.ghi']) expect(shown).not.toContain(secret)
   // The cause is kept, scrubbed: its kind, its words and its code still help whoever debugs it.
