@@ -186,7 +186,7 @@ export function statusOf(state: MachineState, now: number, mono = now): TokenSta
       ? valid
         ? 'refreshing'
         : 'fetching'
-      : state.retryAt !== undefined || (valid && state.failure)
+      : state.retryAt !== undefined
         ? 'backoff'
         : valid
           ? 'fresh'
@@ -330,8 +330,8 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     }
     const reason: RefreshReason = state.token ? 'expired' : state.generation ? 'invalidated' : 'cold'
     const cleared = { ...state, token: undefined }
-    if (busy) return { state: cleared, effects: [], reply: {} }
     if (failure) return { state: cleared, effects: [], reply: { error: failure.error } }
+    if (busy) return { state: cleared, effects: [], reply: {} }
     return { ...startFetch({ ...cleared, failure: undefined }, mono, reason), reply: {} }
   }
 
@@ -406,41 +406,48 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
       attempt >= retry.maxAttempts ||
       state.giveUps > 0 ||
       mono - round.startedAt >= retry.maxElapsedMs
-    const retryInMs = giveUp ? undefined : backoffDelay(attempt, random, retryAfterMs, retry)
-    const emitted: Effect[] = [
-      {
-        type: 'emit',
-        event: { type: 'refresh_failed', code, status, attempt, retryInMs },
-      },
-      // A valid token is kept and served whatever happens (§4.8).
-      ...(token
-        ? [
-            {
-              type: 'emit' as const,
-              event: {
-                type: 'served_stale' as const,
-                generation: token.generation,
-                expiresAt: token.expiresAt,
-              },
-            },
-          ]
-        : []),
-    ]
-    if (retryInMs === undefined) {
-      // Whatever the cause, callers without a valid token fail fast with this error, and no refresh starts,
-      // until a cooldown that grows with each give-up in a row has passed: never one request per demand.
+    if (giveUp && !token) {
+      // Whatever the cause, callers fail fast with this error, and no request starts, until a cooldown that
+      // grows with each give-up in a row has passed: never one token request per demand.
       const until = mono + cooldownDelay(giveUps, random, retryAfterMs, retry)
       return {
         state: { ...idle, giveUps, failure: { error, until } },
-        effects: [...emitted, { type: 'settle', error }],
+        effects: [
+          { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs: undefined } },
+          { type: 'settle', error },
+        ],
       }
     }
-    // Attempts are left: try again after a backoff.
+    // Attempts are left, or a valid token is kept and served (§4.8): try again after a backoff, or once the
+    // round has given up, after the cooldown (should the token expire meanwhile, callers fail fast till then).
+    const retryInMs = giveUp
+      ? cooldownDelay(giveUps, random, retryAfterMs, retry)
+      : backoffDelay(attempt, random, retryAfterMs, retry)
     const timerId = state.timerId + 1
     const at = mono + retryInMs
     return {
-      state: { ...idle, round, retryAt: at, timerId },
-      effects: [...emitted, { type: 'timer', timerId, at }],
+      state: {
+        ...idle,
+        retryAt: at,
+        timerId,
+        ...(giveUp ? { giveUps, failure: { error, until: at } } : { round }),
+      },
+      effects: [
+        { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs } },
+        ...(token
+          ? [
+              {
+                type: 'emit' as const,
+                event: {
+                  type: 'served_stale' as const,
+                  generation: token.generation,
+                  expiresAt: token.expiresAt,
+                },
+              },
+            ]
+          : []),
+        { type: 'timer', timerId, at },
+      ],
     }
   }
 }
