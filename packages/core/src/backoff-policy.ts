@@ -25,7 +25,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /**
  * Delay before retry number `attempt` (1 after the first failure): full jitter over an exponential
  * ceiling, so that many clients that failed together spread out. A server's Retry-After is a floor;
- * everything is capped by `maxDelayMs`.
+ * everything is capped by `maxDelayMs`. The state machine also draws the cooldown after a give-up from it:
+ * attempts counted on past the round, and a draw in [0.5, 1) so at least half of the ceiling is kept.
  *
  * @example
  * ```ts
@@ -42,28 +43,6 @@ export function backoffDelay(
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1))
   const jittered = Math.floor(random * ceiling)
   return Math.min(Math.max(jittered, retryAfterMs ?? 0), policy.maxDelayMs)
-}
-
-/**
- * How long callers fail fast after the `giveUps`-th round in a row gave up (1 for the first): the backoff
- * goes on growing where the round's retries stopped, doubling per give-up up to `maxDelayMs`, with at
- * least half of it kept ("equal jitter") so that however often callers ask, a failing endpoint sees a few
- * requests per minute. A server's Retry-After is a floor; everything is capped by `maxDelayMs`.
- *
- * @example
- * ```ts
- * cooldownDelay(1, 0, undefined, DEFAULT_RETRY) // 1_600: half of 200 * 2^4
- * cooldownDelay(9, 0.5, undefined, DEFAULT_RETRY) // 22_500: three quarters of the 30 s cap
- * ```
- */
-export function cooldownDelay(
-  giveUps: number,
-  random: number,
-  retryAfterMs: number | undefined,
-  policy: RetryPolicy,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (policy.maxAttempts + giveUps - 1))
-  return Math.min(Math.max(Math.floor(ceiling * (1 + random) * 0.5), retryAfterMs ?? 0), policy.maxDelayMs)
 }
 
 /**

@@ -1,4 +1,4 @@
-export { backoffDelay, cooldownDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
+export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
 export {

@@ -1,4 +1,4 @@
-import { backoffDelay, cooldownDelay, type RetryPolicy } from './backoff-policy.ts'
+import { backoffDelay, type RetryPolicy } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import type { TokenFailure } from './token-endpoint.ts'
 import type { M3terAuthEvent, RefreshReason, StoredToken, TokenStatus } from './types.ts'
@@ -406,10 +406,14 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
       attempt >= retry.maxAttempts ||
       state.giveUps > 0 ||
       mono - round.startedAt >= retry.maxElapsedMs
+    // The cooldown after the `giveUps`-th round in a row gave up: the backoff goes on growing where the
+    // round's retries stopped, doubling per give-up up to maxDelayMs, and keeps at least half of itself
+    // ("equal jitter") so that however often callers ask, a failing endpoint sees a few requests a minute.
+    const cooldown = backoffDelay(retry.maxAttempts + giveUps, (1 + random) / 2, retryAfterMs, retry)
     if (giveUp && !token) {
-      // Whatever the cause, callers fail fast with this error, and no request starts, until a cooldown that
-      // grows with each give-up in a row has passed: never one token request per demand.
-      const until = mono + cooldownDelay(giveUps, random, retryAfterMs, retry)
+      // Whatever the cause, callers fail fast with this error, and no request starts, until the cooldown
+      // has passed: never one token request per demand.
+      const until = mono + cooldown
       return {
         state: { ...idle, giveUps, failure: { error, until } },
         effects: [
@@ -420,9 +424,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     }
     // Attempts are left, or a valid token is kept and served (§4.8): try again after a backoff, or once the
     // round has given up, after the cooldown (should the token expire meanwhile, callers fail fast till then).
-    const retryInMs = giveUp
-      ? cooldownDelay(giveUps, random, retryAfterMs, retry)
-      : backoffDelay(attempt, random, retryAfterMs, retry)
+    const retryInMs = giveUp ? cooldown : backoffDelay(attempt, random, retryAfterMs, retry)
     const timerId = state.timerId + 1
     const at = mono + retryInMs
     return {
