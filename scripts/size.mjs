@@ -5,12 +5,14 @@
 // events, store, key rotation, strict validation and its runtime guards measures ~6.2-6.4 KB; with every
 // string literal removed it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the
 // contract requires. These budgets hold the line near where we are, so growth is a decision, not an accident.
+// Core's budget went from 6656 to 7040 B for the hardening of issue 18 (+~360 B measured): a cooldown after
+// any give-up, monotonic local deadlines, every step of an attempt bounded, scrubbed error causes.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 6656 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 7040 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
