@@ -134,4 +134,32 @@ describe('after a give-up', () => {
     const demanded = step(failed.state, { type: 'demand' }, 2_400 - 3_600_000, 2_400)
     expect(demanded.effects.some((e) => e.type === 'fetch')).toBe(true)
   })
+
+  it('with [primary, secondary] both rejected, the probes after each cooldown alternate between the keys', () => {
+    const rejected: TokenFailure = {
+      error: new M3terAuthError('invalid_credentials', 'POST t: answered 401', { status: 401 }),
+      retryable: false,
+      credentialsRejected: true,
+      retryAfterMs: undefined,
+    }
+    let state = initialState(2)
+    const keys: number[] = []
+    let now = 0
+    for (let i = 0; i < 5; i++) {
+      const demanded = step(state, { type: 'demand' }, now)
+      state = demanded.state
+      for (let guard = 0; state.inFlight && guard < 3; guard++) {
+        const fetch = step(
+          state,
+          { type: 'failed', fetchId: state.fetchId, failure: rejected, random: 0.5 },
+          now,
+        )
+        keys.push(state.keyIndex)
+        state = fetch.state
+      }
+      now = state.failure?.until ?? now
+    }
+    // A full round tries both keys at once; each later probe is one request, with the other key each time.
+    expect(keys).toEqual([0, 1, 0, 1, 0, 1])
+  })
 })

@@ -395,7 +395,8 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
           effects,
         )
       return {
-        state: { ...idle, giveUps, failure: { error, until: mono + cooldown } },
+        // The next round (one probe) asks with the other key: probes alternate between the keys of a pair.
+        state: { ...idle, keyIndex: other, giveUps, failure: { error, until: mono + cooldown } },
         effects: [...effects, { type: 'settle', error }],
       }
     }
