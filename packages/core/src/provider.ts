@@ -8,7 +8,6 @@ import {
   type MachineEvent,
   type MachineState,
   statusOf,
-  tokenTime,
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
@@ -48,7 +47,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   const config = resolveOptions(options)
   const { clock, store } = config
   // Local deadlines run on monotonic time; token expiry stays on wall time (see machine.ts).
-  const mono = () => clock.monotonic?.() ?? clock.now()
+  const mono = clock.monotonic ? clock.monotonic.bind(clock) : () => clock.now()
   let resolver = credentialsResolver(options.credentials)
   // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
   const step = createStep(config.retry, config.timeoutMs * 2)
@@ -192,9 +191,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const signal = getOptions?.signal
     const aborted = () =>
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
-    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
+    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise, and one
+    // clock read: before its refresh point by the monotonic time since it arrived. Every other demand goes
+    // through the machine, which also asks the wall clock (tokenTime).
     const token = state.token
-    if (token && !state.closed && tokenTime(token, clock.now(), mono()) < token.refreshAt && !signal?.aborted)
+    if (token && !state.closed && mono() - token.offset < token.refreshAt && !signal?.aborted)
       return Promise.resolve(token.accessToken)
     if (signal?.aborted) return Promise.reject(aborted())
     const started = state.fetchId
