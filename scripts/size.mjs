@@ -5,19 +5,20 @@
 // events, store, key rotation, strict validation and its runtime guards measures ~6.2-6.4 KB; with every
 // string literal removed it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the
 // contract requires. These budgets hold the line near where we are, so growth is a decision, not an accident.
-// Core's budget went from 6656 to 7040 B for the hardening of issue 18 (+~360 B measured): a cooldown after
-// any give-up, monotonic local deadlines, every step of an attempt bounded, scrubbed error causes.
+// The hardening of issue 18 added ~360 B to every bundle with core in it (a cooldown after any give-up,
+// monotonic local deadlines, every step of an attempt bounded, scrubbed error causes): core 6656 -> 7104,
+// core + fetch 7168 -> 7232, core + fetch + cloudflare 7680 -> 7936, cloudflare whole 9216 -> 9408.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 7040 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 7104 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 7168,
+    limit: 7232,
   },
   // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
   {
@@ -25,13 +26,13 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 7680,
+    limit: 7936,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 9216,
+    limit: 9408,
   },
 ]
 

@@ -16,7 +16,6 @@ export {
   type MachineState,
   type Reply,
   statusOf,
-  tokenTime,
 } from './machine.ts'
 export { createMemoryStore } from './memory-store.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'

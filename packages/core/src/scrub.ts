@@ -2,8 +2,8 @@
 const CREDENTIAL = /\b(basic|bearer)(\s+|%20|=)[\w+/=.~-]+/gi
 
 /**
- * A copy of an error to keep as an `M3terAuthError`'s cause: its name, code, message and stack (and those
- * of its own causes), with every `Basic …` / `Bearer …` value replaced. An injected fetch or a mocking library may
+ * A copy of an error to keep as an `M3terAuthError`'s cause: its name, code and message (and those of its
+ * own causes), with every `Basic …` / `Bearer …` value replaced. An injected fetch or a mocking library may
  * describe the request it failed, headers included; the original object is not kept, as any property of
  * it could hold the same value. Anything that is not an Error or a string is dropped.
  *
@@ -19,7 +19,6 @@ export function scrubbed(cause: unknown, depth = 0): unknown {
       new Error(scrubbed(cause.message) as string, { cause: scrubbed(cause.cause, depth + 1) }),
       {
         name: cause.name,
-        stack: scrubbed(cause.stack),
         code: (cause as { code?: unknown }).code,
       },
     )
