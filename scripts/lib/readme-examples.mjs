@@ -1,6 +1,8 @@
 // The TypeScript examples of the READMEs a user reads: the root README and each published package's.
 // A block fenced as ```ts is a whole program that must typecheck and run against the mock m3ter;
-// ```ts typecheck-only is a whole file that must typecheck (one that needs a test runner, say).
+// ```ts typecheck-only is a whole file that must typecheck (one that needs a test runner, say);
+// ```ts not-tested is for code whose packages CI cannot install (m3ter's own SDK is not on the npm registry
+// it reaches): counted and listed, never run.
 // Other fences (sh, text, js) are not examples of the API.
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -16,8 +18,9 @@ export function readmeExamples() {
     let open
     for (const [index, line] of lines.entries()) {
       if (open === undefined) {
-        const fence = /^```ts(?:\s+(typecheck-only))?\s*$/.exec(line)
-        if (fence) open = { line: index + 1, run: fence[1] === undefined, body: [] }
+        const fence = /^```ts(?:\s+(typecheck-only|not-tested))?\s*$/.exec(line)
+        if (fence)
+          open = { line: index + 1, run: fence[1] === undefined, skip: fence[1] === 'not-tested', body: [] }
       } else if (line.startsWith('```')) {
         const code = `${open.body.join('\n')}\n`
         const slug = source
@@ -29,6 +32,7 @@ export function readmeExamples() {
           source: `${source}:${open.line}`,
           code,
           run: open.run,
+          skip: open.skip,
           imports: [...code.matchAll(/from '([^']+)'/g)].map((m) => m[1]),
         })
         open = undefined
