@@ -5,7 +5,7 @@
 //
 //   node scripts/tarball-test.mjs [--keep]    (build first: prepack refuses to pack without one)
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -174,8 +174,17 @@ for (const pkg of workspacePackages())
   for (const field of ['dependencies', 'devDependencies'])
     for (const [name, spec] of Object.entries(pkg.manifest[field] ?? {}))
       if (/^\d/.test(spec)) pinned[name] ??= spec
+for (const field of ['dependencies', 'devDependencies'])
+  for (const [name, spec] of Object.entries(
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))[field] ?? {},
+  ))
+    if (/^\d/.test(spec)) pinned[name] ??= spec
+// ... and the peers of the m3ter-auth packages they import (vitest for the testkit, whose types name it).
+const peersOf = (spec) =>
+  Object.keys(publicPackages().find((pkg) => pkg.name === spec)?.manifest.peerDependencies ?? {})
 const exampleDeps = {}
-for (const spec of examples.flatMap((e) => e.imports)) {
+const imported = examples.flatMap((e) => e.imports)
+for (const spec of [...imported, ...imported.filter((s) => s.startsWith('@m3ter-auth/')).flatMap(peersOf)]) {
   const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
   if (name.startsWith('@m3ter-auth/') || spec.startsWith('node:') || name in newest) continue
   if (pinned[name]) exampleDeps[name] = pinned[name]
