@@ -1,9 +1,11 @@
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
 import got from 'got-15'
-import { type GotLike, gotDriver } from './driver.ts'
+import { type GotLike, gotConformance, gotDriver } from './driver.ts'
 
 // got 15 needs Node 22, like got 16.
-describeAdapterConformance('got 15.0.0', (auth) =>
-  gotDriver(got.extend({ hooks: m3terAuthHooks(auth) }) as unknown as GotLike),
+describeAdapterConformance(
+  'got 15.0.0',
+  (auth) => gotDriver(got.extend({ hooks: m3terAuthHooks(auth) }) as unknown as GotLike),
+  gotConformance(got as never),
 )
