@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { handleApi } from './api-endpoint.ts'
+import { EntityStore, type StoredEntity } from './entities.ts'
 import { createExchange, type Exchange, type LiveEntry, type RequestLogEntry } from './exchange.ts'
 import { answerWithFault } from './fault-answer.ts'
 import { createFaultRegistry, type Endpoint, type FaultController, type FaultKind } from './faults.ts'
@@ -83,6 +84,9 @@ export interface MockM3ter extends AsyncDisposable {
   /** Every access token handed out (including fake ones of token faults), oldest first. */
   readonly issuedTokens: readonly string[]
   readonly faults: FaultController
+  /** The meters and accounts as they are now (generated ones, plus what clients created, updated, deleted). */
+  readonly meters: readonly StoredEntity[]
+  readonly accounts: readonly StoredEntity[]
   /** The routes refused to each key (the `deny` option, and changes made since). */
   readonly permissions: PermissionController
   /** Revokes one token: the API refuses it from now on. */
@@ -102,6 +106,7 @@ export interface MockM3ter extends AsyncDisposable {
   close(): Promise<void>
 }
 
+const MEASUREMENTS_PATH = /^\/organizations\/[^/]+\/measurements\/?$/
 const TOKEN_BODY_LIMIT = 64 * 1024
 const API_BODY_LIMIT = 1024 * 1024
 const LOG_BODY_LIMIT = 64 * 1024
@@ -140,19 +145,20 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   if (!Number.isFinite(lifetime) || lifetime <= 0) throw new Error('tokenLifetimeSeconds must be positive')
   const clock = options.clock ?? { now: () => Date.now() }
   const orgId = options.orgId ?? randomUUID()
+  const now = () => clock.now()
   const state: MockState = {
     orgId,
     permissions: createPermissions(options.deny ?? [], orgId),
     lifetimeSeconds: lifetime,
     rejectStatus: options.rejectStatus ?? 403,
-    now: () => clock.now(),
+    now,
     keys: new KeyRing(options.keys),
     signingKey: newSigningKey(),
     revoked: new Set(),
     issued: [],
     stats: emptyStats(),
-    meters: generateEntities('meter', options.meters ?? 250),
-    accounts: generateEntities('account', options.accounts ?? 120),
+    meters: new EntityStore('meters', generateEntities('meter', options.meters ?? 250), now),
+    accounts: new EntityStore('accounts', generateEntities('account', options.accounts ?? 120), now),
     faults: createFaultRegistry(() => clock.now()),
     hanging: new Set(),
     lastTokenFailed: false,
@@ -228,7 +234,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     if (origin === 'token')
       return isToken ? handleToken(ex, state) : ex.error(404, `No route for ${ex.url.pathname}`)
     // m3ter refuses an ingest body this large with 403 before it looks at the token.
-    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements')) {
+    if (ex.size >= INGEST_MAX_BYTES && MEASUREMENTS_PATH.test(ex.url.pathname)) {
       state.stats.oversizeBodies += 1
       ex.entry.refusal = 'body-size'
       return ex.error(403, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
@@ -272,6 +278,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     },
     faults: state.faults,
     permissions: state.permissions,
+    get meters() {
+      return state.meters.items
+    },
+    get accounts() {
+      return state.accounts.items
+    },
     revoke(value) {
       const claims = decodeJwtClaims(value)
       if (claims) state.revoked.add(claims.jti)

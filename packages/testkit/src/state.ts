@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
+import type { EntityStore } from './entities.ts'
 import type { FaultRegistry } from './faults.ts'
-import type { Entity } from './fixtures.ts'
 import { type MockTokenClaims, newSigningKey, signJwt } from './jwt.ts'
 import type { KeyRing } from './keys.ts'
 import type { PermissionController } from './permissions.ts'
@@ -19,8 +19,8 @@ export interface MockState {
   readonly revoked: Set<string>
   readonly issued: string[]
   stats: MockStats
-  readonly meters: readonly Entity[]
-  readonly accounts: readonly Entity[]
+  readonly meters: EntityStore
+  readonly accounts: EntityStore
   readonly faults: FaultRegistry
   /** Answers never sent (hang faults); cut on reset and close. */
   readonly hanging: Set<ServerResponse>
