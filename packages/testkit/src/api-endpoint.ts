@@ -6,6 +6,7 @@ import { validateMeasurements } from './measurements.ts'
 import type { MockState } from './state.ts'
 
 const ORG_PATH = /^\/organizations\/([^/]+)(\/.*)?$/
+const MEASUREMENTS = /^\/measurements\/?$/
 
 /** The claims of a good bearer, or why it was refused. */
 export type BearerCheck = { ok: true; claims: MockTokenClaims } | { ok: false; message: string }
@@ -46,6 +47,19 @@ export async function handleApi(
     return ex.error(state.rejectStatus, bearer.message)
   }
   const method = ex.req.method ?? 'GET'
+  const rest = match[2] ?? '/'
+  // Config API and ingest have a limit each, per organisation (the token's: the mock has one).
+  const bucket = origin === 'ingest' || MEASUREMENTS.test(rest) ? 'ingest' : 'config'
+  if (state.rateLimiter && !state.rateLimiter.admit(bucket)) {
+    state.stats.rateLimited += 1
+    ex.entry.refusal = 'rate-limit'
+    const retryAfter = state.rateLimiter.retryAfter
+    return ex.json(
+      429,
+      { message: 'Rate limit exceeded' },
+      retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+    )
+  }
   if (safeDecode(match[1] ?? '') !== state.orgId) {
     state.stats.unknownOrganizations += 1
     ex.entry.refusal = 'organization'
@@ -56,12 +70,10 @@ export async function handleApi(
     ex.entry.refusal = 'route'
     return ex.error(403, `The Service User has no permission for ${method} ${ex.url.pathname}`)
   }
-  const rest = match[2] ?? '/'
   if (rest === '/echo') return echo(ex)
   // The official SDK posts measurements to its base URL when that has no 'api.' to turn into 'ingest.'
   // (any loopback mock), so the api origin takes them too.
-  if (rest === '/measurements' || rest === '/measurements/')
-    return method === 'POST' ? ingest(ex, state) : notAllowed(ex)
+  if (MEASUREMENTS.test(rest)) return method === 'POST' ? ingest(ex, state) : notAllowed(ex)
   if (origin === 'ingest') return ex.error(404, `No route for ${method} ${ex.url.pathname}`)
   const entity = /^\/(meters|accounts)(?:\/([^/]+))?\/?$/.exec(rest)
   if (entity)

@@ -7,11 +7,12 @@ import { answerWithFault } from './fault-answer.ts'
 import { createFaultRegistry, type Endpoint, type FaultController, type FaultKind } from './faults.ts'
 import { generateEntities } from './fixtures.ts'
 import { headerRecord, readBody } from './http-util.ts'
-import { decodeJwtClaims, newSigningKey } from './jwt.ts'
+import { decodeJwtClaims, deriveSigningKey, newSigningKey } from './jwt.ts'
 import { type AccessKeyInput, KeyRing, type MockAccessKey } from './keys.ts'
 import { type Listening, listen } from './listen.ts'
 import { INGEST_MAX_BYTES } from './measurements.ts'
 import { createPermissions, type DeniedRoute, type PermissionController } from './permissions.ts'
+import { createRateLimiter, type RateLimitOption } from './rate-limit.ts'
 import type { MockState } from './state.ts'
 import { emptyStats, type MockStats } from './stats.ts'
 import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
@@ -52,6 +53,16 @@ export interface MockM3terOptions {
    * m3ter answers a key without the permission. Change them later through `m3ter.permissions`.
    */
   readonly deny?: readonly DeniedRoute[]
+  /**
+   * m3ter's limit of 50 requests a second per organisation (config API and ingest apart), on the mock's
+   * clock: 429 `{"message"}` beyond it. Off by default; `true` turns it on.
+   */
+  readonly rateLimit?: RateLimitOption
+  /**
+   * The signing key is derived from `orgId`, the first key and this version (default 0): a mock restarted
+   * with the same options accepts tokens it issued before. Another version invalidates them all.
+   */
+  readonly signingKeyVersion?: string | number
 }
 
 /**
@@ -89,6 +100,8 @@ export interface MockM3ter extends AsyncDisposable {
   readonly accounts: readonly StoredEntity[]
   /** The routes refused to each key (the `deny` option, and changes made since). */
   readonly permissions: PermissionController
+  /** m3ter rotated its signing keys: every token issued so far is refused (bad signature); new ones work. */
+  rotateSigningKey(): void
   /** Revokes one token: the API refuses it from now on. */
   revoke(token: string): void
   /** Revokes every token issued so far; later ones work. */
@@ -149,11 +162,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const state: MockState = {
     orgId,
     permissions: createPermissions(options.deny ?? [], orgId),
+    rateLimiter: createRateLimiter(options.rateLimit, now),
     lifetimeSeconds: lifetime,
     rejectStatus: options.rejectStatus ?? 403,
     now,
     keys: new KeyRing(options.keys),
-    signingKey: newSigningKey(),
+    signingKey: Buffer.alloc(0),
     revoked: new Set(),
     issued: [],
     stats: emptyStats(),
@@ -164,6 +178,11 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     lastTokenFailed: false,
     failedApiRequests: new Set(),
   }
+  const [firstKey] = state.keys.list()
+  let signingVersion = options.signingKeyVersion ?? 0
+  const signWith = (version: string | number) =>
+    firstKey ? deriveSigningKey(orgId, firstKey, version) : newSigningKey()
+  state.signingKey = signWith(signingVersion)
   let log: RequestLogEntry[] = []
 
   const separate = options.separateTokenOrigin === true
@@ -284,6 +303,10 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     get accounts() {
       return state.accounts.items
     },
+    rotateSigningKey() {
+      signingVersion = `${signingVersion}+`
+      state.signingKey = signWith(signingVersion)
+    },
     revoke(value) {
       const claims = decodeJwtClaims(value)
       if (claims) state.revoked.add(claims.jti)
@@ -305,6 +328,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
       state.issued.length = 0
       state.revoked.clear()
       state.failedApiRequests.clear()
+      state.rateLimiter?.clear()
       state.lastTokenFailed = false
       state.faults.clear()
       cutHanging()
