@@ -10,6 +10,8 @@ const includes: Record<string, string[]> = {
   node22: ['packages/**/*.node22.test.ts', 'apps/**/*.node22.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
   runtimes: ['tests/runtimes/**/*.test.ts'],
+  // Suites that run Workers in workerd through miniflare (Node 22+), on the built packages.
+  workerd: ['packages/**/*.workerd.test.ts'],
 }
 
 // Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
@@ -28,7 +30,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: includes[set] ?? [],
-    exclude: ['**/node_modules/**', '**/dist/**', ...(set === 'default' ? ['**/*.node22.test.ts'] : [])],
+    exclude: [
+      '**/node_modules/**',
+      '**/dist/**',
+      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.workerd.test.ts'] : []),
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

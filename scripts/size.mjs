@@ -17,18 +17,33 @@ const budgets = [
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
     limit: 7168,
   },
+  // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
+  {
+    name: '@m3ter-auth/core + fetch + cloudflare (createTokenProvider + withM3terAuth + createDurableObjectStore)',
+    contents:
+      "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 7680,
+  },
+  {
+    name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
+    contents: "export * from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 9216,
+  },
 ]
 
 let failed = false
-for (const { name, contents, limit } of budgets) {
+for (const { name, contents, limit, dir = 'packages/fetch' } of budgets) {
   const result = await build({
-    stdin: { contents, resolveDir: `${root}packages/fetch`, loader: 'js' },
+    stdin: { contents, resolveDir: `${root}${dir}`, loader: 'js' },
     bundle: true,
     minify: true,
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
     conditions: ['import'],
+    alias: { '@m3ter-auth/cloudflare': `${root}packages/cloudflare/dist/index.js` },
     write: false,
     logLevel: 'error',
   })

@@ -188,7 +188,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     if (state.fetchId !== started) getOptions?.waitUntil?.(fetching)
     if (reply.token) return Promise.resolve(reply.token)
     if (reply.error) return Promise.reject(reply.error)
-    return new Promise<string>((resolve, reject) => {
+    const waiting = new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
         if (!waiters.size) (timer as { unref?: () => void } | undefined)?.unref?.()
@@ -202,6 +202,23 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       waiters.add(waiter)
       keepAlive(timer)
     })
+    return tiedToFetch(waiting)
+  }
+
+  // workerd (Cloudflare Workers) cancels a request as hung when all it awaits is a promise that another
+  // request settles, as a waiter does when another request started the token request. Awaiting that token
+  // request as well ties the wait to its I/O. (Between the rounds of a backoff only the waiter remains.)
+  async function tiedToFetch(waiting: Promise<string>): Promise<string> {
+    const settled = waiting.then(
+      () => true,
+      () => true,
+    )
+    for (let round: Promise<void> | undefined; round !== fetching; ) {
+      round = fetching
+      const first = await Promise.race([settled, round.then(() => false)])
+      if (first) break
+    }
+    return waiting
   }
 
   const provider: TokenProvider & { toJSON(): unknown } = {
