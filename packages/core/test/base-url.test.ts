@@ -50,10 +50,10 @@ describe('M3TER_BASE_URL, as the CLI and m3ter SDKs read it', () => {
     expect(auth.inScope('https://api.m3ter.com/x')).toBe(true)
   })
 
-  it('an https base puts its ingest twin in scope', () => {
-    process.env.M3TER_BASE_URL = 'https://api.eu.example.com'
+  it('an https base is the scope: its origin only', () => {
+    process.env.M3TER_BASE_URL = 'https://api.eu.example.com/'
     const auth = createTokenProvider({ credentials: { accessKeyId: 'k', apiSecret: 's' } })
-    expect(auth.inScope('https://ingest.eu.example.com/organizations/o/measurements')).toBe(true)
+    expect(auth.inScope('https://api.eu.example.com/organizations/o/meters')).toBe(true)
     expect(auth.inScope('https://api.m3ter.com/organizations/o/meters')).toBe(false)
   })
 })
