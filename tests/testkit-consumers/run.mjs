@@ -1,6 +1,7 @@
-// The packed testkit as a user installs it, outside the workspace: npm installs the tarballs of core,
-// fetch and testkit with Jest and vitest from the registry into a temporary directory, then a CommonJS
-// script, a Jest project and a vitest project use it. The README's examples are these fixture files.
+// The packed testkit as a user installs it, outside the workspace: npm installs Jest and vitest from the
+// registry (runners/package-lock.json) and the tarballs of core, fetch and testkit into a temporary
+// directory, then a CommonJS script, a Jest project and a vitest project use it. The README's examples
+// are these fixture files.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +11,6 @@ import { fileURLToPath } from 'node:url'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = join(here, '../..')
 const fixtures = join(here, 'fixtures')
-const JEST = '30.5.2'
-const VITEST = '4.1.12'
 
 const run = (command, args, cwd, capture = false) =>
   execFileSync(command, args, {
@@ -30,23 +29,21 @@ for (const file of ['meters.vitest.test.ts', 'meters.jest.test.js']) {
 const dir = mkdtempSync(join(tmpdir(), 'm3ter-testkit-consumers-'))
 let failed = false
 try {
-  const tarballs = {}
+  const tarballs = []
   for (const name of ['core', 'fetch', 'testkit']) {
     const out = run('pnpm', ['pack', '--pack-destination', dir], join(root, 'packages', name), true)
     const file = readdirSync(dir).find(
       (entry) => entry.startsWith(`m3ter-auth-${name}-`) && entry.endsWith('.tgz'),
     )
     if (!file) throw new Error(`pnpm pack of ${name} made no tarball: ${out}`)
-    tarballs[`@m3ter-auth/${name}`] = `file:./${file}`
+    tarballs.push(`./${file}`)
   }
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      { name: 'consumer', private: true, dependencies: { ...tarballs, jest: JEST, vitest: VITEST } },
-      null,
-      2,
-    ),
-  )
+  // Jest and vitest exactly as locked (the registry here lacks some of the newest transitive versions),
+  // then the tarballs on top, as `npm install ./pkg.tgz` in a user's project.
+  for (const file of ['package.json', 'package-lock.json'])
+    copyFileSync(join(here, 'runners', file), join(dir, file))
+  run('npm', ['ci', '--prefer-online', '--no-audit', '--no-fund', '--loglevel=error'], dir)
+  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], dir)
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(dir, file))
   copyFileSync(join(root, 'packages/fetch/test/driver.ts'), join(dir, 'driver.ts'))
   writeFileSync(
@@ -57,7 +54,6 @@ try {
     join(dir, 'vitest.config.mjs'),
     "export default { test: { include: ['*.vitest.test.ts'], testTimeout: 20000, hookTimeout: 20000 } }\n",
   )
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir)
 
   run('node', ['consumer.cjs'], dir)
   const jestJson = join(dir, 'jest-results.json')
