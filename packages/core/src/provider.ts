@@ -1,3 +1,4 @@
+import { withinBudget } from './budget.ts'
 import { credentialsResolver } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
 import {
@@ -10,7 +11,9 @@ import {
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
-import { requestToken } from './token-endpoint.ts'
+import { registerRequestPolicy } from './request-policy.ts'
+import { scrubbed } from './scrub.ts'
+import { requestToken, type TokenFailure } from './token-endpoint.ts'
 import type {
   Clock,
   GetTokenOptions,
@@ -44,6 +47,8 @@ type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 export function createTokenProvider(options: TokenProviderOptions = {}): TokenProvider {
   const config = resolveOptions(options)
   const { clock, store } = config
+  // Local deadlines run on monotonic time; token expiry stays on wall time (see machine.ts).
+  const mono = clock.monotonic ? clock.monotonic.bind(clock) : () => clock.now()
   let resolver = credentialsResolver(options.credentials)
   // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
   const step = createStep(config.retry, config.timeoutMs * 2)
@@ -54,9 +59,14 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let storeKey = ''
   let fetching: Promise<void> = Promise.resolve()
   let lastInvalidated: string | undefined
+  let servedAtOnce = 0
+  type Listener = (event: M3terAuthEvent) => void
+  // Objects, not the functions themselves, so that one function subscribed twice is called twice.
+  const listeners = new Set<{ listener: Listener }>()
+  for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
 
   function dispatch(event: MachineEvent) {
-    const transition = step(state, event, clock.now())
+    const transition = step(state, event, clock.now(), mono())
     state = transition.state
     for (const effect of transition.effects) perform(effect)
     return transition.reply
@@ -78,7 +88,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         clock.clearTimeout(timer)
         const { at, timerId } = effect
         if (at !== undefined)
-          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - mono())
         if (waiters.size) keepAlive(timer)
         break
       }
@@ -96,22 +106,34 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
           )
         }
         break
-      case 'emit':
-        try {
-          config.onEvent?.({ ...effect.event, at: clock.now() } as M3terAuthEvent)
-        } catch {
-          // An observer's bug must not break authentication.
-        }
+      case 'emit': {
+        if (!listeners.size) break
+        const event = { ...effect.event, at: clock.now() } as M3terAuthEvent
+        for (const { listener } of listeners)
+          try {
+            listener(event)
+          } catch {
+            // An observer's bug must not break authentication.
+          }
+      }
     }
   }
 
   async function fetchToken(fetchId: number, keyIndex: number): Promise<void> {
     const controller = new AbortController()
     inFlight = controller
-    const startedAt = clock.now()
+    // startedAt times the attempt (monotonic); obtainedAt is when the token's lifetime starts (wall).
+    const startedAt = mono()
+    const obtainedAt = clock.now()
     let lease: TokenLease | null | undefined
     try {
-      const credentials = await resolver.resolve(keyIndex)
+      const credentials = await withinBudget(
+        resolver.resolve(keyIndex),
+        'credentials()',
+        config.timeoutMs,
+        clock,
+        controller.signal,
+      )
       if (store) {
         const key = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
         storeKey = key
@@ -145,11 +167,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
         const { accessToken, expiresInSeconds } = attempt.answer
-        const times = tokenTimes(startedAt, expiresInSeconds, config.random(), config.refresh)
+        const times = tokenTimes(obtainedAt, expiresInSeconds, config.random(), config.refresh)
         dispatch({
           type: 'fetched',
           fetchId,
-          token: { accessToken, obtainedAt: startedAt, ...times },
+          token: { accessToken, obtainedAt, ...times },
           persist: true,
           startedAt,
         })
@@ -157,16 +179,17 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         dispatch({ type: 'failed', fetchId, failure: attempt.failure, random: config.random() })
       }
     } catch (cause) {
-      // Only reading the credentials can throw here: a typed, non-retryable failure.
+      // Only reading the credentials can throw here: a typed failure, retried only when it took too long.
       const error =
         cause instanceof M3terAuthError
           ? cause
-          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
+          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause: scrubbed(cause) })
       dispatch({
         type: 'failed',
         fetchId,
-        failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined },
-        random: 0,
+        // Not a rejected key, no Retry-After.
+        failure: { error, retryable: error.code === 'timeout' } as TokenFailure,
+        random: config.random(),
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
@@ -178,24 +201,36 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const signal = getOptions?.signal
     const aborted = () =>
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
-    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
+    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise, and one
+    // clock read: before its refresh point by the monotonic time since it arrived. Every other demand goes
+    // through the machine, which also asks the wall clock (tokenTime).
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
+    if (token && !state.closed && mono() - token.offset < token.refreshAt && !signal?.aborted) {
+      servedAtOnce++
       return Promise.resolve(token.accessToken)
+    }
     if (signal?.aborted) return Promise.reject(aborted())
     const started = state.fetchId
     const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
     if (state.fetchId !== started) getOptions?.waitUntil?.(fetching)
-    if (reply.token) return Promise.resolve(reply.token)
+    if (reply.token) {
+      servedAtOnce++
+      return Promise.resolve(reply.token)
+    }
     if (reply.error) return Promise.reject(reply.error)
+    const since = mono()
+    const waited = (outcome: 'token' | M3terAuthError['code']) =>
+      perform({ type: 'emit', event: { type: 'token_waited', waitedMs: mono() - since, outcome } })
     const waiting = new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
         if (!waiters.size) (timer as { unref?: () => void } | undefined)?.unref?.()
+        waited('aborted')
         reject(aborted())
       }
       const waiter: Waiter = (value, error) => {
         signal?.removeEventListener('abort', onAbort)
+        waited(value ? 'token' : (error?.code ?? 'aborted'))
         value ? resolve(value) : reject(error)
       }
       signal?.addEventListener('abort', onAbort)
@@ -229,6 +264,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     invalidate(token) {
       const invalidated = dispatch({ type: 'invalidate', accessToken: token }) === true
       if (invalidated) lastInvalidated = token
+      else perform({ type: 'emit', event: { type: 'invalidate_ignored', generation: state.generation } })
       return invalidated
     },
     setCredentials(next) {
@@ -236,15 +272,22 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       dispatch({ type: 'credentials_changed', keyCount: resolver.keyCount })
     },
     snapshot: () => ({
-      status: statusOf(state, clock.now()),
+      status: statusOf(state, clock.now(), mono()),
       expiresAt: state.token?.expiresAt,
       generation: state.generation,
+      servedAtOnce,
     }),
+    subscribe(listener) {
+      const entry = { listener }
+      listeners.add(entry)
+      return () => void listeners.delete(entry)
+    },
     close: async () => void dispatch({ type: 'close' }),
     [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]: () => provider.close(),
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
+  registerRequestPolicy(provider, { tokenUrl: config.tokenUrl, now: () => clock.now() })
   return provider
 }
 

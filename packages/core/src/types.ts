@@ -30,6 +30,7 @@ export type CredentialsSource =
 
 /**
  * All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise.
+ * The timers are taken to run on monotonic time, as the global ones do.
  *
  * @example
  * ```ts
@@ -37,7 +38,13 @@ export type CredentialsSource =
  * ```
  */
 export interface Clock {
+  /** Wall time in ms since the epoch: token expiry is measured in it. */
   now(): number
+  /**
+   * Monotonic ms from any origin, for local deadlines (backoffs, cooldowns) that a step of the wall clock
+   * must not stretch or cut. Optional: without it `now()` serves.
+   */
+  monotonic?(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
@@ -126,11 +133,14 @@ export interface RefreshOptions {
  * ```
  */
 export interface RetryOptions {
-  /** Attempts in one round of fetching, the first included. Default 4. */
+  /**
+   * Attempts in one round of fetching, the first included. Default 4. After a round gives up, callers fail
+   * fast until a cooldown passes, and each later round is one attempt until a token arrives.
+   */
   readonly maxAttempts?: number
   /** First backoff ceiling in ms; doubles each attempt (full jitter). Default 200. */
   readonly baseDelayMs?: number
-  /** Largest single wait in ms, Retry-After included. Default 30 000. */
+  /** Largest single wait in ms, Retry-After and the cooldown after a give-up included. Default 30 000. */
   readonly maxDelayMs?: number
   /** A round of attempts stops once this much time has passed. Default 60 000. */
   readonly maxElapsedMs?: number
@@ -160,6 +170,11 @@ export interface TokenProviderOptions {
   readonly store?: TokenStore
   /** Observability. Events carry timings and generations, never a secret or a token. */
   readonly onEvent?: (event: M3terAuthEvent) => void
+  /**
+   * A debug log: one line per decision, derived from the events (so it carries no secret and no token).
+   * Default: none, or `console` when `M3TER_AUTH_DEBUG=1` is in the environment.
+   */
+  readonly logger?: Logger
   /** Per token request attempt. Default 10 000. */
   readonly timeoutMs?: number
   readonly refresh?: RefreshOptions
@@ -184,6 +199,11 @@ export interface TokenSnapshot {
   readonly expiresAt: number | undefined
   /** Increases with every token obtained; 0 before the first. */
   readonly generation: number
+  /**
+   * How many `getToken` calls were answered without waiting. Counted rather than emitted so that the hot
+   * path stays free; callers that waited are reported one by one by the `token_waited` event.
+   */
+  readonly servedAtOnce?: number
 }
 
 /**
@@ -233,6 +253,11 @@ export interface TokenProvider extends AsyncDisposable {
   /** Replace the credentials (key rotation). The current token keeps being served until replaced. */
   setCredentials(next: CredentialsSource): void
   snapshot(): TokenSnapshot
+  /**
+   * Calls `listener` with every event from now on, as `onEvent` would; returns the unsubscribe function.
+   * A listener that throws is ignored, never breaks authentication.
+   */
+  subscribe(listener: (event: M3terAuthEvent) => void): () => void
   /** Ends everything scheduled and rejects waiters; later calls fail. */
   close(): Promise<void>
 }
@@ -266,6 +291,8 @@ export type M3terAuthEvent =
       readonly type: 'fetch_started'
       readonly reason: RefreshReason
       readonly attempt: number
+      /** 0 for the primary key, 1 for the secondary. */
+      readonly keyIndex?: number
       readonly at: number
     }
   | {
@@ -275,6 +302,8 @@ export type M3terAuthEvent =
       readonly expiresAt: number
       readonly refreshAt: number
       readonly attempt: number
+      /** `'endpoint'`: the token endpoint answered; `'store'`: another process's token from the shared store. */
+      readonly source?: 'endpoint' | 'store'
       readonly at: number
     }
   | {
@@ -303,5 +332,31 @@ export type M3terAuthEvent =
       readonly at: number
     }
   | { readonly type: 'credentials_changed'; readonly at: number }
+  /** `invalidate(token)` for a token that is no longer current: an earlier rejection already dropped it. */
+  | { readonly type: 'invalidate_ignored'; readonly generation: number; readonly at: number }
+  /** A `getToken` caller that had to wait (the hot path is counted in `snapshot().servedAtOnce` instead). */
+  | {
+      readonly type: 'token_waited'
+      readonly waitedMs: number
+      /** `'token'`, or the error code the wait ended with (`aborted` for the caller's own signal). */
+      readonly outcome: 'token' | M3terAuthErrorCode
+      readonly at: number
+    }
+
+/**
+ * Anything with `debug`, `info`, `warn` and `error`: `console`, pino, winston, bunyan.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ logger: console })
+ * createTokenProvider({ logger: pino({ level: 'debug' }) })
+ * ```
+ */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
 
 export type { M3terAuthError }

@@ -1,5 +1,12 @@
 export { createManualClock, type ManualClock, type ManualTimer } from './clock.ts'
-export type { AdapterDriver, DriverRequest, DriverResponse, MakeDriver } from './conformance/driver.ts'
+export type { SuiteContext } from './conformance/context.ts'
+export type {
+  AdapterDriver,
+  DriverBody,
+  DriverRequest,
+  DriverResponse,
+  MakeDriver,
+} from './conformance/driver.ts'
 export type { Harness, HarnessOptions } from './conformance/harness.ts'
 export { type ConformanceOptions, describeAdapterConformance } from './conformance/suite.ts'
 export type { Refusal, RequestLogEntry } from './exchange.ts'
