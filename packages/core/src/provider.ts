@@ -10,18 +10,15 @@ import {
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
+import { createStoreSync } from './store-sync.ts'
 import { requestToken } from './token-endpoint.ts'
 import type {
-  Clock,
   GetTokenOptions,
   M3terAuthEvent,
   TokenLease,
   TokenProvider,
   TokenProviderOptions,
 } from './types.ts'
-
-/** How often a provider waiting on another's lease looks in the store for the token. */
-const LEASE_POLL_MS = 100
 
 type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 
@@ -54,6 +51,14 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let storeKey = ''
   let fetching: Promise<void> = Promise.resolve()
   let lastInvalidated: string | undefined
+  const sync =
+    store &&
+    createStoreSync({
+      store,
+      clock,
+      timeoutMs: config.timeoutMs,
+      emit: (event) => perform({ type: 'emit', event }),
+    })
 
   function dispatch(event: MachineEvent) {
     const transition = step(state, event, clock.now())
@@ -89,11 +94,9 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         break
       }
       case 'store':
-        if (store && storeKey) {
-          const token = effect.token
-          ;(effect.remove ? store.delete(storeKey, token.accessToken) : store.set(storeKey, token)).catch(
-            () => {},
-          )
+        if (sync && storeKey) {
+          if (effect.remove) sync.remove(storeKey, effect.token.accessToken)
+          else sync.write(storeKey, effect.token)
         }
         break
       case 'emit':
@@ -109,38 +112,21 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const controller = new AbortController()
     inFlight = controller
     const startedAt = clock.now()
-    let lease: TokenLease | null | undefined
+    let lease: TokenLease | undefined
     try {
       const credentials = await resolver.resolve(keyIndex)
-      if (store) {
-        const key = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
-        storeKey = key
-        // Another process (or provider) sharing the store may have refreshed already.
-        const fromStore = async () => {
-          const shared = await store.get(key).catch(() => undefined)
-          return shared && shared.accessToken !== lastInvalidated && clock.now() < shared.refreshAt
-            ? shared
-            : undefined
-        }
-        let shared = await fromStore()
-        // One member of a fleet fetches; the others wait for its token in the store, at most timeoutMs.
-        // null: another holds the lease; undefined: no lease support, or the store failed (fetch anyway).
-        if (!shared && store.lease)
-          lease = await store.lease(key, config.timeoutMs).then(
-            (held) => held ?? null,
-            () => undefined,
-          )
-        for (
-          let waited = 0;
-          lease === null && !shared && waited < config.timeoutMs;
-          waited += LEASE_POLL_MS
-        ) {
-          await pause(clock, LEASE_POLL_MS, controller.signal)
-          shared = await fromStore()
-        }
+      if (sync) {
+        storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
+        // Another member of the fleet may have the token already, or be fetching it: wait for it then.
+        const found = await sync.acquire(storeKey, {
+          signal: controller.signal,
+          rejected: lastInvalidated,
+          startedAt,
+        })
+        if ('lease' in found) lease = found.lease
         if (controller.signal.aborted) return
-        if (shared)
-          return void dispatch({ type: 'fetched', fetchId, token: shared, persist: false, startedAt })
+        if ('token' in found)
+          return void dispatch({ type: 'fetched', fetchId, token: found.token, persist: false, startedAt })
       }
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
@@ -170,7 +156,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
-      lease?.release().catch(() => {})
+      // Only after the token write: released earlier, another member would fetch a second token.
+      await sync?.release(lease)
     }
   }
 
@@ -236,18 +223,4 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
 // (Duck-typed: Node's timer handles have ref(); other runtimes' handles and custom clocks are left alone.)
 function keepAlive(timer: unknown): void {
   if (typeof timer === 'object' && timer !== null) (timer as { ref?: () => void }).ref?.()
-}
-
-/** Waits `ms` on the injected clock; an abort (close) ends the wait at once and clears the timer. */
-function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const done = () => {
-      clock.clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = clock.setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
 }
