@@ -15,7 +15,7 @@ const includes: Record<string, string[]> = {
 // Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
 // test run (and core's tests can use the testkit without a package cycle). The runtime tests load the built
 // packages instead, exactly as users do.
-const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'testkit', 'cli']
+const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'testkit', 'cli']
 const alias =
   set === 'runtimes'
     ? []
