@@ -1,8 +1,3 @@
-import Redis5 from 'ioredis'
-import Redis6 from 'ioredis-6'
-import { createClient as createClient6 } from 'redis'
-import { createClient as createClient4 } from 'redis-4'
-import { createClient as createClient5 } from 'redis-5'
 import type { RedisClient } from '../src/index.ts'
 
 /** A connected client of one library and major, and what a test needs to drive it. */
@@ -32,11 +27,15 @@ interface IoRedisClient {
   disconnect(): void
 }
 
+type IoRedisClass = new (url: string) => unknown
+
 // Each library with its own defaults (offline queue on): the store must not rely on the user's options.
-function ioredis(name: ClientName, Redis: new (url: string) => unknown): ClientKind {
+// Loaded when first used, so a fleet member process loads only the one it runs.
+function ioredis(name: ClientName, load: () => Promise<{ default: unknown }>): ClientKind {
   return {
     name,
     async connect(url) {
+      const Redis = (await load()).default as IoRedisClass
       const client = new Redis(url) as IoRedisClient
       client.on('error', () => {}) // reconnects are expected in these tests
       const whenReady = () =>
@@ -63,10 +62,13 @@ interface NodeRedisClient {
   disconnect(): Promise<void>
 }
 
-function nodeRedis(name: ClientName, createClient: (options: { url: string }) => unknown): ClientKind {
+type CreateClient = (options: { url: string }) => unknown
+
+function nodeRedis(name: ClientName, load: () => Promise<{ createClient: unknown }>): ClientKind {
   return {
     name,
     async connect(url) {
+      const createClient = (await load()).createClient as CreateClient
       const client = createClient({ url }) as NodeRedisClient
       client.on('error', () => {})
       await client.connect()
@@ -88,11 +90,15 @@ function nodeRedis(name: ClientName, createClient: (options: { url: string }) =>
 }
 
 export const CLIENTS: Record<ClientName, ClientKind> = {
-  'ioredis 5': ioredis('ioredis 5', Redis5 as unknown as new (url: string) => unknown),
-  'ioredis 6': ioredis('ioredis 6', Redis6 as unknown as new (url: string) => unknown),
-  'node-redis 4': nodeRedis('node-redis 4', createClient4 as (options: { url: string }) => unknown),
-  'node-redis 5': nodeRedis('node-redis 5', createClient5 as (options: { url: string }) => unknown),
-  'node-redis 6': nodeRedis('node-redis 6', createClient6 as (options: { url: string }) => unknown),
+  'ioredis 5': ioredis('ioredis 5', () => import('ioredis')),
+  'ioredis 6': ioredis('ioredis 6', () => import('ioredis-6')),
+  'node-redis 4': nodeRedis('node-redis 4', () => import('redis-4')),
+  'node-redis 5': nodeRedis('node-redis 5', () => import('redis-5')),
+  'node-redis 6': nodeRedis('node-redis 6', () => import('redis')),
 }
 
 export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[]
+
+/** Clients that run the multi-process fleet scenarios (each is a few seconds of 2 cores). */
+export const FLEET_CLIENTS =
+  (process.env.M3TER_FLEET_CLIENTS?.split(',') as ClientName[] | undefined) ?? CLIENT_NAMES

@@ -46,7 +46,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
       dir,
       // Keyspace events let a test wait for a key to go (a lease deleted or expired) without sleeping.
       '--notify-keyspace-events',
-      'Kgx$',
+      'KEgx$',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
