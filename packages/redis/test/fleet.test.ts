@@ -42,7 +42,7 @@ afterEach(async () => {
 })
 
 async function start(
-  client: ClientName,
+  clients: readonly ClientName[],
   size: number,
   options: { encrypt?: boolean; timeoutMs?: number } = {},
 ) {
