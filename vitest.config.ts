@@ -3,10 +3,12 @@ import { defineConfig } from 'vitest/config'
 
 // Files named *.node22.test.ts exercise client majors that need Node >= 22 (got 16, ky 2, undici 8).
 // `pnpm test` runs everything else on the machine's Node, then those files on Node 22 from the npm registry.
+// The Redis package's tests start redis-server (a Debian package, not an npm one): `pnpm test:redis`.
 const set = process.env.M3TER_TEST_SET ?? 'default'
 
 const includes: Record<string, string[]> = {
   default: ['packages/**/*.test.ts', 'apps/**/*.test.ts'],
+  redis: ['packages/redis/**/*.test.ts'],
   node22: ['packages/**/*.node22.test.ts', 'apps/**/*.node22.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
   runtimes: ['tests/runtimes/**/*.test.ts'],
@@ -28,7 +30,11 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: includes[set] ?? [],
-    exclude: ['**/node_modules/**', '**/dist/**', ...(set === 'default' ? ['**/*.node22.test.ts'] : [])],
+    exclude: [
+      '**/node_modules/**',
+      '**/dist/**',
+      ...(set === 'default' ? ['**/*.node22.test.ts', 'packages/redis/**'] : []),
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { createManualClock, type ManualClock, type MockM3ter, startMockM3ter } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CLIENT_NAMES, type ClientName, FLEET_CLIENTS } from './clients.ts'
 import { buildMember, type Fleet, startFleet } from './fleet.ts'
 import type { BurstResult, MemberStatus } from './fleet-child.ts'
@@ -13,6 +13,9 @@ const BURST = 100
 /** Members of the fleets that test one client each: enough for a holder, a taker-over and a bystander. */
 const SMALL_FLEET = 3
 const ENCRYPTION_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => 255 - i)))
+
+// Real processes and a real server on shared cores: generous limits (the assertions count, never time).
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 120_000 })
 
 let redis: RedisServer
 let observer: Redis

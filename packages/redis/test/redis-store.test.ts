@@ -2,7 +2,7 @@ import { inspect } from 'node:util'
 import { createTokenProvider, type M3terAuthEvent, type StoredToken, type TokenStore } from '@m3ter-auth/core'
 import { createManualClock, createProviderFor, startMockM3ter } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createRedisStore, type RedisStoreEvent, VALUE_VERSION } from '../src/index.ts'
 import { CLIENT_NAMES, CLIENTS, type Connected } from './clients.ts'
 import { createQuiet } from './quiet.ts'
@@ -12,6 +12,9 @@ const CORE_KEY = 'm3ter-auth:v1:https://api.m3ter.com/oauth/token:AKIA-EXAMPLE'
 const NOW = Date.UTC(2026, 0, 1)
 const ENCRYPTION_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i)))
 const OTHER_KEY = new Uint8Array(32).fill(7)
+
+// Real processes and a real server on shared cores: generous limits (the assertions count, never time).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 })
 
 let redis: RedisServer
 /** The test's own view of Redis: every key and value, as an operator (or an attacker) would see them. */
