@@ -54,7 +54,7 @@ export function checkEncryptionKey(input: EncryptionKeyInput): Uint8Array<ArrayB
   if (typeof CryptoKey !== 'undefined' && input instanceof CryptoKey) return input
   const bytes =
     typeof input === 'string' ? fromBase64(input) : input instanceof Uint8Array ? input : undefined
-  if (!bytes || bytes.byteLength !== 32)
+  if (bytes?.byteLength !== 32)
     throw new M3terAuthError(
       'invalid_options',
       'createRedisStore: encryptionKey must be 32 bytes (a Uint8Array, base64 of 32 bytes, or an AES-GCM CryptoKey)',
