@@ -106,7 +106,10 @@ async function burst(size: number, tag: string): Promise<BurstResult> {
         await res.arrayBuffer()
         statuses[res.status] = (statuses[res.status] ?? 0) + 1
       } catch (error) {
-        errors.push(String((error as Error)?.message ?? error))
+        const cause = (error as { cause?: { code?: string; message?: string } })?.cause
+        errors.push(
+          `${(error as Error)?.message ?? error}${cause ? ` (${cause.code ?? cause.message})` : ''}`,
+        )
       }
     }),
   )

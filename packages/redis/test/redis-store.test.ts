@@ -71,8 +71,9 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
   afterAll(async () => {
     await connected?.close()
   })
-  beforeEach(() => {
+  beforeEach(async () => {
     events = []
+    await connected.whenReady() // after the test that kills Redis, this client reconnects on its own
   })
   let listeners: Array<(event: RedisStoreEvent) => void> = []
   const record = (event: RedisStoreEvent) => {
@@ -277,6 +278,18 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
     expect(await observer.keys('*')).toEqual([])
     expect(await s.lease!(CORE_KEY, 60_000)).toBeDefined()
     await own.close()
+  })
+
+  it('Redis refusing a command: the call fails with our own words (nothing of the command), and says so', async () => {
+    const s = store()
+    await s.set(CORE_KEY, token())
+    const [key] = await observer.keys('*')
+    await observer.del(key!)
+    await observer.hset(key!, 'field', 'header.payload.signature')
+    const error = await s.get(CORE_KEY).catch((e: unknown) => e)
+    expect(error).toMatchObject({ message: '@m3ter-auth/redis: get failed' })
+    expect(printed(error)).not.toContain('header.payload.signature')
+    expect(events.at(-1)).toMatchObject({ type: 'command_failed', operation: 'get' })
   })
 
   it('bad options are typed errors that name the problem and never show the key', () => {
