@@ -73,7 +73,10 @@ export interface AttemptContext {
   readonly signal: AbortSignal
   /** A token this provider saw rejected: never taken from the store again. */
   readonly rejected: string | undefined
-  /** Clock instant the attempt started: the store phase ends a lease lifetime (and a poll) later. */
+  /**
+   * When the attempt started, on the clock's monotonic reading where it has one (else `now()`): the store
+   * phase ends a lease lifetime (and a poll) later.
+   */
   readonly startedAt: number
 }
 
@@ -144,6 +147,9 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
   const callMs = positive(store.timeoutMs) ?? DEFAULT_STORE_CALL_MS
   const leaseMs = leaseTtl(timeoutMs, callMs)
   const writes = new Set<Promise<unknown>>()
+  // Budgets are durations: on a clock that has a monotonic reading, a step of the wall clock cannot
+  // stretch or cut them. Token times (refreshAt, expiresAt) stay on wall time, the fleet's common reference.
+  const monotonic = () => (clock as { monotonic?: () => number }).monotonic?.() ?? clock.now()
 
   /** Runs one store call within its budget: the smaller of the call budget and the time left. */
   function call<T>(
@@ -153,7 +159,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
     signal?: AbortSignal,
     late?: (value: T) => void,
   ): Promise<Outcome<T>> {
-    const budget = Math.min(callMs, deadline - clock.now())
+    const budget = Math.min(callMs, deadline - monotonic())
     return new Promise((resolve) => {
       let settled = false
       let timer: unknown
@@ -201,7 +207,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
       // A store that failed is not a store whose lease another member holds: fetch without it.
       if (!taken.ok) return { lease: undefined }
       if (taken.value) return recheck(key, taken.value, attempt, deadline)
-      if (clock.now() + LEASE_POLL_MS >= deadline) {
+      if (monotonic() + LEASE_POLL_MS >= deadline) {
         emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
         return { lease: undefined }
       }
@@ -231,17 +237,17 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
   }
 
   function write(key: string, token: StoredToken): void {
-    track(call('set', () => store.set(key, token), clock.now() + callMs))
+    track(call('set', () => store.set(key, token), monotonic() + callMs))
   }
 
   function remove(key: string, accessToken: string): void {
-    track(call('delete', () => store.delete(key, accessToken), clock.now() + callMs))
+    track(call('delete', () => store.delete(key, accessToken), monotonic() + callMs))
   }
 
   async function release(lease: TokenLease | undefined): Promise<void> {
     if (!lease) return
     await Promise.all(writes)
-    await call('release', () => lease.release(), clock.now() + callMs)
+    await call('release', () => lease.release(), monotonic() + callMs)
   }
 
   return { acquire, write, remove, release }

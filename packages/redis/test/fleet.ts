@@ -26,7 +26,7 @@ export async function buildMember(): Promise<string> {
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
-    external: ['ioredis', 'ioredis-6', 'redis', 'redis-4', 'redis-5'],
+    external: ['ioredis', 'ioredis-6', 'redis', 'redis-4', 'redis-5', 'undici'],
     alias: Object.fromEntries(
       ['core', 'fetch', 'testkit'].map((name) => [`@m3ter-auth/${name}`, `${packages}${name}/src/index.ts`]),
     ),
