@@ -5,6 +5,7 @@ import { createTokenProvider } from '@m3ter-auth/core'
 import { createRedisStore } from '@m3ter-auth/redis'
 import { createManualClock } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
+import { Agent, fetch as undiciFetch } from 'undici'
 
 const config = JSON.parse(process.env.FLEET_MEMBER)
 const clock = config.manual ? createManualClock(config.startAt) : undefined
@@ -29,6 +30,7 @@ const idle = async () => {
   }
 }
 
+const dispatcher = new Agent({ pipelining: 0 })
 let client
 let store
 if (config.redisUrl) {
@@ -54,7 +56,9 @@ const auth = createTokenProvider({
   scope: [config.apiUrl],
   ...(clock ? { clock } : {}),
   ...(store ? { store } : {}),
-  fetch: (input, init) => track(() => fetch(input, init)),
+  // A fresh connection per token request: hours of (manual) time pass between two, and a pooled connection
+  // closed by the mock's idle timer just as it is reused would fail a request for no reason of ours.
+  fetch: (input, init) => track(() => undiciFetch(input, { ...init, dispatcher })),
   onEvent: (event) => {
     if (event.type === 'token_fetched') refreshes.push(event.refreshAt)
   },
@@ -79,6 +83,7 @@ async function handle(message) {
     case 'close':
       await auth.close()
       client?.disconnect()
+      await dispatcher.close()
       setImmediate(() => process.exit(0))
       return null
   }
