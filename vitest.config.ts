@@ -12,12 +12,14 @@ const includes: Record<string, string[]> = {
   node22: ['packages/**/*.node22.test.ts', 'apps/**/*.node22.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
   runtimes: ['tests/runtimes/**/*.test.ts'],
+  // Suites that run Workers in workerd through miniflare (Node 22+), on the built packages.
+  workerd: ['packages/**/*.workerd.test.ts'],
 }
 
 // Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
 // test run (and core's tests can use the testkit without a package cycle). The runtime tests load the built
 // packages instead, exactly as users do.
-const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'testkit', 'cli']
+const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'testkit', 'cli', 'otel']
 const alias =
   set === 'runtimes'
     ? []
@@ -33,7 +35,7 @@ export default defineConfig({
     exclude: [
       '**/node_modules/**',
       '**/dist/**',
-      ...(set === 'default' ? ['**/*.node22.test.ts', 'packages/redis/**'] : []),
+      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.workerd.test.ts', 'packages/redis/**'] : []),
     ],
     testTimeout: 20_000,
     hookTimeout: 20_000,

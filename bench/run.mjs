@@ -7,6 +7,7 @@ const here = new URL('.', import.meta.url).pathname
 const files = [
   'core.bench.mjs',
   'fleet.bench.mjs',
+  'otel.bench.mjs',
   ...readdirSync(`${here}adapters`)
     .filter((f) => f.endsWith('.bench.mjs'))
     .map((f) => `adapters/${f}`),

@@ -1,6 +1,7 @@
-// Guards for the packages that must run on every runtime (DESIGN §2: core imports nothing; fetch imports only
-// core). Fails when their sources or builds import a `node:` module or any other package, use Buffer or a
-// bare `process`, need either at import time, or declare runtime dependencies beyond core.
+// Guards for the packages that must run on every runtime (DESIGN §2: core imports nothing; fetch and
+// cloudflare import only core; otel only core and @opentelemetry/api). Fails when their sources or builds
+// import a `node:` module or any other package, use Buffer or a bare `process`, need either at import time,
+// or declare other runtime dependencies.
 // Sizes are scripts/size.mjs's business. Run after a build: node scripts/guards.mjs
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -13,6 +14,21 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 export const TARGETS = [
   { name: '@m3ter-auth/core', dir: 'packages/core', allowed: [] },
   { name: '@m3ter-auth/fetch', dir: 'packages/fetch', allowed: ['@m3ter-auth/core'] },
+  {
+    name: '@m3ter-auth/otel',
+    dir: 'packages/otel',
+    allowed: ['@m3ter-auth/core', '@opentelemetry/api'],
+    smoke:
+      "m3ter.instrumentM3terAuth({ subscribe: () => () => {}, snapshot: () => ({ status: 'empty', generation: 0 }) })()",
+  },
+  // Runs inside workerd: web-standard only, like fetch. Its smoke makes a store and a broker.
+  {
+    name: '@m3ter-auth/cloudflare',
+    dir: 'packages/cloudflare',
+    allowed: ['@m3ter-auth/core'],
+    smoke: `m3ter.createDurableObjectStore({ idFromName: (n) => n, get: () => ({ fetch: () => Promise.reject(new Error('x')) }) })
+new m3ter.M3terTokenBroker({ storage: {} }, {})`,
+  },
 ]
 
 /**
@@ -127,7 +143,7 @@ auth.snapshot(); auth.inScope('https://api.m3ter.com/x'); void auth.close()
 
 export async function checkAll() {
   const problems = []
-  for (const { name, dir, allowed } of TARGETS) {
+  for (const { name, dir, allowed, smoke: own } of TARGETS) {
     const at = (file) => `${root}${dir}/${file}`
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8'))
     problems.push(...dependencyProblems(name, pkg, allowed))
@@ -141,7 +157,8 @@ export async function checkAll() {
     const cjs = readFileSync(at('dist/index.cjs'), 'utf8')
     problems.push(...(await referenceProblems(`${name} dist/index.cjs`, cjs, ['Buffer', 'process'])))
     const iife = await bundleIife(at('dist/index.js'))
-    const smoke = name === '@m3ter-auth/core' ? SMOKE : 'm3ter.withM3terAuth({ inScope: () => false })'
+    const smoke =
+      own ?? (name === '@m3ter-auth/core' ? SMOKE : 'm3ter.withM3terAuth({ inScope: () => false })')
     problems.push(...evaluationProblems(`${name} dist/index.js`, iife, smoke))
   }
   return problems

@@ -10,25 +10,52 @@ import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 6656 },
+  // Raised from 6656 B by the debug log (logger option, M3TER_AUTH_DEBUG) and the observer API (subscribe,
+  // token_waited and invalidate_ignored events, servedAtOnce): about 450 B.
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 7168 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
     limit: 7168,
   },
+  {
+    // Its own code only: core and the OpenTelemetry API are the application's anyway.
+    name: '@m3ter-auth/otel (its own code; core and @opentelemetry/api external)',
+    contents: "export * from './dist/index.js'",
+    dir: 'packages/otel',
+    external: ['@m3ter-auth/core', '@opentelemetry/api'],
+    limit: 2560,
+  },
+  // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
+  // Both include core: raised by 256 B each with core's debug log and observer API (see the first budget).
+  {
+    name: '@m3ter-auth/core + fetch + cloudflare (createTokenProvider + withM3terAuth + createDurableObjectStore)',
+    contents:
+      "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 7936,
+  },
+  {
+    name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
+    contents: "export * from '@m3ter-auth/cloudflare'",
+    dir: 'packages/cloudflare',
+    limit: 9472,
+  },
 ]
 
 let failed = false
-for (const { name, contents, limit } of budgets) {
+for (const { name, contents, limit, external = [], dir = 'packages/fetch' } of budgets) {
   const result = await build({
-    stdin: { contents, resolveDir: `${root}packages/fetch`, loader: 'js' },
+    stdin: { contents, resolveDir: `${root}${dir}`, loader: 'js' },
     bundle: true,
+    external,
     minify: true,
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
     conditions: ['import'],
+    alias: { '@m3ter-auth/cloudflare': `${root}packages/cloudflare/dist/index.js` },
     write: false,
     logLevel: 'error',
   })

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'tsup'
 
-const workspace = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'testkit']
+const workspace = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'testkit', 'otel']
 
 // An app, not a library: one ESM file for Node 20, no .d.ts. The m3ter-auth packages are bundled from their
 // sources (as the tests alias them), so the sample always runs the code in this checkout, whatever state the

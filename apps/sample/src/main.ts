@@ -16,6 +16,8 @@ Options:
   --token-url URL        token endpoint for --live (default: M3TER_BASE_URL + /oauth/token)
   --adapter NAME         only this adapter (repeatable)
   --inject-leak          self-test: send the bearer to the foreign host by hand; the run must fail
+  --metrics              instrument the providers with @m3ter-auth/otel and print the OpenTelemetry
+                         metrics and spans collected (SDK in-memory exporters) after the scenario
   -h, --help
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 usage or credentials, 3 network.`
@@ -40,7 +42,11 @@ async function main(): Promise<number> {
   }
   const chosen = adapters as AdapterName[]
   if (values.live) return runLive(process.env, { adapters: chosen, tokenUrl: values['token-url'] })
-  return runAgainstMock({ adapters: chosen, injectLeak: values['inject-leak'] === true })
+  return runAgainstMock({
+    adapters: chosen,
+    injectLeak: values['inject-leak'] === true,
+    metrics: values.metrics === true,
+  })
 }
 
 function parse() {
@@ -50,6 +56,7 @@ function parse() {
       'token-url': { type: 'string' },
       adapter: { type: 'string', multiple: true },
       'inject-leak': { type: 'boolean' },
+      metrics: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })

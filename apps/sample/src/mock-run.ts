@@ -8,6 +8,8 @@ import { formatTable, type Row } from './table.ts'
 export interface MockRunOptions {
   readonly adapters?: readonly AdapterName[]
   readonly injectLeak?: boolean
+  /** Instrument every provider with @m3ter-auth/otel and print what the OpenTelemetry SDK collected. */
+  readonly metrics?: boolean
 }
 
 /**
@@ -24,6 +26,8 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
   const [key] = m3ter.keys
   if (!key) throw new Error('the mock has no access key')
   const results: { adapter: AdapterName; steps: StepResult[] }[] = []
+  // Loaded only when asked for: the OpenTelemetry SDK is no part of the plain demo.
+  const metrics = options.metrics ? (await import('./metrics.ts')).startMetricsRun() : undefined
   try {
     for (const adapter of options.adapters ?? ADAPTERS) {
       // Every adapter starts from zero: fresh counters, log and revocations, a cold provider.
@@ -40,6 +44,7 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
         onEvent: events.onEvent,
       })
       const driver = drivers[adapter](auth)
+      const uninstrument = metrics?.instrument(auth, adapter, clock)
       try {
         results.push({
           adapter,
@@ -53,12 +58,18 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
             injectLeak: options.injectLeak === true,
           }),
         })
+        await metrics?.collect(adapter, {
+          tokenRequests: m3ter.stats.tokenRequests,
+          rejections: m3ter.stats.bearerRejections,
+        })
       } finally {
+        uninstrument?.()
         await driver.close()
         await auth.close()
       }
     }
   } finally {
+    await metrics?.close()
     await foreign.close()
     await m3ter.close()
   }
@@ -81,6 +92,7 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
       ])
     })
   }
+  const metricsReport = metrics?.report()
   const failures = results.flatMap(({ adapter, steps }) =>
     steps.flatMap((step) => step.failures.map((f) => `  ${adapter} / ${step.title}: ${f}`)),
   )
@@ -106,6 +118,17 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
     ),
   )
   console.log('')
+  if (metricsReport) {
+    console.log(
+      'OpenTelemetry metrics and spans from @m3ter-auth/otel, read through the SDK in-memory exporters (a column per\n' +
+        "adapter). Durations are on the mock's manual clock, which stands still while a request is answered.\n",
+    )
+    console.log(metricsReport.text)
+    console.log('')
+    if (metricsReport.failures.length === 0)
+      console.log("The metrics agree with the mock's counters (token requests, 403s, spans).\n")
+    failures.push(...metricsReport.failures.map((f) => `  metrics: ${f}`))
+  }
   if (failures.length === 0) {
     console.log(`All ${count} checks passed in ${seconds} s.`)
     return 0

@@ -91,6 +91,35 @@ describe('sample app against the embedded mock', () => {
     expect(run.stdout).not.toMatch(JWT)
   })
 
+  it('--metrics prints what the OpenTelemetry SDK collected, which agrees with the mock, and no token', async () => {
+    const run = await runSample(['--metrics', '--adapter', 'fetch', '--adapter', 'ky'])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    // metric name, attributes and one value per adapter (fetch, ky): the whole scenario's totals.
+    const metric = (name: string, attributes: string) =>
+      new RegExp(`^${name.replaceAll('.', '\\.')}\\s+${attributes}\\s{2,}(\\S.*?)\\s{2,}(\\S.*)$`, 'm')
+        .exec(run.stdout)
+        ?.slice(1)
+    expect(metric('m3ter_auth.token.requests', 'token.outcome=ok token.source=endpoint')).toEqual(['4', '4'])
+    expect(
+      metric(
+        'm3ter_auth.token.requests',
+        'error.type=token_endpoint_unavailable http.response.status_code=503 token.outcome=unavailable',
+      ),
+    ).toEqual(['15', '15'])
+    expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=cold')).toEqual(['1', '1'])
+    expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=invalidated')).toEqual(['1', '1'])
+    expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=ahead')).toEqual(['2', '2'])
+    expect(metric('m3ter_auth.token.rejections', 'rejection.refreshed=true')).toEqual(['1', '1'])
+    expect(metric('m3ter_auth.token.rejections', 'rejection.refreshed=false')).toEqual(['19', '19'])
+    expect(metric('m3ter_auth.token.demands', 'token.waited=true')).toEqual(['70', '70'])
+    expect(metric('m3ter_auth.provider.status', 'provider.status=fresh')).toEqual(['1', '1'])
+    expect(metric('span m3ter_auth.token_request', 'outcome=unavailable')).toEqual(['15', '15'])
+    expect(run.stdout).toContain("The metrics agree with the mock's counters")
+    expect(run.stdout).toContain('All 12 checks passed')
+    expect(run.stdout).not.toMatch(JWT)
+  }, 30_000)
+
   it('refuses an unknown option or adapter with one line and exit 2', async () => {
     const option = await runSample(['--nope'])
     expect(option.code).toBe(2)

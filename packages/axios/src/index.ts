@@ -1,4 +1,12 @@
-import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
+import {
+  type AnsweredFrom,
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  shouldAuthorize,
+  type TokenProvider,
+  tokenOfHeader,
+} from '@m3ter-auth/core'
 import axios, {
   type AxiosAdapter,
   AxiosHeaders,
@@ -7,21 +15,25 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios'
 
-type AdapterSpec = InternalAxiosRequestConfig['adapter']
-type BeforeRedirect = NonNullable<InternalAxiosRequestConfig['beforeRedirect']>
+type Config = InternalAxiosRequestConfig
+type AdapterSpec = Config['adapter']
+type BeforeRedirect = NonNullable<Config['beforeRedirect']>
+type Fetch = typeof globalThis.fetch
 
-// Wrappers this module made, mapped to what they wrap: a config that comes back through the interceptor
+// What this module wrapped, mapped to what it wraps: a config that comes back through the interceptor
 // (axios-retry and user code re-send `error.config`) is unwrapped first, so nothing is wrapped twice and a
 // request is still retried at most once.
-const wrappedAdapters = new WeakMap<AxiosAdapter, AdapterSpec>()
-const wrappedRedirects = new WeakMap<BeforeRedirect, BeforeRedirect | undefined>()
+const wrapped = new WeakMap<object, unknown>()
+// axios's fetch adapter does not say where its answer came from; its Request does, through the fetch below.
+const answeredAt = new WeakMap<object, string>()
 
 /**
  * Adds m3ter Service User authentication to one axios instance and returns a function that removes it.
- * Requests to origins in the provider's scope get `Authorization: Bearer <token>`; every other request is
- * left exactly as made. A 401 or 403 for the token sent invalidates it and retries the request once with
- * a new one (one-shot stream bodies excepted); the second answer goes to the caller as axios gives it.
- * The default `axios` export is never touched: attach to the instance you pass.
+ * Requests that core's request policy authorizes (in scope, not the token endpoint, no own `Basic`) get
+ * `Authorization: Bearer <token>`; every other request is left exactly as made. A rejected token is dropped
+ * and the request retried once below every interceptor (never a one-shot stream body). Errors and
+ * responses that pass through carry no bearer where `console.log` or `JSON.stringify` would show it; an
+ * abort during the token wait is an axios `CanceledError` whose `cause` is the `aborted` M3terAuthError.
  *
  * @example
  * ```ts
@@ -39,149 +51,148 @@ const wrappedRedirects = new WeakMap<BeforeRedirect, BeforeRedirect | undefined>
 export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
   const id = instance.interceptors.request.use(async (config) => {
     const url = fullUrl(config)
-    if (!auth.inScope(url)) return config
-    // `config` is axios's per-request merge of defaults and the caller's options, so setting fields on it
-    // changes neither the caller's object nor the instance defaults.
-    // getToken after inScope rather than authorize: the URL is parsed once on this hot path.
-    config.headers.set('Authorization', `Bearer ${await auth.getToken({ signal: abortSignalOf(config) })}`)
-    config.beforeRedirect = guardRedirects(unwrapRedirect(config.beforeRedirect), url)
-    // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request
-    // and one answer, as without this package.
-    config.adapter = retrying(unwrapAdapter(config.adapter), auth, url)
+    if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config
+    // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
+    config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
+    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url)
+    config.env = { ...config.env, fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch) }
+    // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
+    config.adapter = retrying(unwrap(config.adapter), auth, url)
     return config
   })
   return () => instance.interceptors.request.eject(id)
 }
 
 function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAdapter {
-  const attempt = async (config: InternalAxiosRequestConfig, send: AxiosAdapter): Promise<AxiosResponse> => {
-    let first: AxiosResponse
+  const attempt = async (config: Config, retried: boolean): Promise<AxiosResponse> => {
+    // With the config: the fetch adapter takes its fetch (ours, recording) from `config.env`.
+    const send = (axios.getAdapter as (spec: unknown, config: Config) => AxiosAdapter)(
+      inner ?? axios.defaults.adapter,
+      config,
+    )
+    const token = tokenOfHeader(config.headers.get('Authorization'))
+    const judge = (res: AxiosResponse) =>
+      judgeAnswer(auth, {
+        method: config.method ?? 'get',
+        url,
+        status: res.status,
+        token,
+        answeredFrom: originOf(res, url),
+        body: config.data,
+        retried,
+      })
+    let response: AxiosResponse
     try {
-      first = await send(config)
+      response = await send(config)
     } catch (error) {
-      const response = (error as { response?: AxiosResponse }).response
-      if (!response || !isTokenRejected(response.status)) throw error
-      const retried = await retryOnce(config, response, send, auth, url)
-      if (retried === undefined) throw error
-      return retried
+      const failed = (error as { response?: AxiosResponse }).response
+      if (!failed || judge(failed) !== 'retry') throw error
+      return again(config, failed)
     }
     // validateStatus may accept a 401/403, so a rejected token can also arrive here.
-    if (!isTokenRejected(first.status)) return first
-    return (await retryOnce(config, first, send, auth, url)) ?? first
+    return judge(response) !== 'retry' ? response : again(config, response)
   }
-  const adapter: AxiosAdapter = async (config) => {
-    try {
-      return await attempt(config, axios.getAdapter(inner ?? axios.defaults.adapter))
-    } catch (error) {
-      throw withoutBearer(error)
-    }
+  const again = async (config: Config, refused: AxiosResponse) => {
+    ;(refused.data as { destroy?: () => void } | null)?.destroy?.()
+    // A fresh config and headers: the caller's `error.config` keeps describing the request it made.
+    const headers = AxiosHeaders.from(config.headers).set(
+      'Authorization',
+      bearerHeader(await tokenFor(auth, config)),
+    )
+    return attempt({ ...config, headers }, true)
   }
-  wrappedAdapters.set(adapter, inner)
+  const adapter: AxiosAdapter = (config) =>
+    attempt(config, false).then(withoutBearer, (e) => Promise.reject(withoutBearer(e)))
+  wrapped.set(adapter, inner)
   return adapter
 }
 
-async function retryOnce(
-  config: InternalAxiosRequestConfig,
-  response: AxiosResponse,
-  send: AxiosAdapter,
-  auth: TokenProvider,
-  url: string,
-): Promise<AxiosResponse | undefined> {
-  const sent = String(config.headers.get('Authorization') ?? '')
-  if (!sent.startsWith('Bearer ')) return undefined
-  // Followed to another origin: that server never saw the bearer, so its 401 says nothing about the token.
-  const finalUrl = (response.request as { res?: { responseUrl?: unknown } } | undefined)?.res?.responseUrl
-  if (typeof finalUrl === 'string' && new URL(finalUrl).origin !== new URL(url).origin) return undefined
-  auth.invalidate(sent.slice('Bearer '.length))
-  // The Node adapter would send a consumed stream again as an empty body: the caller gets the first answer.
-  if (isOneShot(config.data)) return undefined
-  const authorization = await auth.authorize(url, { signal: abortSignalOf(config) })
-  if (authorization === undefined) return undefined
-  destroyBody(response.data)
-  // A fresh config and headers: the caller's `error.config` keeps describing the request it made.
-  const headers = AxiosHeaders.from(config.headers).set('Authorization', authorization)
-  return send({ ...config, headers })
+// An abort during the token wait rejects the way axios rejects an abort, with our error as the cause.
+async function tokenFor(auth: TokenProvider, config: Config): Promise<string> {
+  const signal = config.signal instanceof AbortSignal ? config.signal : undefined
+  try {
+    return await auth.getToken({ signal })
+  } catch (error) {
+    if (!signal?.aborted) throw error
+    throw Object.assign(new axios.CanceledError(undefined, config), { cause: error })
+  }
 }
 
-// AxiosError#toJSON and util.inspect show `config`, headers and all, and util.inspect (console.log) also
-// shows `request`, Node's ClientRequest whose raw head holds the Authorization line: a logged error must
-// not carry the bearer. The header is taken off the config (the request interceptor sets it again if the
-// caller re-sends `error.config`, as axios-retry does), and `request` stays readable but is no longer
-// enumerable, so inspect leaves it out.
-function withoutBearer(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null) return error
-  const { config, response } = error as {
-    config?: { headers?: unknown }
-    response?: { config?: { headers?: unknown } }
+function originOf(response: AxiosResponse, asked: string): AnsweredFrom {
+  const request = response.request as {
+    res?: { responseUrl?: unknown }
+    responseURL?: unknown
+    getHeader?: unknown
   }
-  for (const holder of [error, response]) {
-    if (holder && Object.prototype.propertyIsEnumerable.call(holder, 'request')) {
-      Object.defineProperty(holder, 'request', { enumerable: false })
-    }
+  if (typeof request?.res?.responseUrl === 'string') return answeredFrom(asked, request.res.responseUrl)
+  if (typeof request?.responseURL === 'string') return answeredFrom(asked, request.responseURL)
+  const fetched = request && answeredAt.get(request)
+  if (fetched !== undefined) return fetched === '' ? 'asked' : answeredFrom(asked, fetched)
+  // Node's http without a redirect follower answers from where it asked; any other transport cannot tell.
+  return typeof request?.getHeader === 'function' ? 'asked' : 'unknown'
+}
+
+function recording(fetch: Fetch): Fetch {
+  const existing = wrapped.get(fetch) as Fetch | undefined
+  if (existing) return existing
+  const recorder: Fetch = async (input, init) => {
+    const response = await fetch(input, init)
+    if (typeof input === 'object' && input !== null)
+      answeredAt.set(input, response.redirected ? response.url : '')
+    return response
+  }
+  wrapped.set(fetch, recorder)
+  wrapped.set(recorder, fetch)
+  return recorder
+}
+
+// util.inspect (console.log) and JSON.stringify show `config` with its headers, and `request`, whose raw
+// head or headers hold the Authorization line. The header leaves the config (the interceptor sets it again
+// when the caller re-sends `error.config`), and `request` stays readable through a getter, which neither
+// JSON.stringify nor util.inspect (even with showHidden) calls.
+function withoutBearer<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value
+  const { config, response } = value as { config?: Config; response?: { config?: Config } }
+  for (const holder of [value, response] as Array<{ request?: unknown } | undefined>) {
+    if (!holder || !Object.hasOwn(holder, 'request')) continue
+    const request = holder.request
+    Object.defineProperty(holder, 'request', { get: () => request, enumerable: false, configurable: true })
   }
   for (const headers of [config?.headers, response?.config?.headers] as Array<
     Partial<AxiosHeaders> | undefined
   >) {
     // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
-    if (
-      typeof headers?.get === 'function' &&
-      String(headers.get('Authorization') ?? '').startsWith('Bearer ')
-    ) {
+    if (typeof headers?.get === 'function' && tokenOfHeader(headers.get('Authorization')) !== undefined) {
       headers.delete?.('Authorization')
     }
   }
-  return error
+  return value
 }
 
 function guardRedirects(user: BeforeRedirect | undefined, url: string): BeforeRedirect {
-  // axios >= 1.13 and follow-redirects drop Authorization on most cross-origin hops, but older releases keep
-  // it for a subdomain or a different port; the bearer belongs to the one origin it was made for.
+  // follow-redirects drops Authorization on most cross-origin hops, but older releases keep it for a
+  // subdomain or another port; the bearer belongs to the one origin it was made for.
   const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
-    const target = (options as { href?: string }).href
-    if (typeof target !== 'string' || new URL(target).origin !== new URL(url).origin) {
+    if (answeredFrom(url, (options as { href?: string }).href) !== 'asked') {
       const headers = (options as { headers?: Record<string, unknown> }).headers ?? {}
       for (const name of Object.keys(headers))
         if (name.toLowerCase() === 'authorization') delete headers[name]
     }
     user?.(options, responseDetails, requestDetails)
   }
-  wrappedRedirects.set(guard, user)
+  wrapped.set(guard, user)
   return guard
 }
 
-function unwrapAdapter(spec: AdapterSpec): AdapterSpec {
-  return typeof spec === 'function' && wrappedAdapters.has(spec) ? wrappedAdapters.get(spec) : spec
+function unwrap<T>(value: T): T {
+  return typeof value === 'function' && wrapped.has(value) ? (wrapped.get(value) as T) : value
 }
 
-function unwrapRedirect(hook: BeforeRedirect | undefined): BeforeRedirect | undefined {
-  return hook && wrappedRedirects.has(hook) ? wrappedRedirects.get(hook) : hook
-}
-
-// axios joins baseURL and url itself later; only the origin matters here, and computing it directly is
-// cheaper than `instance.getUri`, which merges the whole config again on every request.
-function fullUrl(config: InternalAxiosRequestConfig): string {
+// axios joins baseURL and url itself later; computing the URL directly is cheaper than `instance.getUri`.
+function fullUrl(config: Config): string {
   const url = config.url ?? ''
   const base = config.baseURL
   const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url)
   if (!base || (absolute && config.allowAbsoluteUrls !== false)) return url
   return url ? `${base.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : base
-}
-
-function abortSignalOf(config: InternalAxiosRequestConfig): AbortSignal | undefined {
-  return config.signal instanceof AbortSignal ? config.signal : undefined
-}
-
-function isOneShot(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null) return false
-  const body = data as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown }
-  return (
-    typeof body.pipe === 'function' ||
-    typeof body.getReader === 'function' ||
-    typeof body[Symbol.asyncIterator] === 'function'
-  )
-}
-
-function destroyBody(data: unknown): void {
-  const stream = data as { destroy?: () => void } | null
-  if (stream && typeof stream.destroy === 'function') stream.destroy()
 }

@@ -8,6 +8,7 @@ export {
   M3terAuthError,
   type M3terAuthErrorCode,
 } from './errors.ts'
+export { ENV_DEBUG, eventLogger } from './logger.ts'
 export {
   createStep,
   type Effect,
@@ -22,6 +23,19 @@ export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
 export { createTokenProvider } from './provider.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
+export {
+  type AnsweredFrom,
+  answeredFrom,
+  bearerHeader,
+  canSendTwice,
+  judgeAnswer,
+  MAX_BODY_BYTES,
+  type RequestAnswer,
+  registerRequestPolicy,
+  shouldAuthorize,
+  tokenOfHeader,
+  type Verdict,
+} from './request-policy.ts'
 export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 export { systemClock } from './system-clock.ts'
 export { requestToken, type TokenAttempt, type TokenFailure } from './token-endpoint.ts'

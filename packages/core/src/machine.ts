@@ -226,6 +226,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
                 expiresAt,
                 refreshAt,
                 attempt,
+                source: event.persist ? 'endpoint' : 'store',
               },
             },
           ],
@@ -305,7 +306,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
       effects: [
         ...before,
         { type: 'fetch', fetchId, keyIndex: state.keyIndex },
-        { type: 'emit', event: { type: 'fetch_started', reason, attempt } },
+        { type: 'emit', event: { type: 'fetch_started', reason, attempt, keyIndex: state.keyIndex } },
       ],
     }
   }

@@ -1,5 +1,6 @@
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
+import { chooseLogger, eventLogger } from './logger.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy } from './refresh-policy.ts'
 import { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 import { systemClock } from './system-clock.ts'
@@ -30,6 +31,8 @@ export interface ResolvedOptions {
   readonly fetch: typeof globalThis.fetch
   readonly store: TokenStore | undefined
   readonly onEvent: ((event: M3terAuthEvent) => void) | undefined
+  /** The debug log as an event listener, when there is a logger. */
+  readonly log: ((event: M3terAuthEvent) => void) | undefined
   readonly timeoutMs: number
   readonly refresh: RefreshPolicy
   readonly retry: RetryPolicy
@@ -57,6 +60,9 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   const store = options.store
   if (store && ![store.get, store.set, store.delete].every(isFunction))
     invalid('store needs get(), set() and delete()')
+  const logger = chooseLogger(options.logger)
+  if (logger && !['debug', 'info', 'warn', 'error'].every((level) => isFunction(logger[level as 'info'])))
+    invalid('logger needs debug(), info(), warn() and error()')
   const encoding = options.bodyEncoding ?? 'json'
   if (encoding !== 'json' && encoding !== 'form') invalid("bodyEncoding must be 'json' or 'form'")
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
@@ -78,6 +84,7 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     store,
     onEvent: options.onEvent,
+    log: logger && eventLogger(logger),
     timeoutMs,
     refresh,
     retry,

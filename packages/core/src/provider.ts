@@ -10,6 +10,7 @@ import {
 } from './machine.ts'
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
+import { registerRequestPolicy } from './request-policy.ts'
 import { createStoreSync } from './store-sync.ts'
 import { requestToken } from './token-endpoint.ts'
 import type {
@@ -51,6 +52,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   let storeKey = ''
   let fetching: Promise<void> = Promise.resolve()
   let lastInvalidated: string | undefined
+  let servedAtOnce = 0
+  type Listener = (event: M3terAuthEvent) => void
+  // Objects, not the functions themselves, so that one function subscribed twice is called twice.
+  const listeners = new Set<{ listener: Listener }>()
+  for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
   const sync =
     store &&
     createStoreSync({
@@ -99,12 +105,16 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
           else sync.write(storeKey, effect.token)
         }
         break
-      case 'emit':
-        try {
-          config.onEvent?.({ ...effect.event, at: clock.now() } as M3terAuthEvent)
-        } catch {
-          // An observer's bug must not break authentication.
-        }
+      case 'emit': {
+        if (!listeners.size) break
+        const event = { ...effect.event, at: clock.now() } as M3terAuthEvent
+        for (const { listener } of listeners)
+          try {
+            listener(event)
+          } catch {
+            // An observer's bug must not break authentication.
+          }
+      }
     }
   }
 
@@ -167,28 +177,55 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
     // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted)
+    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted) {
+      servedAtOnce++
       return Promise.resolve(token.accessToken)
+    }
     if (signal?.aborted) return Promise.reject(aborted())
     const started = state.fetchId
     const reply = dispatch({ type: 'demand' }) as { token?: string; error?: M3terAuthError }
     if (state.fetchId !== started) getOptions?.waitUntil?.(fetching)
-    if (reply.token) return Promise.resolve(reply.token)
+    if (reply.token) {
+      servedAtOnce++
+      return Promise.resolve(reply.token)
+    }
     if (reply.error) return Promise.reject(reply.error)
-    return new Promise<string>((resolve, reject) => {
+    const since = clock.now()
+    const waited = (outcome: 'token' | M3terAuthError['code']) =>
+      perform({ type: 'emit', event: { type: 'token_waited', waitedMs: clock.now() - since, outcome } })
+    const waiting = new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
         if (!waiters.size) (timer as { unref?: () => void } | undefined)?.unref?.()
+        waited('aborted')
         reject(aborted())
       }
       const waiter: Waiter = (value, error) => {
         signal?.removeEventListener('abort', onAbort)
+        waited(value ? 'token' : (error?.code ?? 'aborted'))
         value ? resolve(value) : reject(error)
       }
       signal?.addEventListener('abort', onAbort)
       waiters.add(waiter)
       keepAlive(timer)
     })
+    return tiedToFetch(waiting)
+  }
+
+  // workerd (Cloudflare Workers) cancels a request as hung when all it awaits is a promise that another
+  // request settles, as a waiter does when another request started the token request. Awaiting that token
+  // request as well ties the wait to its I/O. (Between the rounds of a backoff only the waiter remains.)
+  async function tiedToFetch(waiting: Promise<string>): Promise<string> {
+    const settled = waiting.then(
+      () => true,
+      () => true,
+    )
+    for (let round: Promise<void> | undefined; round !== fetching; ) {
+      round = fetching
+      const first = await Promise.race([settled, round.then(() => false)])
+      if (first) break
+    }
+    return waiting
   }
 
   const provider: TokenProvider & { toJSON(): unknown } = {
@@ -199,6 +236,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     invalidate(token) {
       const invalidated = dispatch({ type: 'invalidate', accessToken: token }) === true
       if (invalidated) lastInvalidated = token
+      else perform({ type: 'emit', event: { type: 'invalidate_ignored', generation: state.generation } })
       return invalidated
     },
     setCredentials(next) {
@@ -209,12 +247,19 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       status: statusOf(state, clock.now()),
       expiresAt: state.token?.expiresAt,
       generation: state.generation,
+      servedAtOnce,
     }),
+    subscribe(listener) {
+      const entry = { listener }
+      listeners.add(entry)
+      return () => void listeners.delete(entry)
+    },
     close: async () => void dispatch({ type: 'close' }),
     [Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose')]: () => provider.close(),
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
+  registerRequestPolicy(provider, { tokenUrl: config.tokenUrl, now: () => clock.now() })
   return provider
 }
 

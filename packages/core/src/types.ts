@@ -190,6 +190,11 @@ export interface TokenProviderOptions {
   readonly store?: TokenStore
   /** Observability. Events carry timings and generations, never a secret or a token. */
   readonly onEvent?: (event: M3terAuthEvent) => void
+  /**
+   * A debug log: one line per decision, derived from the events (so it carries no secret and no token).
+   * Default: none, or `console` when `M3TER_AUTH_DEBUG=1` is in the environment.
+   */
+  readonly logger?: Logger
   /** Per token request attempt. Default 10 000. */
   readonly timeoutMs?: number
   readonly refresh?: RefreshOptions
@@ -214,6 +219,11 @@ export interface TokenSnapshot {
   readonly expiresAt: number | undefined
   /** Increases with every token obtained; 0 before the first. */
   readonly generation: number
+  /**
+   * How many `getToken` calls were answered without waiting. Counted rather than emitted so that the hot
+   * path stays free; callers that waited are reported one by one by the `token_waited` event.
+   */
+  readonly servedAtOnce?: number
 }
 
 /**
@@ -263,6 +273,11 @@ export interface TokenProvider extends AsyncDisposable {
   /** Replace the credentials (key rotation). The current token keeps being served until replaced. */
   setCredentials(next: CredentialsSource): void
   snapshot(): TokenSnapshot
+  /**
+   * Calls `listener` with every event from now on, as `onEvent` would; returns the unsubscribe function.
+   * A listener that throws is ignored, never breaks authentication.
+   */
+  subscribe(listener: (event: M3terAuthEvent) => void): () => void
   /** Ends everything scheduled and rejects waiters; later calls fail. */
   close(): Promise<void>
 }
@@ -296,6 +311,8 @@ export type M3terAuthEvent =
       readonly type: 'fetch_started'
       readonly reason: RefreshReason
       readonly attempt: number
+      /** 0 for the primary key, 1 for the secondary. */
+      readonly keyIndex?: number
       readonly at: number
     }
   | {
@@ -305,6 +322,8 @@ export type M3terAuthEvent =
       readonly expiresAt: number
       readonly refreshAt: number
       readonly attempt: number
+      /** `'endpoint'`: the token endpoint answered; `'store'`: another process's token from the shared store. */
+      readonly source?: 'endpoint' | 'store'
       readonly at: number
     }
   | {
@@ -333,6 +352,16 @@ export type M3terAuthEvent =
       readonly at: number
     }
   | { readonly type: 'credentials_changed'; readonly at: number }
+  /** `invalidate(token)` for a token that is no longer current: an earlier rejection already dropped it. */
+  | { readonly type: 'invalidate_ignored'; readonly generation: number; readonly at: number }
+  /** A `getToken` caller that had to wait (the hot path is counted in `snapshot().servedAtOnce` instead). */
+  | {
+      readonly type: 'token_waited'
+      readonly waitedMs: number
+      /** `'token'`, or the error code the wait ended with (`aborted` for the caller's own signal). */
+      readonly outcome: 'token' | M3terAuthErrorCode
+      readonly at: number
+    }
   | {
       /**
        * The shared store failed or did not answer within its budget; the provider went on without it
@@ -345,5 +374,21 @@ export type M3terAuthEvent =
       readonly reason: 'error' | 'timeout'
       readonly at: number
     }
+
+/**
+ * Anything with `debug`, `info`, `warn` and `error`: `console`, pino, winston, bunyan.
+ *
+ * @example
+ * ```ts
+ * createTokenProvider({ logger: console })
+ * createTokenProvider({ logger: pino({ level: 'debug' }) })
+ * ```
+ */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
 
 export type { M3terAuthError }

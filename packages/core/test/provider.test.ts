@@ -27,7 +27,7 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
   })
 
   it('§4.1 authorize gives nothing to an origin out of scope, and asks for no token', async () => {
-    const { auth, m3ter } = await setup()
+    const { auth, m3ter } = await setup({}, { separateTokenOrigin: true })
     expect(await auth.authorize('https://example.com/organizations/x')).toBeUndefined()
     expect(await auth.authorize(`${m3ter.tokenUrl}`)).toBeUndefined()
     expect(m3ter.stats.tokenRequests).toBe(0)

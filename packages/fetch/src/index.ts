@@ -1,4 +1,10 @@
-import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
+import {
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  shouldAuthorize,
+  type TokenProvider,
+} from '@m3ter-auth/core'
 
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
@@ -19,18 +25,15 @@ export interface WithM3terAuthOptions {
 type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
- * Wraps a fetch so that requests to the provider's scope carry `Authorization: Bearer <token>`, and a
- * 401/403 from such a URL refreshes the token and retries the request once. In scope, the provider's
- * bearer replaces any Authorization the caller set (scope means "the provider authenticates these
- * origins"); requests out of scope are passed through exactly as given, their own Authorization included.
- * An abort during the token wait rejects with the signal's reason, as fetch does.
+ * Wraps a fetch so that requests to the provider's scope carry `Authorization: Bearer <token>`, and an
+ * answer core's request policy calls a token rejection refreshes the token and retries the request once.
+ * In scope, the provider's bearer replaces any Authorization the caller set, except a `Basic` one (a token
+ * request of its own, such as m3ter's SDK makes) and requests to the token endpoint: those, and requests
+ * out of scope, go out exactly as given. An abort during the token wait rejects with the signal's reason.
  *
- * Bodies that can be sent twice (string, ArrayBuffer, typed arrays, URLSearchParams, FormData, Blob) are
- * retried. A ReadableStream or async-iterable body is sent once: after a 401/403 the caller gets that first
- * answer. A `Request` with a body is cloned before the first send (its body is teed, so it is held in
- * memory until the answer arrives). Token failures reject with the `M3terAuthError` itself.
- *
- * Runtime-neutral: no Node or undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
+ * A `Request` with a body is cloned before the first send (its body is teed, so it is held in memory until
+ * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
+ * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
  *
  * @param auth the token provider from `createTokenProvider`
  * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
@@ -61,34 +64,38 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     const send = pick()
     const request = isRequestLike(input) ? input : undefined
     const url = request ? request.url : input instanceof URL ? input : String(input)
-    if (!auth.inScope(url)) return send(input, init)
-
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
     const own = init?.headers !== undefined ? init.headers : request?.headers
+    if (!shouldAuthorize(auth, url, authorizationOf(own))) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
-    const bodyFromRequest = request !== undefined && init?.body === undefined && request.body !== null
-    // A Request's body is a stream that the first send consumes, so a copy for the retry is made now
-    // (Request.clone() tees it). Bodies in init are extracted afresh by fetch on each call.
-    const spare = bodyFromRequest && !request.bodyUsed ? request.clone() : undefined
-    const replayable = bodyFromRequest ? spare !== undefined : isReplayableBody(init?.body)
-
-    const token = await tokenFor(auth, signal, waitUntil)
+    const fromRequest = request !== undefined && init?.body === undefined && request.body !== null
+    // A Request's body is a stream the first send consumes: the copy for a retry is made now (clone tees
+    // it). Bodies in init are extracted afresh by fetch on each call.
+    const spare = fromRequest && !request.bodyUsed ? request.clone() : undefined
+    let token = await tokenFor(auth, signal, waitUntil)
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
-    const first = await send(input, { ...init, headers: withBearer(own, token) })
-    if (!isTokenRejected(first.status) || !refusedOurBearer(first, url)) {
-      void spare?.body?.cancel().catch(ignore)
-      return first
+    let response = await send(input, { ...init, headers: withBearer(own, token) })
+    for (const retried of [false, true]) {
+      const refused = !retried && (response.status === 401 || response.status === 403)
+      // The policy reads a Request body's bytes (for its size) only when it might retry.
+      const body = !fromRequest
+        ? init?.body
+        : spare && refused
+          ? await spare.clone().arrayBuffer()
+          : request.body
+      const from = response.redirected ? answeredFrom(url, response.url) : 'asked'
+      const method = init?.method ?? request?.method ?? 'GET'
+      const answer = { method, url, status: response.status, token, answeredFrom: from, body, retried }
+      if (judgeAnswer(auth, answer) !== 'retry') break
+      // The first answer is dropped: cancel its body so its connection is released, not left half-read.
+      void response.body?.cancel().catch(ignore)
+      token = await tokenFor(auth, signal, waitUntil)
+      // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
+      response = await send(spare ?? input, { ...init, headers: withBearer(own, token) })
     }
-    auth.invalidate(token)
-    // A stream went out with the first send and cannot be sent again: the caller gets this answer.
-    if (!replayable) return first
-
-    // The first answer is dropped: cancel its body so its connection is released, not left half-read.
-    void first.body?.cancel().catch(ignore)
-    const next = await tokenFor(auth, signal, waitUntil)
-    // No mark needed: the retry is sent straight to the wrapped fetch, never back through this function.
-    return send(spare ?? input, { ...init, headers: withBearer(own, next) })
+    if (spare && !spare.bodyUsed) void spare.body?.cancel().catch(ignore)
+    return response
   }
 
   return m3terFetch as unknown as F
@@ -96,15 +103,24 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
 
 // A plain record is what fetch reads fastest, so one stays a record; Headers and lists become Headers.
 function withBearer(own: HeadersInit | undefined, token: string): HeadersInit {
-  if (own === undefined) return { authorization: `Bearer ${token}` }
+  if (own === undefined) return { authorization: bearerHeader(token) }
   if (isPlainRecord(own)) {
-    const record: Record<string, string> = { authorization: `Bearer ${token}` }
+    const record: Record<string, string> = { authorization: bearerHeader(token) }
     for (const name in own) if (name.toLowerCase() !== 'authorization') record[name] = own[name] as string
     return record
   }
   const headers = new Headers(own)
-  headers.set('authorization', `Bearer ${token}`)
+  headers.set('authorization', bearerHeader(token))
   return headers
+}
+
+function authorizationOf(own: HeadersInit | undefined): string | null | undefined {
+  if (own === undefined) return undefined
+  if (isPlainRecord(own)) {
+    for (const name in own) if (name.toLowerCase() === 'authorization') return own[name]
+    return undefined
+  }
+  return new Headers(own).get('authorization')
 }
 
 function isPlainRecord(value: HeadersInit): value is Record<string, string> {
@@ -112,9 +128,8 @@ function isPlainRecord(value: HeadersInit): value is Record<string, string> {
   return proto === Object.prototype || proto === null
 }
 
-// A caller who aborts gets what fetch gives them for an abort (the signal's reason, an AbortError by
-// default), whether the abort came during the token wait or the HTTP exchange; token failures reject with
-// the M3terAuthError itself.
+// An abort rejects as fetch does (the signal's reason), during the token wait too; token failures reject
+// with the M3terAuthError itself.
 async function tokenFor(
   auth: TokenProvider,
   signal: AbortSignal | undefined,
@@ -128,38 +143,11 @@ async function tokenFor(
   }
 }
 
-// fetch drops Authorization when a redirect leaves the origin, so a 401/403 from another origin than the
-// one asked never saw the bearer and says nothing about the token. An empty url (a hand-made Response)
-// counts as the origin asked.
-function refusedOurBearer(response: Response, asked: string | URL): boolean {
-  if (!response.url) return true
-  return new URL(response.url).origin === new URL(asked).origin
-}
-
 // Duck-typed rather than `instanceof Request`: undici's fetch has its own Request class, and other
 // realms (workers, vm contexts) theirs.
 function isRequestLike(input: unknown): input is Request {
-  return (
-    typeof input === 'object' &&
-    input !== null &&
-    !(input instanceof URL) &&
-    typeof (input as Request).url === 'string' &&
-    typeof (input as Request).clone === 'function'
-  )
-}
-
-/** Bodies that fetch extracts afresh on every call; streams and async iterables are consumed by the first. */
-function isReplayableBody(body: unknown): boolean {
-  if (body === undefined || body === null || typeof body === 'string') return true
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return true
-  // By tag, not instanceof: FormData, Blob and URLSearchParams of another realm or of undici count too.
-  const tag = Object.prototype.toString.call(body)
-  return (
-    tag === '[object URLSearchParams]' ||
-    tag === '[object FormData]' ||
-    tag === '[object Blob]' ||
-    tag === '[object File]'
-  )
+  const candidate = input as Partial<Request> | null
+  return typeof candidate?.url === 'string' && typeof candidate.clone === 'function'
 }
 
 function ignore(): undefined {

@@ -1,19 +1,20 @@
-import type { AdapterDriver, DriverRequest } from '@m3ter-auth/testkit'
+import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
 
 type Fetch = typeof globalThis.fetch
 
 /** The conformance driver: the suite's request as a plain fetch call through the wrapped fetch. */
-export function fetchDriver(authedFetch: Fetch): AdapterDriver {
+/** `Form`: the FormData class of the fetch's own realm (undici 8's fetch does not read Node's bundled one). */
+export function fetchDriver(authedFetch: Fetch, Form: typeof FormData = FormData): AdapterDriver {
   return {
     async request(req: DriverRequest) {
-      const headers: Record<string, string> = { ...req.headers }
-      if (req.body?.contentType) headers['content-type'] = req.body.contentType
-      const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers }
-      if (req.body?.kind === 'text') init.body = req.body.text
-      if (req.body?.kind === 'stream') {
-        init.body = textStream(req.body.text)
-        init.duplex = 'half'
-      }
+      const init: RequestInit & { duplex?: 'half' } = { method: req.method }
+      // The caller's own headers object goes in as it is: the adapter must not write to it.
+      const contentType =
+        req.body?.contentType ?? (req.body?.kind === 'json' ? 'application/json' : undefined)
+      const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
+      if (headers) init.headers = headers
+      if (req.body) init.body = webBody(req.body, Form)
+      if (req.body?.kind === 'stream') init.duplex = 'half'
       if (req.signal) init.signal = req.signal
       const res = await authedFetch(req.url, init)
       const answerHeaders: Record<string, string> = {}
@@ -22,6 +23,25 @@ export function fetchDriver(authedFetch: Fetch): AdapterDriver {
       })
       return { status: res.status, headers: answerHeaders, body: await res.text() }
     },
+  }
+}
+
+/** A suite body as a fetch body of its kind. */
+export function webBody(body: DriverBody, Form: typeof FormData = FormData): BodyInit {
+  switch (body.kind) {
+    case 'urlencoded':
+      return new URLSearchParams(body.text)
+    case 'bytes':
+      return new TextEncoder().encode(body.text)
+    case 'form': {
+      const form = new Form()
+      for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
+      return form
+    }
+    case 'stream':
+      return textStream(body.text)
+    default:
+      return body.text
   }
 }
 

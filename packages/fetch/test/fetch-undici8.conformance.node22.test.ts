@@ -1,9 +1,12 @@
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
-import { fetch as undiciFetch } from 'undici-8'
+import { FormData as UndiciFormData, fetch as undiciFetch } from 'undici-8'
 import { fetchDriver } from './driver.ts'
 
 // undici 8's fetch has its own Request/Headers classes: a good test of the wrapper's duck typing.
 describeAdapterConformance('fetch (undici 8)', (auth) =>
-  fetchDriver(withM3terAuth(auth, undiciFetch as unknown as typeof globalThis.fetch)),
+  fetchDriver(
+    withM3terAuth(auth, undiciFetch as unknown as typeof globalThis.fetch),
+    UndiciFormData as unknown as typeof FormData,
+  ),
 )

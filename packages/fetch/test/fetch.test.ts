@@ -11,7 +11,6 @@ import {
   startMockM3ter,
 } from '@m3ter-auth/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { textStream } from './driver.ts'
 
 let m3ter: MockM3ter
 let foreign: ForeignServer
@@ -52,16 +51,6 @@ async function echoed(
 }
 
 describe('withM3terAuth: scope', () => {
-  it('passes an out-of-scope request to fetch with the very same arguments', async () => {
-    const init = { method: 'POST', headers: { authorization: 'Basic own' }, body: 'x' }
-    const res = await f(`${foreign.url}/hook`, init)
-    expect(res.status).toBe(200)
-    expect(calls).toEqual([{ input: `${foreign.url}/hook`, init }])
-    expect(calls[0]?.init).toBe(init)
-    expect(foreign.requests[0]?.headers.authorization).toBe('Basic own')
-    expect(m3ter.stats.tokenRequests).toBe(0)
-  })
-
   it("replaces the caller's own Authorization on an in-scope URL with the provider's bearer", async () => {
     const headers = { Authorization: 'Bearer mine', 'x-user': 'u' }
     const res = await f(api('/echo'), { headers })
@@ -71,71 +60,9 @@ describe('withM3terAuth: scope', () => {
     expect(headers.Authorization).toBe('Bearer mine')
     expect(m3ter.stats.tokenRequests).toBe(1)
   })
-
-  it('a 308 POST redirected to another origin arrives there without the bearer', async () => {
-    m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 308 })
-    const res = await f(api('/echo'), { method: 'POST', body: 'payload' })
-    expect(res.status).toBe(200)
-    expect(foreign.requests).toHaveLength(1)
-    expect(foreign.requests[0]?.headers.authorization).toBeUndefined()
-    expect(foreign.requests[0]?.body).toBe('payload')
-  })
-
-  it('a 403 from the origin a redirect led to is not taken as a token rejection', async () => {
-    // fetch stripped the bearer on the way to the ingest origin, so its 403 says nothing about the token.
-    m3ter.faults.inject('api', {
-      kind: 'redirect',
-      location: `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/echo`,
-    })
-    const res = await f(api('/echo'))
-    expect(res.status).toBe(403)
-    expect(apiLog()).toHaveLength(2)
-    expect(m3ter.stats.tokenRequests).toBe(1)
-    expect(auth.snapshot().status).toBe('fresh')
-  })
 })
 
 describe('withM3terAuth: retry after 401/403', () => {
-  const replayable: [string, () => BodyInit, string][] = [
-    ['string', () => 'plain text', 'plain text'],
-    ['Uint8Array', () => new TextEncoder().encode('bytes'), 'bytes'],
-    ['ArrayBuffer', () => new TextEncoder().encode('buffer').buffer as ArrayBuffer, 'buffer'],
-    ['URLSearchParams', () => new URLSearchParams({ a: '1', b: 'two' }), 'a=1&b=two'],
-    ['Blob', () => new Blob(['blob body'], { type: 'text/plain' }), 'blob body'],
-  ]
-  for (const [kind, make, text] of replayable)
-    it(`retries a ${kind} body once and it arrives intact`, async () => {
-      expect((await f(api('/meters'))).status).toBe(200)
-      m3ter.revokeAll()
-      const res = await f(api('/echo'), { method: 'POST', body: make() })
-      expect((await echoed(res)).body).toBe(text)
-      expect(apiLog().map((e) => e.status)).toEqual([200, 403, 200])
-      expect(apiLog()[2]?.body).toBe(text)
-      expect(m3ter.stats.tokenRequests).toBe(2)
-    })
-
-  it('retries a FormData body with its multipart boundary intact', async () => {
-    expect((await f(api('/meters'))).status).toBe(200)
-    m3ter.revokeAll()
-    const form = new FormData()
-    form.set('field', 'value')
-    const echo = await echoed(await f(api('/echo'), { method: 'POST', body: form }))
-    expect(echo.contentType).toMatch(/^multipart\/form-data; boundary=/)
-    expect(echo.body).toContain('value')
-  })
-
-  it('a stream body gets the first 403 and no retry; the token is still invalidated', async () => {
-    expect((await f(api('/meters'))).status).toBe(200)
-    m3ter.revokeAll()
-    const init = { method: 'POST', body: textStream('once'), duplex: 'half' } as RequestInit
-    const res = await f(api('/echo'), init)
-    expect(res.status).toBe(403)
-    expect((await res.json()) as unknown).toEqual({ message: expect.any(String) })
-    expect(apiLog()).toHaveLength(2)
-    expect((await f(api('/meters'))).status).toBe(200)
-    expect(m3ter.stats.tokenRequests).toBe(2)
-  })
-
   it('a Request with a body is retried from a clone, the body intact', async () => {
     expect((await f(api('/meters'))).status).toBe(200)
     m3ter.revokeAll()
@@ -166,7 +93,7 @@ describe('withM3terAuth: retry after 401/403', () => {
     let connections = 0
     const server: Server = createServer((req, res) => {
       if (req.headers.authorization === `Bearer ${m3ter.issuedTokens[1]}`) return void res.end('ok')
-      res.writeHead(403, { 'content-type': 'text/plain' })
+      res.writeHead(401, { 'content-type': 'text/plain' })
       const timer = setInterval(() => res.write('x'.repeat(1024)), 1)
       res.on('close', () => clearInterval(timer))
     })

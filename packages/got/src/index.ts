@@ -1,4 +1,11 @@
-import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
+import {
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  shouldAuthorize,
+  type TokenProvider,
+  tokenOfHeader,
+} from '@m3ter-auth/core'
 
 // got 14 and got 16 each declare their own `Options` class, and classes with private members only match
 // themselves, so the hooks are typed by the few members they use; both majors' objects fit these shapes.
@@ -6,9 +13,12 @@ import { isTokenRejected, type TokenProvider } from '@m3ter-auth/core'
 /** What the hooks read and write on got's per-request options. */
 export interface GotOptionsLike {
   url?: string | URL | undefined
+  method?: string
   headers: Record<string, string | string[] | undefined>
   context: Record<string, unknown>
   body?: unknown
+  json?: unknown
+  form?: unknown
   signal?: unknown
   isStream?: boolean
 }
@@ -17,6 +27,7 @@ export interface GotOptionsLike {
 export interface GotResponseLike {
   statusCode: number
   url: string
+  requestUrl?: URL | string
   request: { options: GotOptionsLike }
 }
 
@@ -40,10 +51,11 @@ const RETRIED = 'm3terAuthRetried'
 const CROSSED = 'm3terAuthCrossedOrigin'
 
 /**
- * got hooks that add m3ter Service User authentication. Requests to origins in the provider's scope get
- * `Authorization: Bearer <token>`; others are left as made. A 401 or 403 for the token sent invalidates
- * it and retries once through got's `retryWithMergedOptions` (never for one-shot stream bodies); the second
- * answer goes to the caller as got gives it. After a redirect to another origin no bearer is sent again.
+ * got hooks that add m3ter Service User authentication. Requests that core's request policy authorizes
+ * (in scope, not the token endpoint, no own `Basic`) get `Authorization: Bearer <token>`; others are left
+ * as made. A rejected token is dropped and the request retried once through got's `retryWithMergedOptions`
+ * (never a stream, iterator or generator body); the second answer goes to the caller as got gives it.
+ * After a redirect to another origin no bearer is sent again.
  *
  * @example
  * ```ts
@@ -60,38 +72,48 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * ```
  */
 export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
+  const judge = (options: GotOptionsLike, response: GotResponseLike) =>
+    judgeAnswer(auth, {
+      method: options.method ?? 'GET',
+      url: response.requestUrl ?? String(options.url),
+      status: response.statusCode,
+      token: tokenOfHeader(options.headers.authorization),
+      answeredFrom: answeredFrom(response.requestUrl ?? String(options.url), response.url),
+      get body() {
+        return bodyOf(options)
+      },
+      retried: options.context[RETRIED] === true,
+    })
   return {
     // Runs before every attempt (retries included), so each attempt carries the current token.
     beforeRequest: [
       async (options) => {
         const url = options.url
-        if (url === undefined || url === '' || options.context[CROSSED] === true || !auth.inScope(url)) return
+        if (url === undefined || url === '' || options.context[CROSSED] === true) return
+        if (!shouldAuthorize(auth, url, options.headers.authorization)) return
         const signal = options.signal instanceof AbortSignal ? options.signal : undefined
-        const authorization = await auth.authorize(url, { signal })
-        if (authorization !== undefined) options.headers.authorization = authorization
+        options.headers.authorization = bearerHeader(await auth.getToken({ signal }))
       },
     ],
     beforeRedirect: [
       (options, response) => {
         const previous = response.request.options
-        const from = previous.url === undefined ? '' : new URL(previous.url).origin
-        const to = options.url === undefined ? '' : new URL(options.url).origin
-        if (previous.context[CROSSED] !== true && from === to) return
+        if (previous.context[CROSSED] !== true && answeredFrom(String(previous.url), options.url) === 'asked')
+          return
         // got strips Authorization itself when host or port change; a scheme change (https to http on the
         // same host) it lets through, and beforeRequest must not put a bearer back on this or later hops.
         options.context[CROSSED] = true
-        if (previous.context[CROSSED] !== true && auth.inScope(from)) delete options.headers.authorization
+        if (tokenOfHeader(options.headers.authorization) !== undefined) delete options.headers.authorization
       },
     ],
     afterResponse: [
       (response, retryWithMergedOptions) => {
-        const options = response.request.options
-        const sent = bearerOf(options)
-        if (!isTokenRejected(response.statusCode) || sent === undefined) return response
-        if (options.context[RETRIED] === true || options.context[CROSSED] === true) return response
-        if (!auth.inScope(response.url)) return response
-        auth.invalidate(sent)
-        if (isOneShot(options.body)) return response
+        if (
+          judge(response.request.options, response) !== 'retry' ||
+          response.request.options.context[RETRIED]
+        ) {
+          return response
+        }
         // beforeRequest runs again for the retry and fetches the new token; got 14 and 16 both let this
         // retry through even with `retry.limit: 0`. preserveHooks keeps the caller's later afterResponse
         // hooks for the retried answer; the RETRIED mark keeps this hook from retrying again.
@@ -101,40 +123,38 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     beforeError: [
       (error) => {
         const { response, options } = error as { response?: GotResponseLike; options?: GotOptionsLike }
-        const sent = options ? bearerOf(options) : undefined
-        if (!options || sent === undefined || options.context[CROSSED] === true) return error
-        // got.stream() skips afterResponse: it cannot retry, but a rejected token is still dropped so the
-        // next request gets a new one.
-        if (
-          options.isStream &&
-          response &&
-          isTokenRejected(response.statusCode) &&
-          auth.inScope(response.url)
-        ) {
-          auth.invalidate(sent)
-        }
+        if (!options) return error
+        // got.stream() skips afterResponse: it cannot retry, but a rejected token is still dropped.
+        if (options.isStream && response) judge(options, response)
         // got errors carry their options, headers included, into JSON.stringify and util.inspect; no attempt
-        // follows beforeError, so the bearer is taken out of what the caller may log.
-        delete options.headers.authorization
+        // follows beforeError, so the bearer is taken out of what the caller may log. Their request and
+        // response hold Node's ClientRequest, whose raw head has the Authorization line: they stay readable
+        // through getters, which neither JSON.stringify nor util.inspect (even with showHidden) calls.
+        if (tokenOfHeader(options.headers.authorization) !== undefined) {
+          delete options.headers.authorization
+          for (const key of ['request', 'response']) behindGetter(error, key)
+        }
         return error
       },
     ],
   }
 }
 
-function bearerOf(options: GotOptionsLike): string | undefined {
-  const header = options.headers.authorization
-  return typeof header === 'string' && header.startsWith('Bearer ')
-    ? header.slice('Bearer '.length)
-    : undefined
+// The body a retry would send, as core's policy can judge it: got builds json and form bodies afresh.
+function bodyOf(options: GotOptionsLike): unknown {
+  if (options.isStream) return options.body ?? STREAMED
+  if (options.body !== undefined) return options.body
+  if (options.json !== undefined) return JSON.stringify(options.json)
+  if (options.form !== undefined) return new URLSearchParams(options.form as Record<string, string>)
+  return undefined
 }
 
-function isOneShot(body: unknown): boolean {
-  if (typeof body !== 'object' || body === null) return false
-  const candidate = body as { pipe?: unknown; getReader?: unknown; [Symbol.asyncIterator]?: unknown }
-  return (
-    typeof candidate.pipe === 'function' ||
-    typeof candidate.getReader === 'function' ||
-    typeof candidate[Symbol.asyncIterator] === 'function'
-  )
+// got.stream() answers cannot be retried from a hook: judged as a body that cannot be sent twice.
+const STREAMED: unknown = Object.freeze({ [Symbol.asyncIterator]: undefined })
+
+function behindGetter(holder: object, key: string): void {
+  const property = Object.getOwnPropertyDescriptor(holder, key)
+  if (!property?.configurable || !('value' in property)) return
+  const { value } = property
+  Object.defineProperty(holder, key, { get: () => value, enumerable: false, configurable: true })
 }

@@ -1,6 +1,10 @@
 import { m3terAuth } from '@m3ter-auth/ky'
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
 import ky from 'ky-2'
-import { type KyLike, kyDriver } from './driver.ts'
+import { type KyLike, kyConformance, kyDriver } from './driver.ts'
 
-describeAdapterConformance('ky 2', (auth) => kyDriver(ky.extend(m3terAuth(auth)) as unknown as KyLike))
+describeAdapterConformance(
+  'ky 2',
+  (auth) => kyDriver(ky.extend(m3terAuth(auth)) as unknown as KyLike),
+  kyConformance(ky as never),
+)

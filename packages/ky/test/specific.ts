@@ -16,14 +16,6 @@ type Client = {
   extend(options: Record<string, unknown>): Client
 }
 
-const streamOf = (text: string) =>
-  new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(new TextEncoder().encode(text))
-      controller.close()
-    },
-  })
-
 /** ky-specific behaviour, run once per major (the ky instance is passed in). */
 export function kySpecificTests(name: string, ky: Client): void {
   describe(`${name}: m3terAuth`, () => {
@@ -56,44 +48,6 @@ export function kySpecificTests(name: string, ky: Client): void {
       expect(m3ter.issuedTokens).toHaveLength(1)
       expect(printed).not.toContain(m3ter.issuedTokens[0])
       expect(error.request.url).toBe(url('/meters'))
-    })
-
-    it('a stream body is not retried: the caller gets the first 403, the token is still dropped', async () => {
-      await client(url('/meters'))
-      m3ter.revokeAll()
-      const res = await client(url('/echo'), { method: 'POST', body: streamOf('once') })
-      expect(res.status).toBe(403)
-      expect((await client(url('/meters'))).status).toBe(200)
-      expect(apiStatuses()).toEqual([200, 403, 200])
-    })
-
-    it('retries json, URLSearchParams, bytes and FormData bodies intact, with and without ky retries', async () => {
-      for (const limit of [0, 2]) {
-        const c = ky.extend({ ...m3terAuth(auth), retry: { limit } })
-        await c(url('/meters'))
-        const form = new FormData()
-        form.set('field', 'value')
-        for (const options of [
-          { json: { n: 1 } },
-          { body: new URLSearchParams({ q: 'a b' }) },
-          { body: new TextEncoder().encode('bytes') },
-          { body: form },
-        ]) {
-          m3ter.revokeAll()
-          const res = await c(url('/echo'), { method: 'POST', ...options })
-          const echo = (await res.json()) as { body: string; contentType: string }
-          const posts = m3ter.log.filter((e) => e.origin === 'api' && e.method === 'POST').slice(-2)
-          expect(posts.map((e) => e.status)).toEqual([403, 200])
-          // FormData may be encoded afresh with a new boundary, which the content-type must then name.
-          const boundary = (body: string) => /^--([^\r\n]+)/.exec(body)?.[1] ?? '\u0000'
-          const same = (body: string) => body.split(boundary(body)).join('B')
-          expect(same(posts[1]!.body)).toBe(same(posts[0]!.body))
-          if (options.body instanceof FormData)
-            expect(echo.contentType).toContain(boundary(echo.body).slice(2))
-          else expect(posts[1]!.headers['content-type']).toBe(posts[0]!.headers['content-type'])
-          expect(echo.body.length).toBeGreaterThan(0)
-        }
-      }
     })
 
     it("works next to ky's own retries: one refresh, each attempt with a live token", async () => {
@@ -155,29 +109,29 @@ export function kySpecificTests(name: string, ky: Client): void {
       expect(apiStatuses()).toEqual([200, 403, 200])
     })
 
-    it('a fetch given to ky after m3terAuth replaces the retry, not the bearer', async () => {
+    it('a fetch given to ky after m3terAuth replaces the bearer and the retry; composed under it, both are back', async () => {
       let calls = 0
       const counting: typeof fetch = (input, init) => {
         calls += 1
         return fetch(input, init)
       }
-      const c = client.extend({ fetch: counting })
-      expect((await c(url('/meters'))).status).toBe(200)
-      m3ter.revokeAll()
-      expect((await c(url('/meters'))).status).toBe(403)
-      expect(calls).toBe(2)
-      // The rejected token was not dropped by anyone, so the next call is refused too until it expires.
-      expect(m3ter.log.filter((e) => e.origin === 'api').every((e) => e.headers.authorization)).toBe(true)
-      // Composed through extend's function form, the caller's fetch sits under ours and the retry is back:
-      // the token the server refused above is still current, so this one call sees 403 then 200.
+      // The bearer is added in m3terAuth's fetch, so ky's own Request (which its errors print) never holds it.
+      const replaced = client.extend({ fetch: counting })
+      expect((await replaced(url('/meters'))).status).toBe(403)
+      expect(m3ter.log.filter((e) => e.origin === 'api').map((e) => e.headers.authorization)).toEqual([
+        undefined,
+      ])
+      // Composed through extend's function form, the caller's fetch sits under ours: signed, and retried.
       const composed = ky
         .extend({ fetch: counting, retry: { limit: 0 }, throwHttpErrors: false })
         .extend(((parent: Record<string, unknown>) =>
           m3terAuth(auth, { fetch: parent.fetch as typeof fetch })) as never)
       calls = 0
       expect((await composed(url('/meters'))).status).toBe(200)
-      expect(calls).toBe(2)
-      expect(apiStatuses()).toEqual([200, 403, 403, 200])
+      m3ter.revokeAll()
+      expect((await composed(url('/meters'))).status).toBe(200)
+      expect(calls).toBe(3)
+      expect(apiStatuses()).toEqual([403, 200, 403, 200])
     })
 
     it("the caller's hooks see one request and one final response across the 401/403 retry", async () => {
@@ -213,30 +167,6 @@ export function kySpecificTests(name: string, ky: Client): void {
       expect(options.json).toEqual({ n: 1 })
       expect(options.context).toEqual({ mine: true })
       expect(apiStatuses()).toEqual([200, 403, 200, 403, 200])
-    })
-
-    it('does not carry the bearer across a redirect to another origin, in scope or not', async () => {
-      await client(url('/meters'))
-      m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
-      expect((await client(url('/meters'))).status).toBe(200)
-      expect(foreign.requests[0]?.headers.authorization).toBeUndefined()
-      m3ter.faults.inject('api', {
-        kind: 'redirect',
-        location: `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/echo`,
-        status: 302,
-      })
-      expect((await client(url('/meters'))).status).toBe(403)
-      expect(m3ter.log.filter((e) => e.origin === 'ingest').map((e) => e.headers.authorization)).toEqual([
-        undefined,
-      ])
-      expect(m3ter.stats.tokenRequests).toBe(1)
-    })
-
-    it("leaves out-of-scope requests exactly as made, the caller's Authorization included", async () => {
-      await client(`${foreign.url}/x`, { headers: { authorization: 'Basic dXNlcjpwdw==' } })
-      await client(`${foreign.url}/y`)
-      expect(foreign.requests.map((r) => r.headers.authorization)).toEqual(['Basic dXNlcjpwdw==', undefined])
-      expect(m3ter.stats.tokenRequests).toBe(0)
     })
   })
 }

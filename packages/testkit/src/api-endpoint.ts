@@ -1,30 +1,37 @@
 import type { Exchange } from './exchange.ts'
 import type { Endpoint } from './faults.ts'
 import { paginate } from './fixtures.ts'
-import { verifyJwt } from './jwt.ts'
-import { INGEST_MAX_BYTES, validateMeasurements } from './measurements.ts'
+import { type MockTokenClaims, verifyJwt } from './jwt.ts'
+import { validateMeasurements } from './measurements.ts'
 import type { MockState } from './state.ts'
 
 const ORG_PATH = /^\/organizations\/([^/]+)(\/.*)?$/
 
-/** Why a bearer was refused, or undefined when it is good for `pathOrg`. */
-export function bearerProblem(
-  state: MockState,
-  header: string | undefined,
-  pathOrg: string,
-): string | undefined {
+/** The claims of a good bearer, or why it was refused. */
+export type BearerCheck = { ok: true; claims: MockTokenClaims } | { ok: false; message: string }
+
+/** Checks a bearer as m3ter's gateway does: shape, signature, expiry, revocation and organization. */
+export function checkBearer(state: MockState, header: string | undefined): BearerCheck {
   const match = header === undefined ? null : /^bearer\s+(\S+)\s*$/i.exec(header)
-  if (!match?.[1]) return 'Missing bearer token'
+  if (!match?.[1]) return { ok: false, message: 'Missing bearer token' }
   const check = verifyJwt(match[1], state.signingKey)
-  if (!check.ok) return check.reason === 'signature' ? 'Invalid token signature' : 'Malformed token'
+  if (!check.ok)
+    return {
+      ok: false,
+      message: check.reason === 'signature' ? 'Invalid token signature' : 'Malformed token',
+    }
   const { claims } = check
-  if (state.now() >= claims.exp * 1000) return 'Token expired'
-  if (state.revoked.has(claims.jti)) return 'Token revoked'
-  if (claims.orgId !== state.orgId || pathOrg !== state.orgId) return 'Token not valid for this organization'
-  return undefined
+  if (state.now() >= claims.exp * 1000) return { ok: false, message: 'Token expired' }
+  if (state.revoked.has(claims.jti)) return { ok: false, message: 'Token revoked' }
+  if (claims.orgId !== state.orgId) return { ok: false, message: 'Token not valid for this organization' }
+  return { ok: true, claims }
 }
 
-/** Api and ingest origins: everything under `/organizations/{orgId}/` needs a good bearer. */
+/**
+ * Api and ingest origins: everything under `/organizations/{orgId}/` needs a good bearer, then an
+ * organization the mock knows, then a route the key may use. Each refusal is a 403 of its own kind, so a
+ * test can tell "token rejected" (`bearerRejections`) from "not about the token" (the other counters).
+ */
 export async function handleApi(
   ex: Exchange,
   state: MockState,
@@ -32,13 +39,24 @@ export async function handleApi(
 ): Promise<void> {
   const match = ORG_PATH.exec(ex.url.pathname)
   if (!match) return ex.error(404, `No route for ${ex.req.method} ${ex.url.pathname}`)
-  const problem = bearerProblem(state, ex.req.headers.authorization, safeDecode(match[1] ?? ''))
-  if (problem) {
+  const bearer = checkBearer(state, ex.req.headers.authorization)
+  if (!bearer.ok) {
     state.stats.bearerRejections += 1
-    return ex.error(state.rejectStatus, problem)
+    ex.entry.refusal = 'token'
+    return ex.error(state.rejectStatus, bearer.message)
+  }
+  const method = ex.req.method ?? 'GET'
+  if (safeDecode(match[1] ?? '') !== state.orgId) {
+    state.stats.unknownOrganizations += 1
+    ex.entry.refusal = 'organization'
+    return ex.error(403, `Organization ${match[1]} not found or not accessible`)
+  }
+  if (!state.permissions.allows(bearer.claims.keyId, method, ex.url.pathname)) {
+    state.stats.forbiddenRoutes += 1
+    ex.entry.refusal = 'route'
+    return ex.error(403, `The Service User has no permission for ${method} ${ex.url.pathname}`)
   }
   const rest = match[2] ?? '/'
-  const method = ex.req.method ?? 'GET'
   if (rest === '/echo') return echo(ex)
   if (origin === 'ingest') {
     if (rest === '/measurements') return method === 'POST' ? ingest(ex, state) : notAllowed(ex)
@@ -86,8 +104,6 @@ function echo(ex: Exchange): void {
 }
 
 async function ingest(ex: Exchange, state: MockState): Promise<void> {
-  if (ex.size >= INGEST_MAX_BYTES)
-    return ex.error(400, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
   let parsed: unknown
   try {
     parsed = JSON.parse(ex.body)

@@ -10,6 +10,7 @@ import type { Endpoint, FaultKind } from './faults.ts'
  * ```
  */
 export interface RequestLogEntry {
+  /** The endpoint it reached: `'token'` for the token endpoint on whichever origin serves it. */
   readonly origin: Endpoint | 'foreign'
   readonly method: string
   /** Path and query, as sent. */
@@ -23,7 +24,20 @@ export interface RequestLogEntry {
   readonly body: string
   /** The injected fault that answered it, if any. */
   readonly fault?: FaultKind
+  /** Why the api or ingest origin refused it, if it did: tells a token rejection from the other 403s. */
+  readonly refusal?: Refusal
 }
+
+/**
+ * Why a request was refused: `'token'` (bad bearer; 403, or 401 with `rejectStatus`), `'organization'`,
+ * `'route'` and `'body-size'` (403s that are not about the token), `'rate-limit'` (429).
+ *
+ * @example
+ * ```ts
+ * expect(m3ter.log.filter((entry) => entry.refusal === 'route')).toHaveLength(3)
+ * ```
+ */
+export type Refusal = 'token' | 'organization' | 'route' | 'body-size' | 'rate-limit'
 
 /** A mutable log entry while the request is in progress. */
 export type LiveEntry = { -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K] }

@@ -1,8 +1,15 @@
 export { createManualClock, type ManualClock, type ManualTimer } from './clock.ts'
-export type { AdapterDriver, DriverRequest, DriverResponse, MakeDriver } from './conformance/driver.ts'
+export type { SuiteContext } from './conformance/context.ts'
+export type {
+  AdapterDriver,
+  DriverBody,
+  DriverRequest,
+  DriverResponse,
+  MakeDriver,
+} from './conformance/driver.ts'
 export type { Harness, HarnessOptions } from './conformance/harness.ts'
 export { type ConformanceOptions, describeAdapterConformance } from './conformance/suite.ts'
-export type { RequestLogEntry } from './exchange.ts'
+export type { Refusal, RequestLogEntry } from './exchange.ts'
 export type {
   AnyFault,
   Endpoint,
@@ -20,5 +27,6 @@ export { decodeJwtClaims, type MockTokenClaims } from './jwt.ts'
 export { type AccessKeyInput, generateAccessKey, MAX_KEYS, type MockAccessKey } from './keys.ts'
 export { INGEST_MAX_BYTES, INGEST_MAX_ITEMS } from './measurements.ts'
 export { type MockM3ter, type MockM3terOptions, startMockM3ter } from './mock-m3ter.ts'
+export type { DeniedRoute, PermissionController } from './permissions.ts'
 export { createProviderFor } from './provider-for.ts'
 export type { MockStats } from './stats.ts'

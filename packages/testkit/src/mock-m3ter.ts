@@ -10,6 +10,7 @@ import { decodeJwtClaims, newSigningKey } from './jwt.ts'
 import { type AccessKeyInput, KeyRing, type MockAccessKey } from './keys.ts'
 import { type Listening, listen } from './listen.ts'
 import { INGEST_MAX_BYTES } from './measurements.ts'
+import { createPermissions, type DeniedRoute, type PermissionController } from './permissions.ts'
 import type { MockState } from './state.ts'
 import { emptyStats, type MockStats } from './stats.ts'
 import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
@@ -38,8 +39,18 @@ export interface MockM3terOptions {
   readonly accounts?: number
   /** Interface to bind. Default 127.0.0.1. */
   readonly host?: string
-  /** Fixed ports (default 0: any free port, each origin its own). */
+  /** Fixed ports (default 0: any free port, each origin its own). `token` only with `separateTokenOrigin`. */
   readonly ports?: { readonly api?: number; readonly ingest?: number; readonly token?: number }
+  /**
+   * Serve the token endpoint on an origin of its own instead of the API origin. Default false: as on
+   * m3ter, `tokenUrl` is `apiUrl + '/oauth/token'`, inside the API origin that also gets the bearer.
+   */
+  readonly separateTokenOrigin?: boolean
+  /**
+   * Routes the Service User (or one of its keys) may not use: 403 `{"message"}` with a good token, as
+   * m3ter answers a key without the permission. Change them later through `m3ter.permissions`.
+   */
+  readonly deny?: readonly DeniedRoute[]
 }
 
 /**
@@ -57,18 +68,23 @@ export interface MockM3ter extends AsyncDisposable {
   readonly apiUrl: string
   /** Ingest origin. */
   readonly ingestUrl: string
-  /** Full token endpoint URL, on an origin of its own: `http://127.0.0.1:41236/oauth/token`. */
+  /**
+   * Full token endpoint URL: `apiUrl + '/oauth/token'` as on m3ter, or on an origin of its own with
+   * `separateTokenOrigin`.
+   */
   readonly tokenUrl: string
   readonly orgId: string
   /** The Service User's keys (copies; change them through the methods below). */
   readonly keys: readonly MockAccessKey[]
   /** Live counters. */
   readonly stats: MockStats
-  /** Every request in arrival order, on all three origins. */
+  /** Every request in arrival order, on every origin; token requests have `origin: 'token'` wherever they arrive. */
   readonly log: readonly RequestLogEntry[]
   /** Every access token handed out (including fake ones of token faults), oldest first. */
   readonly issuedTokens: readonly string[]
   readonly faults: FaultController
+  /** The routes refused to each key (the `deny` option, and changes made since). */
+  readonly permissions: PermissionController
   /** Revokes one token: the API refuses it from now on. */
   revoke(token: string): void
   /** Revokes every token issued so far; later ones work. */
@@ -82,7 +98,7 @@ export interface MockM3ter extends AsyncDisposable {
   rotateKeys(): { previous: MockAccessKey | undefined; next: MockAccessKey }
   /** Clears stats, log, issued tokens, faults and revocations, and cuts hung requests. Keys stay. */
   reset(): void
-  /** Stops all three servers, cutting hung requests and keep-alive sockets, so the ports are free. */
+  /** Stops every server, cutting hung requests and keep-alive sockets, so the ports are free. */
   close(): Promise<void>
 }
 
@@ -100,7 +116,8 @@ const MALFORMED_TOKEN_KINDS = new Set<FaultKind>([
 ])
 
 /**
- * Starts a mock m3ter on three loopback origins (api, ingest, token endpoint).
+ * Starts a mock m3ter on two loopback origins, api (with the token endpoint, as m3ter) and ingest; a
+ * third for the token endpoint with `separateTokenOrigin`.
  *
  * @example
  * ```ts
@@ -122,8 +139,10 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const lifetime = options.tokenLifetimeSeconds ?? 18_000
   if (!Number.isFinite(lifetime) || lifetime <= 0) throw new Error('tokenLifetimeSeconds must be positive')
   const clock = options.clock ?? { now: () => Date.now() }
+  const orgId = options.orgId ?? randomUUID()
   const state: MockState = {
-    orgId: options.orgId ?? randomUUID(),
+    orgId,
+    permissions: createPermissions(options.deny ?? [], orgId),
     lifetimeSeconds: lifetime,
     rejectStatus: options.rejectStatus ?? 403,
     now: () => clock.now(),
@@ -141,7 +160,16 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   }
   let log: RequestLogEntry[] = []
 
-  const handle = (origin: Endpoint) => async (req: IncomingMessage, res: ServerResponse) => {
+  const separate = options.separateTokenOrigin === true
+  // Where a request goes: the token endpoint wherever it lives, else the endpoint of the origin it reached.
+  const endpointOf = (server: Endpoint, path: string): { endpoint: Endpoint; isToken: boolean } => {
+    const tokenHere = separate ? server === 'token' : server === 'api'
+    const isToken = tokenHere && path === TOKEN_PATH
+    return { endpoint: isToken ? 'token' : server, isToken }
+  }
+
+  const handle = (server: Endpoint) => async (req: IncomingMessage, res: ServerResponse) => {
+    const { endpoint: origin, isToken } = endpointOf(server, (req.url ?? '/').split('?')[0] ?? '/')
     const entry: LiveEntry = {
       origin,
       method: req.method ?? 'GET',
@@ -153,7 +181,6 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     }
     log.push(entry)
     const stats = state.stats
-    const isToken = origin === 'token' && (req.url ?? '/').split('?')[0] === TOKEN_PATH
     let retryKey: string | undefined
     // 200 answers of these faults are not tokens: they count as token failures like any error status.
     let malformedToken = false
@@ -200,8 +227,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const route = (origin: Endpoint, isToken: boolean, ex: Exchange) => {
     if (origin === 'token')
       return isToken ? handleToken(ex, state) : ex.error(404, `No route for ${ex.url.pathname}`)
-    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements'))
-      return ex.error(400, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
+    // m3ter refuses an ingest body this large with 403 before it looks at the token.
+    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements')) {
+      state.stats.oversizeBodies += 1
+      ex.entry.refusal = 'body-size'
+      return ex.error(403, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
+    }
     return handleApi(ex, state, origin)
   }
 
@@ -210,12 +241,12 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   try {
     servers.push(await listen(handle('api'), { host, port: options.ports?.api ?? 0 }))
     servers.push(await listen(handle('ingest'), { host, port: options.ports?.ingest ?? 0 }))
-    servers.push(await listen(handle('token'), { host, port: options.ports?.token ?? 0 }))
+    if (separate) servers.push(await listen(handle('token'), { host, port: options.ports?.token ?? 0 }))
   } catch (error) {
     await Promise.all(servers.map((server) => server.close()))
     throw error
   }
-  const [api, ingest, token] = servers as [Listening, Listening, Listening]
+  const [api, ingest, token] = servers as [Listening, Listening, Listening?]
 
   const cutHanging = () => {
     for (const res of state.hanging) res.socket?.destroy()
@@ -225,7 +256,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   const mock: MockM3ter = {
     apiUrl: api.origin,
     ingestUrl: ingest.origin,
-    tokenUrl: `${token.origin}${TOKEN_PATH}`,
+    tokenUrl: `${(token ?? api).origin}${TOKEN_PATH}`,
     orgId: state.orgId,
     get keys() {
       return state.keys.list()
@@ -240,6 +271,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
       return state.issued
     },
     faults: state.faults,
+    permissions: state.permissions,
     revoke(value) {
       const claims = decodeJwtClaims(value)
       if (claims) state.revoked.add(claims.jti)

@@ -4,11 +4,13 @@ import type { FaultRegistry } from './faults.ts'
 import type { Entity } from './fixtures.ts'
 import { type MockTokenClaims, newSigningKey, signJwt } from './jwt.ts'
 import type { KeyRing } from './keys.ts'
+import type { PermissionController } from './permissions.ts'
 import type { MockStats } from './stats.ts'
 
 /** Everything the endpoints share; owned by `startMockM3ter`. */
 export interface MockState {
   readonly orgId: string
+  readonly permissions: PermissionController
   readonly lifetimeSeconds: number
   readonly rejectStatus: 401 | 403
   readonly now: () => number

@@ -25,8 +25,14 @@ export interface MockStats {
   apiRetries: number
   /** Requests to the ingest origin. */
   ingestRequests: number
-  /** Bearers refused (missing, malformed, bad signature, expired, revoked, another org). */
+  /** Bearers refused (missing, malformed, bad signature, expired, revoked, another org's): "token rejected". */
   bearerRejections: number
+  /** 403s with a good token for a route the key may not use (the `deny` option): not about the token. */
+  forbiddenRoutes: number
+  /** 403s with a good token for an organization the mock does not know: not about the token. */
+  unknownOrganizations: number
+  /** Ingest bodies of 512,000 bytes or more, refused with 403 before the token is looked at. */
+  oversizeBodies: number
   /** Accepted ingest batches and the measurements in them. */
   ingestBatches: number
   ingestMeasurements: number
@@ -46,6 +52,9 @@ export function emptyStats(): MockStats {
     apiRetries: 0,
     ingestRequests: 0,
     bearerRejections: 0,
+    forbiddenRoutes: 0,
+    unknownOrganizations: 0,
+    oversizeBodies: 0,
     ingestBatches: 0,
     ingestMeasurements: 0,
     faultsApplied: 0,

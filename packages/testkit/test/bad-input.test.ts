@@ -55,7 +55,7 @@ describe('bad input never crashes the mock', () => {
       method: 'POST',
       body: 'x'.repeat(2 * 1024 * 1024),
     })
-    expect(huge.status).toBe(400)
+    expect(huge.status).toBe(403)
     expect((await call(`${m3ter.apiUrl}/organizations/org/meters`, { bearer })).status).toBe(200)
   })
 })

@@ -71,7 +71,7 @@ describe('control', () => {
   })
 
   it('close() frees all three ports even with hung requests and idle keep-alive sockets', async () => {
-    m3ter = await startMockM3ter()
+    m3ter = await startMockM3ter({ separateTokenOrigin: true })
     const ports = [m3ter.apiUrl, m3ter.ingestUrl, m3ter.tokenUrl].map((url) => Number(new URL(url).port))
     m3ter.faults.inject('token', { kind: 'hang' })
     const hung = fetch(m3ter.tokenUrl, { method: 'POST' }).catch(() => 'cut')
@@ -94,7 +94,10 @@ describe('control', () => {
       expect(refused).toBe(true)
     }
     // the same ports can be bound again at once
-    m3ter = await startMockM3ter({ ports: { api: ports[0]!, ingest: ports[1]!, token: ports[2]! } })
+    m3ter = await startMockM3ter({
+      separateTokenOrigin: true,
+      ports: { api: ports[0]!, ingest: ports[1]!, token: ports[2]! },
+    })
     expect(m3ter.apiUrl).toBe(`http://127.0.0.1:${ports[0]}`)
   })
 })

@@ -1,42 +1,56 @@
 import { Readable } from 'node:stream'
-import type { TokenProvider } from '@m3ter-auth/core'
-import { type AdapterDriver, type DriverRequest, describeAdapterConformance } from '../src/index.ts'
+import {
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  shouldAuthorize,
+  type TokenProvider,
+} from '@m3ter-auth/core'
+import { type AdapterDriver, type DriverBody, describeAdapterConformance } from '../src/index.ts'
 
-// core's own fetch path, as an adapter would use it: authorize, send, and on 401/403 invalidate that token,
-// ask again and retry once (only when the body can be sent twice).
+// The example to read before writing an adapter: core's request policy decides everything (whether to
+// authorize, what an answer means); the adapter only sends, and sends once more when told 'retry'.
 function coreFetchDriver(auth: TokenProvider): AdapterDriver {
-  const send = async (req: DriverRequest, bearer: string | undefined, body: BodyInit | undefined) => {
-    const headers = new Headers(req.headers)
-    if (req.body?.contentType) headers.set('content-type', req.body.contentType)
-    if (bearer) headers.set('authorization', bearer)
-    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, redirect: 'follow' }
-    if (body !== undefined) init.body = body
-    if (body instanceof ReadableStream) init.duplex = 'half'
-    if (req.signal) init.signal = req.signal
-    return fetch(req.url, init)
-  }
-  const bodyOf = (req: DriverRequest): BodyInit | undefined => {
-    if (!req.body) return undefined
-    if (req.body.kind === 'text') return req.body.text
-    return Readable.toWeb(Readable.from([Buffer.from(req.body.text)])) as ReadableStream
-  }
   return {
     async request(req) {
-      const options = req.signal ? { signal: req.signal } : {}
-      const bearer = await auth.authorize(req.url, options)
-      let res = await send(req, bearer, bodyOf(req))
-      if (bearer && (res.status === 401 || res.status === 403) && req.body?.kind !== 'stream') {
-        await res.body?.cancel()
-        auth.invalidate(bearer.slice('Bearer '.length))
-        res = await send(req, await auth.authorize(req.url, options), bodyOf(req))
+      const headers = new Headers(req.headers)
+      if (req.body?.contentType) headers.set('content-type', req.body.contentType)
+      const signal = req.signal
+      const send = async (token: string | undefined) => {
+        if (token) headers.set('authorization', bearerHeader(token))
+        const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, duplex: 'half' }
+        if (req.body) init.body = bodyOf(req.body)
+        return fetch(req.url, signal ? { ...init, signal } : init)
       }
-      const headers: Record<string, string> = {}
-      res.headers.forEach((value, name) => {
-        headers[name] = value
-      })
-      return { status: res.status, headers, body: await res.text() }
+      const ours = shouldAuthorize(auth, req.url, headers.get('authorization'))
+      let token = ours ? await auth.getToken({ signal }) : undefined
+      let res = await send(token)
+      for (const retried of [false, true]) {
+        const from = res.redirected ? answeredFrom(req.url, res.url) : 'asked'
+        const body = req.body?.kind === 'stream' ? Readable.from([]) : req.body?.text
+        const answer = { method: req.method, url: req.url, status: res.status, token, answeredFrom: from }
+        if (judgeAnswer(auth, { ...answer, body, retried }) !== 'retry') break
+        await res.body?.cancel()
+        token = await auth.getToken({ signal })
+        res = await send(token)
+      }
+      return {
+        status: res.status,
+        headers: Object.fromEntries(res.headers as unknown as Iterable<[string, string]>),
+        body: await res.text(),
+      }
     },
   }
+}
+
+function bodyOf(body: DriverBody): BodyInit {
+  if (body.kind === 'stream') return Readable.toWeb(Readable.from([Buffer.from(body.text)])) as ReadableStream
+  if (body.kind === 'urlencoded') return new URLSearchParams(body.text)
+  if (body.kind === 'bytes') return new TextEncoder().encode(body.text)
+  if (body.kind !== 'form') return body.text
+  const form = new FormData()
+  for (const [name, value] of new URLSearchParams(body.text)) form.append(name, value)
+  return form
 }
 
 describeAdapterConformance('core fetch path', coreFetchDriver)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createManualClock, decodeJwtClaims, type MockM3ter, startMockM3ter } from '../src/index.ts'
-import { basic, requestToken } from './helpers.ts'
+import { basic, requestToken, token } from './helpers.ts'
 
 let m3ter: MockM3ter
 afterEach(() => m3ter?.close())
@@ -23,11 +23,39 @@ describe('POST /oauth/token', () => {
     expect(m3ter.issuedTokens).toEqual([body.access_token])
   })
 
-  it('lives on its own origin, apart from api and ingest', async () => {
+  it('lives on the API origin, as on m3ter: tokenUrl is apiUrl + /oauth/token', async () => {
     m3ter = await startMockM3ter()
+    expect(m3ter.tokenUrl).toBe(`${m3ter.apiUrl}/oauth/token`)
+    expect((await requestToken(m3ter)).status).toBe(200)
+    expect(m3ter.stats).toMatchObject({ tokenRequests: 1, tokensIssued: 1, apiRequests: 0 })
+    expect(m3ter.log.map((entry) => entry.origin)).toEqual(['token'])
+    // The ingest origin has no token endpoint, as on m3ter.
+    const ingest = await fetch(`${m3ter.ingestUrl}/oauth/token`, { method: 'POST' })
+    expect(ingest.status).toBe(404)
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+
+  it('token faults apply to the token endpoint on the API origin, not to the API beside it', async () => {
+    m3ter = await startMockM3ter({ orgId: 'org' })
+    m3ter.faults.inject('token', { kind: 'status', status: 503 })
+    const bearer = await token(m3ter).catch(() => undefined)
+    expect(bearer).toBeUndefined()
+    const res = await fetch(`${m3ter.apiUrl}/organizations/org/meters`, {
+      headers: { authorization: `Bearer ${await token(m3ter)}` },
+    })
+    expect(res.status).toBe(200)
+    expect(m3ter.stats).toMatchObject({ tokenRequests: 2, tokenFailures: 1, apiRequests: 1 })
+  })
+
+  it('lives on an origin of its own with separateTokenOrigin, apart from api and ingest', async () => {
+    m3ter = await startMockM3ter({ separateTokenOrigin: true })
     const origins = [m3ter.apiUrl, m3ter.ingestUrl, new URL(m3ter.tokenUrl).origin]
     expect(new Set(origins).size).toBe(3)
     expect(m3ter.tokenUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/token$/)
+    expect((await requestToken(m3ter)).status).toBe(200)
+    const onApi = await fetch(`${m3ter.apiUrl}/oauth/token`, { method: 'POST' })
+    expect(onApi.status).toBe(404)
+    expect(m3ter.stats.tokenRequests).toBe(1)
   })
 
   it('accepts a form body and a configured lifetime', async () => {
@@ -75,7 +103,7 @@ describe('POST /oauth/token', () => {
   })
 
   it('answers 400 for another grant_type or an unreadable body, 405 for GET, 404 elsewhere on its origin', async () => {
-    m3ter = await startMockM3ter()
+    m3ter = await startMockM3ter({ separateTokenOrigin: true })
     expect((await requestToken(m3ter, undefined, { body: '{"grant_type":"password"}' })).status).toBe(400)
     expect((await requestToken(m3ter, undefined, { body: '{oops' })).status).toBe(400)
     expect((await requestToken(m3ter, undefined, { body: '' })).status).toBe(400)

@@ -1,6 +1,5 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
 import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import {
   createManualClock,
@@ -39,7 +38,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
     })
 
     const api = (path: string) => `${m3ter.apiUrl}/organizations/${m3ter.orgId}${path}`
-    const ingest = (path: string) => `${m3ter.ingestUrl}/organizations/${m3ter.orgId}${path}`
     const apiLog = () => m3ter.log.filter((entry) => entry.origin === 'api' || entry.origin === 'ingest')
     const bearer = (index: number) => `Bearer ${m3ter.issuedTokens[index]}`
     const redirect = () => undici.interceptors.redirect({ maxRedirections: 3 })
@@ -55,16 +53,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
       expect((await send(dispatcher, api('/meters'))).status).toBe(200)
       m3ter.revokeAll()
     }
-
-    it('leaves an out-of-scope request, its own Authorization included, exactly as made', async () => {
-      const d = agent.compose(m3terAuthInterceptor(auth))
-      const res = await send(d, `${foreign.url}/x`, {
-        headers: { authorization: 'Basic own', 'x-user': 'u' },
-      })
-      expect(res.status).toBe(200)
-      expect(foreign.requests[0]?.headers).toMatchObject({ authorization: 'Basic own', 'x-user': 'u' })
-      expect(m3ter.stats.tokenRequests).toBe(0)
-    })
 
     it("replaces the caller's own Authorization on an in-scope URL with the provider's bearer", async () => {
       const d = agent.compose(m3terAuthInterceptor(auth))
@@ -120,18 +108,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
         })
       }
 
-      it('redirect outside: a hop to the other in-scope origin gets the bearer there', async () => {
-        const d = agent.compose(m3terAuthInterceptor(auth), redirect())
-        m3ter.faults.inject('api', { kind: 'redirect', location: ingest('/echo'), status: 307 })
-        const res = await send(d, api('/echo'), { method: 'POST', body: 'moved' })
-        expect(res.status).toBe(200)
-        expect(JSON.parse(res.text)).toMatchObject({ body: 'moved' })
-        expect(apiLog().map((e) => [e.origin, e.headers.authorization])).toEqual([
-          ['api', bearer(0)],
-          ['ingest', bearer(0)],
-        ])
-      })
-
       it("undici's fetch with the composed agent as dispatcher: no bearer across origins", async () => {
         const d = agent.compose(m3terAuthInterceptor(auth))
         m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status: 307 })
@@ -143,48 +119,6 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
     })
 
     describe('retry after 401/403', () => {
-      const bodies: [string, () => NonNullable<Dispatcher.DispatchOptions['body']>, string][] = [
-        ['string', () => 'plain text', 'plain text'],
-        ['Buffer', () => Buffer.from('buffer'), 'buffer'],
-        ['Uint8Array', () => new TextEncoder().encode('bytes'), 'bytes'],
-      ]
-      for (const [kind, make, text] of bodies)
-        it(`a ${kind} body is retried once and arrives intact`, async () => {
-          const d = agent.compose(m3terAuthInterceptor(auth))
-          await warm(d)
-          const res = await send(d, api('/echo'), { method: 'POST', body: make() })
-          expect(res.status).toBe(200)
-          expect(JSON.parse(res.text)).toMatchObject({ body: text })
-          expect(apiLog().map((e) => [e.status, e.headers.authorization])).toEqual([
-            [200, bearer(0)],
-            [403, bearer(0)],
-            [200, bearer(1)],
-          ])
-        })
-
-      const streams: [string, () => NonNullable<Dispatcher.DispatchOptions['body']>][] = [
-        ['Readable', () => Readable.from([Buffer.from('once')])],
-        [
-          'async iterable',
-          () =>
-            (async function* () {
-              yield Buffer.from('once')
-            })() as unknown as Readable,
-        ],
-      ]
-      for (const [kind, make] of streams)
-        it(`a ${kind} body gets the first 403 and no retry; the token is invalidated`, async () => {
-          const d = agent.compose(m3terAuthInterceptor(auth))
-          await warm(d)
-          const res = await send(d, api('/echo'), { method: 'POST', body: make() })
-          expect(res.status).toBe(403)
-          expect(JSON.parse(res.text)).toEqual({ message: expect.any(String) })
-          expect(apiLog()).toHaveLength(2)
-          expect(auth.snapshot().status).not.toBe('fresh')
-          expect((await send(d, api('/meters'))).status).toBe(200)
-          expect(m3ter.stats.tokenRequests).toBe(2)
-        })
-
       it('the refused answer is read to its end, so the retry reuses the keep-alive socket', async () => {
         const sockets = new Set<unknown>()
         let refused: string | undefined
@@ -193,7 +127,7 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
           sockets.add(req.socket)
           refused ??= req.headers.authorization
           if (req.headers.authorization !== refused) return void res.end('ok')
-          res.writeHead(403, { 'content-type': 'text/plain' }).end('x'.repeat(256 * 1024))
+          res.writeHead(401, { 'content-type': 'text/plain' }).end('x'.repeat(256 * 1024))
         })
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
         const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

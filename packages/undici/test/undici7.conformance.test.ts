@@ -1,11 +1,8 @@
 import { describeAdapterConformance } from '@m3ter-auth/testkit'
 import * as undici from 'undici'
-import { undiciDriver, undiciFetchDriver } from './driver.ts'
+import { FETCH_PATH_SKIPS, undiciDriver, undiciFetchDriver } from './driver.ts'
 
 describeAdapterConformance('undici 7 request()', (auth) => undiciDriver(undici, auth))
-// undici's fetch hands every request body to the dispatcher as a stream, so through this path a request
-// with a body gets its first 403 (bodiless requests are retried). Retrying fetch bodies is the job of
-// @m3ter-auth/fetch wrapped around undici's fetch, which sees the body before it becomes a stream.
 describeAdapterConformance('undici 7 fetch()', (auth) => undiciFetchDriver(undici, auth), {
-  skip: ["§4.5 a 'text' body POST is retried after 403 and arrives intact"],
+  skip: FETCH_PATH_SKIPS,
 })

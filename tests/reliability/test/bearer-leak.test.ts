@@ -98,7 +98,7 @@ describe.each(ADAPTERS)('%s', (adapter) => {
   )
 
   it('a redirect to the same host on another port (out of scope) drops the bearer', async () => {
-    const rig = await createRig(adapter)
+    const rig = await createRig(adapter, { mock: { separateTokenOrigin: true } })
     try {
       const ingest = `${rig.m3ter.ingestUrl}/organizations/${rig.m3ter.orgId}/echo`
       // Same server, other port: ingest is in scope; the token endpoint's port is not.

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ADAPTERS, type AdapterName } from './support/drivers.ts'
 import { captureConsole, type Hit } from './support/leaks.ts'
 import { createRig, outcome, type Rig } from './support/rig.ts'
+import { recordingLogger, type Sample, telemetryOf } from './support/telemetry.ts'
 import { trackUnhandled, turn } from './support/unhandled.ts'
 
 // Part 2 of issue 7: whatever a user may print (error, event, log line, JSON.stringify, util.inspect) of
@@ -121,13 +122,24 @@ async function exercise(rig: Rig): Promise<void> {
 describe.each(ADAPTERS)('%s', (adapter) => {
   it('never shows the API secret, the Basic value or a token outside the client errors', async () => {
     const before = unhandled.seen.length
-    const rig = await createRig(adapter)
+    // The debug log and the OpenTelemetry export are scanned too: every log line, metric attribute, span
+    // attribute, span event, link and status.
+    const logger = recordingLogger()
+    const rig = await createRig(adapter, { provider: { logger } })
+    const telemetry = telemetryOf(rig.auth, rig.clock)
+    let exported: Sample[] = []
     try {
       await exercise(rig)
+      exported = await telemetry.samples()
     } finally {
+      await telemetry.close()
       await rig.close()
     }
     for (const line of console_.lines) rig.leaks.touch('console', line)
+    for (const { where, value } of [...logger.lines, ...exported]) rig.leaks.touch(where, value)
+    expect(logger.lines.length).toBeGreaterThan(20)
+    expect(exported.filter((s) => s.where.startsWith('span attributes')).length).toBeGreaterThan(10)
+    expect(exported.filter((s) => s.where.startsWith('metric attributes')).length).toBeGreaterThan(10)
     expect(rig.m3ter.issuedTokens.length + rig.leaks.sampleCount).toBeGreaterThan(20)
     const hits = rig.leaks.scan()
     findings.set(

@@ -6,7 +6,7 @@ type Vitest = typeof import('vitest')
 export interface SuiteContext {
   readonly expect: Vitest['expect']
   /** Declares the test `§${line} ${name}`; skipped when the line or full name is in `options.skip`. */
-  test(line: string, name: string, body: () => Promise<void>): void
+  test(line: string, name: string, body: () => Promise<void>, timeoutMs?: number): void
   /** A fresh mock, foreign server, clock, provider and driver, closed after the test. */
   harness(options?: HarnessOptions): Promise<Harness>
   readonly supports: { readonly signal: boolean; readonly streamBody: boolean }

@@ -12,9 +12,28 @@ export interface DriverRequest {
   method: string
   url: string
   headers?: Record<string, string>
-  /** 'text' can be sent twice; 'stream' is a one-shot stream in the client's native form (ReadableStream / Readable) */
-  body?: { kind: 'text' | 'stream'; text: string; contentType?: string }
+  /** The body, in the client's native form of each kind; every kind but 'stream' can be sent twice. */
+  body?: DriverBody
   signal?: AbortSignal
+}
+
+/**
+ * A request body by kind. `text` is a string; `json` is the client's JSON facility given `JSON.parse(text)`
+ * (or the text with its content-type where the client has none); `urlencoded` is `new URLSearchParams(text)`
+ * (or its string form with `application/x-www-form-urlencoded` where the client takes no URLSearchParams);
+ * `bytes` is the UTF-8 of `text` as a Uint8Array/Buffer; `form` is a FormData holding the fields of
+ * `new URLSearchParams(text)`; `stream` is a one-shot stream in the client's native form (ReadableStream /
+ * Readable).
+ *
+ * @example
+ * ```ts
+ * const body: DriverBody = { kind: 'urlencoded', text: 'a=1&b=%C3%A9' }
+ * ```
+ */
+export interface DriverBody {
+  kind: 'text' | 'json' | 'urlencoded' | 'bytes' | 'form' | 'stream'
+  text: string
+  contentType?: string
 }
 
 /**

@@ -3,8 +3,10 @@ import type { SuiteContext } from './context.ts'
 import type { MakeDriver } from './driver.ts'
 import { createHarness, type Harness, type HarnessOptions } from './harness.ts'
 import { basicsTests } from './tests-basics.ts'
+import { forbiddenTests } from './tests-forbidden.ts'
 import { hygieneTests } from './tests-hygiene.ts'
 import { rejectionTests } from './tests-rejection.ts'
+import { requestTests, tokenRequestTests } from './tests-requests.ts'
 import { scopeTests } from './tests-scope.ts'
 import { tokenEndpointTests } from './tests-token-endpoint.ts'
 import { vitest } from './vitest.ts'
@@ -29,6 +31,11 @@ export interface ConformanceOptions {
   }
   /** Merged into the provider options of every test (the suite's own clock, URLs and keys win unless set here). */
   readonly providerOptions?: Partial<TokenProviderOptions>
+  /**
+   * Tests of what is truly specific to one client (its error classes, its hooks), declared inside the
+   * suite with the same context: `test`, `harness`, `expect`.
+   */
+  readonly additionalTests?: (context: SuiteContext) => void
 }
 
 /**
@@ -78,10 +85,10 @@ export function describeAdapterConformance(
         signal: options.supports?.signal ?? true,
         streamBody: options.supports?.streamBody ?? true,
       },
-      test(line, title, body) {
+      test(line, title, body, timeoutMs) {
         const full = `§${line} ${title}`
         if (skip.has(line) || skip.has(full)) it.skip(full, body)
-        else it(full, body)
+        else it(full, body, timeoutMs)
       },
       async harness(harnessOptions?: HarnessOptions) {
         const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions)
@@ -91,8 +98,12 @@ export function describeAdapterConformance(
     }
     basicsTests(context)
     rejectionTests(context)
+    forbiddenTests(context)
+    requestTests(context)
+    tokenRequestTests(context)
     scopeTests(context)
     tokenEndpointTests(context)
     hygieneTests(context)
+    options.additionalTests?.(context)
   })
 }

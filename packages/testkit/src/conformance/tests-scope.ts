@@ -53,7 +53,7 @@ export function scopeTests({ test, harness, expect }: SuiteContext): void {
   })
 
   test('4.6', 'the token endpoint origin is not in scope: no bearer is sent there', async () => {
-    const h = await harness()
+    const h = await harness({ mock: { separateTokenOrigin: true } })
     expect((await h.send({ method: 'GET', url: h.api('/meters') })).status).toBe(200)
     const tokenOrigin = new URL(h.m3ter.tokenUrl).origin
     const res = await h.send({ method: 'GET', url: `${tokenOrigin}/status` })

@@ -1,0 +1,6 @@
+export { M3terTokenBroker } from './broker.ts'
+export { createDurableObjectStore } from './durable-object-store.ts'
+export { FORMAT_VERSION } from './protocol.ts'
+export { storeKeyFor } from './store-key.ts'
+export { createTokenCipher, type TokenCipher } from './token-cipher.ts'
+export type * from './types.ts'

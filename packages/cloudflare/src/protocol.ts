@@ -1,0 +1,52 @@
+import type { StoredToken } from '@m3ter-auth/core'
+
+/**
+ * The wire between the isolates' store and the broker: POST requests with JSON bodies, never a token or a
+ * key in a URL (URLs are what request logs keep). The origin is a placeholder: a stub's fetch goes to its
+ * Durable Object whatever the host.
+ */
+export const BROKER_ORIGIN = 'https://m3ter-token-broker.internal'
+
+/** Version of the stored and transferred token format; a broker or store that sees another ignores it. */
+export const FORMAT_VERSION = 1
+
+/** Body of `/token`: the store key, and how long the caller will wait. */
+export interface TokenQuery {
+  readonly key: string
+  readonly waitMs: number
+}
+
+/** Body of `/invalidate`: compare-and-delete of `accessToken` under `key`. */
+export interface InvalidateQuery {
+  readonly key: string
+  readonly accessToken: string
+}
+
+/** Answer of `/token` with 200. */
+export interface TokenReply {
+  readonly v: typeof FORMAT_VERSION
+  readonly token: StoredToken
+}
+
+/** Answer of `/token` with 409 or 503: why the broker gives no token. Never a secret. */
+export interface RefusalReply {
+  readonly code: string
+}
+
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+
+/** A StoredToken from untrusted JSON, or undefined when anything about it is off. */
+export function parseStoredToken(value: unknown): StoredToken | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { accessToken, obtainedAt, expiresAt, refreshAt } = value as Record<string, unknown>
+  if (typeof accessToken !== 'string' || accessToken === '') return undefined
+  if (!isTime(obtainedAt) || !isTime(expiresAt) || !isTime(refreshAt)) return undefined
+  return { accessToken, obtainedAt, expiresAt, refreshAt }
+}
+
+/** A reply of the broker's `/token` as the store reads it; undefined when it is not one of this version. */
+export function parseTokenReply(value: unknown): StoredToken | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { v, token } = value as Record<string, unknown>
+  return v === FORMAT_VERSION ? parseStoredToken(token) : undefined
+}

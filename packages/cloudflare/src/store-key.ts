@@ -1,0 +1,33 @@
+import type { Credentials, CredentialsSource } from '@m3ter-auth/core'
+
+/**
+ * The key core's provider files a token under for one access key (its `TokenStore` calls carry it). The
+ * broker compares the keys the isolates ask for with its own, so that it never hands one Service User's
+ * token to a Worker configured for another; a test pins this against core's real store calls.
+ *
+ * @example
+ * ```ts
+ * storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * ```
+ */
+export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
+  return `m3ter-auth:v1:${new URL(tokenUrl).href}:${accessKeyId}`
+}
+
+/**
+ * The keys a broker with these credentials serves: both keys of a pair (a token of either serves the one
+ * Service User), none for a credentials function (its keys are known only when it is called).
+ */
+export function staticKeys(tokenUrl: string, credentials: CredentialsSource): string[] | undefined {
+  if (typeof credentials === 'function') return undefined
+  const list: readonly Credentials[] = Array.isArray(credentials) ? credentials : [credentials as Credentials]
+  return list.map((c) => storeKeyFor(tokenUrl, c.accessKeyId))
+}
+
+/** The Durable Object name for a store key: a digest, so no URL or key id shows in the dashboard. */
+export async function objectNameFor(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
+  let hex = ''
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0')
+  return `m3ter-auth:${hex}`
+}

@@ -1,0 +1,67 @@
+import type { M3terAuthErrorCode, RefreshReason } from '@m3ter-auth/core'
+
+/**
+ * What became of a token request, in the words an operator reads on a dashboard.
+ *
+ * @example
+ * ```ts
+ * const o: TokenOutcome = outcomeOf('token_endpoint_unavailable') // 'unavailable'
+ * ```
+ */
+export type TokenOutcome =
+  | 'ok'
+  | 'invalid_credentials'
+  | 'unavailable'
+  | 'timeout'
+  | 'invalid_response'
+  | 'missing_credentials'
+  | 'aborted'
+  | 'invalid_options'
+  | 'insecure_url'
+  | 'abandoned'
+
+const OUTCOMES: Record<M3terAuthErrorCode, TokenOutcome> = {
+  token_endpoint_unavailable: 'unavailable',
+  invalid_token_response: 'invalid_response',
+  invalid_credentials: 'invalid_credentials',
+  timeout: 'timeout',
+  missing_credentials: 'missing_credentials',
+  aborted: 'aborted',
+  invalid_options: 'invalid_options',
+  insecure_url: 'insecure_url',
+}
+
+/**
+ * The outcome for an error code (codes added to core later map to themselves).
+ *
+ * @example
+ * ```ts
+ * outcomeOf('invalid_token_response') // 'invalid_response'
+ * ```
+ */
+export function outcomeOf(code: M3terAuthErrorCode): TokenOutcome {
+  return OUTCOMES[code] ?? (code as TokenOutcome)
+}
+
+/**
+ * Why a refresh started, as the metrics name it: `ahead` (the refresh window; callers keep being served),
+ * `rotated` (new credentials while a request was in flight). `undefined` for a retry, which is an attempt
+ * of a refresh already counted.
+ *
+ * @example
+ * ```ts
+ * refreshReasonOf('refresh_window') // 'ahead'
+ * ```
+ */
+export function refreshReasonOf(reason: RefreshReason): string | undefined {
+  switch (reason) {
+    case 'refresh_window':
+      return 'ahead'
+    case 'credentials_changed':
+      return 'rotated'
+    case 'retry':
+      return undefined
+    default:
+      return reason
+  }
+}
