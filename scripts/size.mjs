@@ -5,6 +5,9 @@
 // events, store, key rotation, strict validation and its runtime guards measures ~6.2-6.4 KB; with every
 // string literal removed it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the
 // contract requires. These budgets hold the line near where we are, so growth is a decision, not an accident.
+// The hardening of issue 18 added ~360 B to every bundle with core in it (a cooldown after any give-up,
+// monotonic local deadlines, every step of an attempt bounded, scrubbed error causes): core 6656 -> 7104,
+// core + fetch 7168 -> 7232, core + fetch + cloudflare 7680 -> 7936, cloudflare whole 9216 -> 9408.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
@@ -17,7 +20,7 @@ const budgets = [
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 7168,
+    limit: 7232,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.

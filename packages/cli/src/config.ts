@@ -31,6 +31,8 @@ export function tokenConfig(
   }
   const base = env.M3TER_BASE_URL?.replace(/\/+$/, '')
   const tokenUrl = tokenUrlFlag ?? (base ? `${base}/oauth/token` : DEFAULT_TOKEN_URL)
-  if (!URL.canParse(tokenUrl)) throw new CliError(ExitCode.Usage, `not a URL: ${tokenUrl}`)
+  // The value is not echoed: a secret pasted into it by mistake would be printed back.
+  if (!URL.canParse(tokenUrl))
+    throw new CliError(ExitCode.Usage, `${tokenUrlFlag ? '--token-url' : 'M3TER_BASE_URL'} is not a URL`)
   return { credentials: { accessKeyId, apiSecret }, tokenUrl }
 }

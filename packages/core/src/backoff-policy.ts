@@ -25,7 +25,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /**
  * Delay before retry number `attempt` (1 after the first failure): full jitter over an exponential
  * ceiling, so that many clients that failed together spread out. A server's Retry-After is a floor;
- * everything is capped by `maxDelayMs`.
+ * everything is capped by `maxDelayMs`. The state machine also draws the cooldown after a give-up from it:
+ * attempts counted on past the round, and a draw in [0.5, 1) so at least half of the ceiling is kept.
  *
  * @example
  * ```ts

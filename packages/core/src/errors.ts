@@ -47,7 +47,7 @@ export class M3terAuthError extends Error {
   readonly status?: number
 
   constructor(code: M3terAuthErrorCode, message: string, options: { cause?: unknown; status?: number } = {}) {
-    super(message, 'cause' in options ? { cause: options.cause } : undefined)
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     if (options.status !== undefined) this.status = options.status
   }

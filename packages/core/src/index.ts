@@ -43,6 +43,7 @@ export { buildTokenRequest, type TokenRequest } from './token-request.ts'
 export {
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
+  MIN_EXPIRES_IN_SECONDS,
   parseTokenResponse,
   type TokenAnswer,
 } from './token-response.ts'

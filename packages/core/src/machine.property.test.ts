@@ -261,3 +261,93 @@ describe('token state machine, model-based', () => {
     )
   })
 })
+
+// However often callers demand, a token endpoint that keeps failing (in any way: 5xx with or without
+// Retry-After, malformed answers, rejected keys, hangs) sees a bounded number of requests per minute.
+// With DEFAULT_RETRY and the worst draws (random 0: the shortest backoffs and cooldowns) the first minute
+// holds one round of at most maxAttempts + 1 requests (the second key of a pair is tried at once) and a
+// probe (one request) after each cooldown of at least 1.6, 3.2, 6.4, 12.8, then 15 s: 11 in all. Once five
+// rounds in a row have given up, the cooldowns are grown: any minute holds at most five probes. (Minutes
+// count from the first request of a failure, not from the start: callers may stay idle for a while.)
+const FIRST_MINUTE_LIMIT = 11
+const LATER_MINUTE_LIMIT = 5
+
+const failingStep = fc.record({
+  gap: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 5_000 })),
+  demands: fc.integer({ min: 0, max: 5 }),
+  outcome: fc.constantFrom(
+    'retryable' as const,
+    'retryAfter' as const,
+    'credentials' as const,
+    'malformed' as const,
+    'hang' as const,
+  ),
+  retryAfter: fc.integer({ min: 0, max: 120_000 }),
+  random: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })),
+})
+
+describe('token state machine against an endpoint that keeps failing', () => {
+  it('a failing endpoint sees a bounded number of requests per minute however often callers demand (§4.7)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(failingStep, { minLength: 1, maxLength: 600, size: 'max' }),
+        fc.boolean(),
+        fc.constantFrom(1, 2),
+        (steps, warm, keys) => {
+          const step = createStep(DEFAULT_RETRY, 20_000)
+          let state = initialState(keys)
+          let now = 1_000_000
+          let pending: number | undefined
+          let timer: { id: number; at: number } | undefined
+          const requests: Array<{ at: number; giveUps: number }> = []
+          const dispatch = (event: MachineEvent) => {
+            const transition = step(state, event, now)
+            state = transition.state
+            for (const effect of transition.effects) {
+              if (effect.type === 'fetch') {
+                pending = effect.fetchId
+                requests.push({ at: now, giveUps: state.giveUps })
+              } else if (effect.type === 'abort') pending = undefined
+              else if (effect.type === 'timer')
+                timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
+            }
+          }
+          if (warm) {
+            // A valid token whose refreshes all fail (§4.8 keeps it served meanwhile).
+            dispatch({ type: 'demand' })
+            const token = { accessToken: 'tok', obtainedAt: now, ...tokenTimes(now, 120, 0, DEFAULT_REFRESH) }
+            dispatch({ type: 'fetched', fetchId: pending ?? 0, token, persist: true, startedAt: now })
+            requests.length = 0
+          }
+          for (const s of steps) {
+            const target = now + s.gap
+            while (timer && timer.at <= target) {
+              now = timer.at
+              const { id } = timer
+              timer = undefined
+              dispatch({ type: 'timer', timerId: id })
+            }
+            now = target
+            for (let i = 0; i < s.demands; i++) dispatch({ type: 'demand' })
+            if (pending !== undefined && s.outcome !== 'hang') {
+              const fetchId = pending
+              pending = undefined
+              const kind = s.outcome === 'retryAfter' ? 'retryable' : s.outcome
+              const failure = failureOf(kind, s.outcome === 'retryAfter' ? s.retryAfter : undefined)
+              dispatch({ type: 'failed', fetchId, failure, random: s.random })
+            }
+          }
+          for (const [i, { at, giveUps }] of requests.entries()) {
+            const inMinute = requests.slice(i).filter((r) => r.at < at + 60_000).length
+            const limit = giveUps >= 5 ? LATER_MINUTE_LIMIT : FIRST_MINUTE_LIMIT
+            if (inMinute > limit)
+              throw new Error(
+                `${inMinute} token requests in the minute from request ${i} (${giveUps} give-ups)`,
+              )
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})

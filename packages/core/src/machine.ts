@@ -15,6 +15,8 @@ import type { M3terAuthEvent, RefreshReason, StoredToken, TokenStatus } from './
  */
 export interface CurrentToken extends StoredToken {
   readonly generation: number
+  /** Monotonic minus wall time when it arrived: lets a wall clock stepped back be seen through. */
+  readonly offset: number
 }
 
 /**
@@ -32,7 +34,7 @@ export interface MachineState {
   /** Id of the latest request started; answers to older ones are ignored. */
   readonly fetchId: number
   readonly inFlight: boolean
-  /** When the request in flight started. */
+  /** When the request in flight started (monotonic, as every local deadline here). */
   readonly fetchStartedAt: number
   /** The current round of attempts: when it started, how many so far, which keys were rejected (bits). */
   readonly round:
@@ -43,6 +45,8 @@ export interface MachineState {
   readonly timerId: number
   /** Why the last round failed; until `until`, demands without a valid token fail fast with it. */
   readonly failure: { readonly error: M3terAuthError; readonly until: number } | undefined
+  /** Rounds given up in a row: each lengthens the next cooldown, and makes the next round one attempt. */
+  readonly giveUps: number
 }
 
 /** Events omit `at`: the provider stamps the time when it emits them. */
@@ -136,20 +140,34 @@ export function initialState(keyCount: number): MachineState {
     retryAt: undefined,
     timerId: 0,
     failure: undefined,
+    giveUps: 0,
   }
 }
 
 /**
- * A token that may still be served at `now`.
+ * The wall time a token is judged by: the wall clock, or, when later, the wall time it arrived at plus the
+ * monotonic time since. A wall clock stepped back thus never makes a token look fresher than it is.
+ *
+ * @example
+ * ```ts
+ * tokenTime(token, Date.now(), performance.now()) >= token.refreshAt // time to refresh
+ * ```
+ */
+export function tokenTime(token: CurrentToken, now: number, mono: number): number {
+  return Math.max(now, mono - token.offset)
+}
+
+/**
+ * A token that may still be served at `now` (wall) / `mono` (monotonic).
  *
  * @example
  * ```ts
  * validToken(state, clock.now())?.accessToken
  * ```
  */
-export function validToken(state: MachineState, now: number): CurrentToken | undefined {
+export function validToken(state: MachineState, now: number, mono = now): CurrentToken | undefined {
   const token = state.token
-  return token && now < token.expiresAt ? token : undefined
+  return token && tokenTime(token, now, mono) < token.expiresAt ? token : undefined
 }
 
 /**
@@ -160,8 +178,8 @@ export function validToken(state: MachineState, now: number): CurrentToken | und
  * statusOf(initialState(1), 0) // 'empty'
  * ```
  */
-export function statusOf(state: MachineState, now: number): TokenStatus {
-  const valid = validToken(state, now)
+export function statusOf(state: MachineState, now: number, mono = now): TokenStatus {
+  const valid = validToken(state, now, mono)
   return state.closed
     ? 'closed'
     : state.inFlight
@@ -178,7 +196,10 @@ export function statusOf(state: MachineState, now: number): TokenStatus {
 }
 
 /**
- * Builds the pure transition function for a retry policy. A request in flight for longer than
+ * Builds the pure transition function for a retry policy. `now` is wall time, which token expiry is
+ * measured in (tokens are shared across processes); `mono` is a monotonic clock for every local deadline
+ * (backoffs, cooldowns, stale requests), so that a wall clock stepped either way stretches none of them.
+ * Without `mono`, wall time serves for both. A request in flight for longer than
  * `staleAfterMs` is given up at the next demand: some runtimes (workerd) drop the pending work of a
  * request that has already answered, and with it the answer and the timeout timer of a background
  * refresh; without this the provider would wait for it forever.
@@ -191,18 +212,33 @@ export function statusOf(state: MachineState, now: number): TokenStatus {
  * ```
  */
 export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_INFINITY) {
-  return function step(state: MachineState, event: MachineEvent, now: number): Transition {
+  return function step(state: MachineState, event: MachineEvent, now: number, mono = now): Transition {
     const same = { state, effects: [] }
     if (state.closed) return event.type === 'demand' ? { ...same, reply: { error: closedError() } } : same
     const current = 'fetchId' in event && event.fetchId === state.fetchId && state.inFlight
     switch (event.type) {
       case 'demand':
-        return demand(state, now)
+        return demand(state, now, mono)
       case 'fetched': {
         if (!current) return same
         const generation = state.generation + 1
-        const token = { ...event.token, generation }
+        const token = { ...event.token, generation, offset: mono - now }
         const { expiresAt, refreshAt } = token
+        // An answer slower than the token's own lifetime: never settle a caller with an expired token.
+        if (now >= expiresAt)
+          return failed(
+            state,
+            {
+              error: new M3terAuthError(
+                'invalid_token_response',
+                'getToken: the token expired before it arrived',
+              ),
+              // Not retryable, not a rejected key, no Retry-After.
+            } as TokenFailure,
+            0,
+            now,
+            mono,
+          )
         const attempt = state.round?.attempt ?? 1
         return {
           state: {
@@ -213,6 +249,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
             round: undefined,
             retryAt: undefined,
             failure: undefined,
+            giveUps: 0,
           },
           effects: [
             { type: 'settle', accessToken: token.accessToken },
@@ -222,7 +259,7 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
               event: {
                 type: 'token_fetched',
                 generation,
-                durationMs: now - event.startedAt,
+                durationMs: mono - event.startedAt,
                 expiresAt,
                 refreshAt,
                 attempt,
@@ -233,10 +270,10 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
         }
       }
       case 'failed':
-        return current ? failed(state, event.failure, event.random, now) : same
+        return current ? failed(state, event.failure, event.random, now, mono) : same
       case 'timer':
         return event.timerId === state.timerId && state.retryAt !== undefined
-          ? startFetch({ ...state, retryAt: undefined }, now, 'retry')
+          ? startFetch({ ...state, retryAt: undefined }, mono, 'retry')
           : same
       case 'invalidate': {
         const token = state.token
@@ -251,11 +288,18 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
         }
       }
       case 'credentials_changed': {
-        const next = { ...state, keyIndex: 0, keyCount: event.keyCount, failure: undefined, round: undefined }
+        const next = {
+          ...state,
+          keyIndex: 0,
+          keyCount: event.keyCount,
+          failure: undefined,
+          round: undefined,
+          giveUps: 0,
+        }
         const effects: Effect[] = [{ type: 'emit', event: { type: 'credentials_changed' } }]
         // A request in flight uses the old key: ask again with the new one and ignore the old answer.
         return state.inFlight
-          ? startFetch(next, now, 'credentials_changed', [{ type: 'abort' }, ...effects])
+          ? startFetch(next, mono, 'credentials_changed', [{ type: 'abort' }, ...effects])
           : { state: next, effects }
       }
       case 'close':
@@ -270,39 +314,40 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     }
   }
 
-  function demand(state: MachineState, now: number): Transition {
-    if (state.inFlight && now - state.fetchStartedAt >= staleAfterMs) {
-      const restarted = startFetch(state, now, 'retry', [{ type: 'abort' }])
-      const served = demand(restarted.state, now)
+  function demand(state: MachineState, now: number, mono: number): Transition {
+    if (state.inFlight && mono - state.fetchStartedAt >= staleAfterMs) {
+      const restarted = startFetch(state, mono, 'retry', [{ type: 'abort' }])
+      const served = demand(restarted.state, now, mono)
       return { ...served, effects: [...restarted.effects, ...served.effects] }
     }
-    const token = validToken(state, now)
-    const failure = state.failure && now < state.failure.until ? state.failure : undefined
+    const token = validToken(state, now, mono)
+    const failure = state.failure && mono < state.failure.until ? state.failure : undefined
     const busy = state.inFlight || state.retryAt !== undefined
     if (token) {
       const reply = { token: token.accessToken }
-      return now >= token.refreshAt && !busy && !failure
-        ? { ...startFetch(state, now, 'refresh_window'), reply }
+      return tokenTime(token, now, mono) >= token.refreshAt && !busy && !failure
+        ? { ...startFetch(state, mono, 'refresh_window'), reply }
         : { state, effects: [], reply }
     }
     const reason: RefreshReason = state.token ? 'expired' : state.generation ? 'invalidated' : 'cold'
     const cleared = { ...state, token: undefined }
-    if (busy) return { state: cleared, effects: [], reply: {} }
     if (failure) return { state: cleared, effects: [], reply: { error: failure.error } }
-    return { ...startFetch({ ...cleared, failure: undefined }, now, reason), reply: {} }
+    if (busy) return { state: cleared, effects: [], reply: {} }
+    return { ...startFetch({ ...cleared, failure: undefined }, mono, reason), reply: {} }
   }
 
+  /** `mono`: the monotonic time that rounds and stale requests are measured by. */
   function startFetch(
     state: MachineState,
-    now: number,
+    mono: number,
     reason: RefreshReason,
     before: Effect[] = [],
   ): Transition {
-    const round = state.round ?? { startedAt: now, attempt: 0, rejectedKeys: 0 }
+    const round = state.round ?? { startedAt: mono, attempt: 0, rejectedKeys: 0 }
     const attempt = round.attempt + 1
     const fetchId = state.fetchId + 1
     return {
-      state: { ...state, round: { ...round, attempt }, fetchId, inFlight: true, fetchStartedAt: now },
+      state: { ...state, round: { ...round, attempt }, fetchId, inFlight: true, fetchStartedAt: mono },
       effects: [
         ...before,
         { type: 'fetch', fetchId, keyIndex: state.keyIndex },
@@ -311,60 +356,86 @@ export function createStep(retry: RetryPolicy, staleAfterMs = Number.POSITIVE_IN
     }
   }
 
-  function failed(state: MachineState, failure: TokenFailure, random: number, now: number): Transition {
+  function failed(
+    state: MachineState,
+    failure: TokenFailure,
+    random: number,
+    now: number,
+    mono: number,
+  ): Transition {
     const { error, retryAfterMs } = failure
-    const round = state.round ?? { startedAt: now, attempt: 1, rejectedKeys: 0 }
+    const round = state.round ?? { startedAt: mono, attempt: 1, rejectedKeys: 0 }
     const { attempt } = round
+    const giveUps = state.giveUps + 1
     const idle = { ...state, inFlight: false, round: undefined }
-    const token = validToken(state, now)
-    const status = error.status
-    const code = error.code
+    const token = validToken(state, now, mono)
+    const { status, code } = error
 
     if (failure.credentialsRejected) {
       const rejectedKeys = round.rejectedKeys | (1 << state.keyIndex)
       const other = (state.keyIndex + 1) % state.keyCount
-      const until = now + retry.invalidCredentialsCooldownMs
+      const cooldown = retry.invalidCredentialsCooldownMs
       const effects: Effect[] = [
         {
           type: 'emit',
-          event: { type: 'credentials_rejected', status, keyIndex: state.keyIndex, cooldownUntil: until },
+          event: {
+            type: 'credentials_rejected',
+            status,
+            keyIndex: state.keyIndex,
+            cooldownUntil: now + cooldown,
+          },
         },
       ]
-      // The other key of a rotation pair may be the one still active: try it at once.
-      if (!(rejectedKeys & (1 << other)))
+      // The other key of a rotation pair may be the one still active: try it at once (in a full round; a
+      // probe after a give-up stays one request).
+      if (!state.giveUps && !(rejectedKeys & (1 << other)))
         return startFetch(
           { ...state, keyIndex: other, round: { ...round, rejectedKeys } },
-          now,
+          mono,
           'retry',
           effects,
         )
       return {
-        state: { ...idle, failure: { error, until } },
+        // The next round (one probe) asks with the other key: probes alternate between the keys of a pair.
+        state: { ...idle, keyIndex: other, giveUps, failure: { error, until: mono + cooldown } },
         effects: [...effects, { type: 'settle', error }],
       }
     }
 
+    // After a give-up, a round is one attempt (a probe): a failing endpoint then sees one request per cooldown.
     const giveUp =
-      !failure.retryable || attempt >= retry.maxAttempts || now - round.startedAt >= retry.maxElapsedMs
+      !failure.retryable ||
+      attempt >= retry.maxAttempts ||
+      state.giveUps > 0 ||
+      mono - round.startedAt >= retry.maxElapsedMs
+    // The cooldown after the `giveUps`-th round in a row gave up: the backoff goes on growing where the
+    // round's retries stopped, doubling per give-up up to maxDelayMs, and keeps at least half of itself
+    // ("equal jitter") so that however often callers ask, a failing endpoint sees a few requests a minute.
+    const cooldown = backoffDelay(retry.maxAttempts + giveUps, (1 + random) / 2, retryAfterMs, retry)
     if (giveUp && !token) {
-      // Given up: the waiters get the error. The next demand starts a new round (concurrent callers share
-      // it), except while a Retry-After the server sent has not passed: until then callers fail fast.
-      // (DESIGN §4.7 reserves a cooldown for rejected keys; a server's Retry-After is honoured, not guessed.)
-      const until = now + Math.min(retryAfterMs ?? 0, retry.maxDelayMs)
+      // Whatever the cause, callers fail fast with this error, and no request starts, until the cooldown
+      // has passed: never one token request per demand.
+      const until = mono + cooldown
       return {
-        state: { ...idle, token: undefined, failure: { error, until } },
+        state: { ...idle, giveUps, failure: { error, until } },
         effects: [
           { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs: undefined } },
           { type: 'settle', error },
         ],
       }
     }
-    // A valid token is kept and served (or attempts are left): try again after a backoff.
-    const retryInMs = backoffDelay(attempt, random, retryAfterMs, retry)
+    // Attempts are left, or a valid token is kept and served (§4.8): try again after a backoff, or once the
+    // round has given up, after the cooldown (should the token expire meanwhile, callers fail fast till then).
+    const retryInMs = giveUp ? cooldown : backoffDelay(attempt, random, retryAfterMs, retry)
     const timerId = state.timerId + 1
-    const at = now + retryInMs
+    const at = mono + retryInMs
     return {
-      state: { ...idle, round, retryAt: at, timerId },
+      state: {
+        ...idle,
+        retryAt: at,
+        timerId,
+        ...(giveUp ? { giveUps, failure: { error, until: at } } : { round }),
+      },
       effects: [
         { type: 'emit', event: { type: 'refresh_failed', code, status, attempt, retryInMs } },
         ...(token

@@ -1,3 +1,4 @@
+import { withinBudget } from './budget.ts'
 import { credentialsResolver } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
 import {
@@ -11,8 +12,9 @@ import {
 import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { registerRequestPolicy } from './request-policy.ts'
+import { scrubbed } from './scrub.ts'
 import { createStoreSync } from './store-sync.ts'
-import { requestToken } from './token-endpoint.ts'
+import { requestToken, type TokenFailure } from './token-endpoint.ts'
 import type {
   GetTokenOptions,
   M3terAuthEvent,
@@ -42,6 +44,8 @@ type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 export function createTokenProvider(options: TokenProviderOptions = {}): TokenProvider {
   const config = resolveOptions(options)
   const { clock, store } = config
+  // Local deadlines run on monotonic time; token expiry stays on wall time (see machine.ts).
+  const mono = clock.monotonic ? clock.monotonic.bind(clock) : () => clock.now()
   let resolver = credentialsResolver(options.credentials)
   // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
   const step = createStep(config.retry, config.timeoutMs * 2)
@@ -67,7 +71,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     })
 
   function dispatch(event: MachineEvent) {
-    const transition = step(state, event, clock.now())
+    const transition = step(state, event, clock.now(), mono())
     state = transition.state
     for (const effect of transition.effects) perform(effect)
     return transition.reply
@@ -89,7 +93,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         clock.clearTimeout(timer)
         const { at, timerId } = effect
         if (at !== undefined)
-          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - clock.now())
+          timer = clock.setTimeout(() => dispatch({ type: 'timer', timerId }), at - mono())
         if (waiters.size) keepAlive(timer)
         break
       }
@@ -121,10 +125,18 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   async function fetchToken(fetchId: number, keyIndex: number): Promise<void> {
     const controller = new AbortController()
     inFlight = controller
-    const startedAt = clock.now()
+    // startedAt times the attempt (monotonic); obtainedAt is when the token's lifetime starts (wall).
+    const startedAt = mono()
+    const obtainedAt = clock.now()
     let lease: TokenLease | undefined
     try {
-      const credentials = await resolver.resolve(keyIndex)
+      const credentials = await withinBudget(
+        resolver.resolve(keyIndex),
+        'credentials()',
+        config.timeoutMs,
+        clock,
+        controller.signal,
+      )
       if (sync) {
         storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
         // Another member of the fleet may have the token already, or be fetching it: wait for it then.
@@ -141,11 +153,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
         const { accessToken, expiresInSeconds } = attempt.answer
-        const times = tokenTimes(startedAt, expiresInSeconds, config.random(), config.refresh)
+        const times = tokenTimes(obtainedAt, expiresInSeconds, config.random(), config.refresh)
         dispatch({
           type: 'fetched',
           fetchId,
-          token: { accessToken, obtainedAt: startedAt, ...times },
+          token: { accessToken, obtainedAt, ...times },
           persist: true,
           startedAt,
         })
@@ -153,16 +165,17 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         dispatch({ type: 'failed', fetchId, failure: attempt.failure, random: config.random() })
       }
     } catch (cause) {
-      // Only reading the credentials can throw here: a typed, non-retryable failure.
+      // Only reading the credentials can throw here: a typed failure, retried only when it took too long.
       const error =
         cause instanceof M3terAuthError
           ? cause
-          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause })
+          : new M3terAuthError('missing_credentials', 'credentials(): failed', { cause: scrubbed(cause) })
       dispatch({
         type: 'failed',
         fetchId,
-        failure: { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined },
-        random: 0,
+        // Not a rejected key, no Retry-After.
+        failure: { error, retryable: error.code === 'timeout' } as TokenFailure,
+        random: config.random(),
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
@@ -175,9 +188,11 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     const signal = getOptions?.signal
     const aborted = () =>
       new M3terAuthError('aborted', 'getToken: the caller aborted the wait', { cause: signal?.reason })
-    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise.
+    // Hot path: a fresh token needs no transition and no allocation beyond the resolved promise, and one
+    // clock read: before its refresh point by the monotonic time since it arrived. Every other demand goes
+    // through the machine, which also asks the wall clock (tokenTime).
     const token = state.token
-    if (token && !state.closed && clock.now() < token.refreshAt && !signal?.aborted) {
+    if (token && !state.closed && mono() - token.offset < token.refreshAt && !signal?.aborted) {
       servedAtOnce++
       return Promise.resolve(token.accessToken)
     }
@@ -190,9 +205,9 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       return Promise.resolve(reply.token)
     }
     if (reply.error) return Promise.reject(reply.error)
-    const since = clock.now()
+    const since = mono()
     const waited = (outcome: 'token' | M3terAuthError['code']) =>
-      perform({ type: 'emit', event: { type: 'token_waited', waitedMs: clock.now() - since, outcome } })
+      perform({ type: 'emit', event: { type: 'token_waited', waitedMs: mono() - since, outcome } })
     const waiting = new Promise<string>((resolve, reject) => {
       const onAbort = () => {
         waiters.delete(waiter)
@@ -244,7 +259,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       dispatch({ type: 'credentials_changed', keyCount: resolver.keyCount })
     },
     snapshot: () => ({
-      status: statusOf(state, clock.now()),
+      status: statusOf(state, clock.now(), mono()),
       expiresAt: state.token?.expiresAt,
       generation: state.generation,
       servedAtOnce,

@@ -1,7 +1,7 @@
 import type { Clock } from './types.ts'
 
 /**
- * The real clock: Date.now and the global timers, unref'd where the runtime has unref so that a pending
+ * The real clock: Date.now for wall time, performance.now for durations (where it exists), and the global timers, unref'd where the runtime has unref so that a pending
  * refresh or backoff never keeps a Node process alive.
  *
  * @example
@@ -11,6 +11,8 @@ import type { Clock } from './types.ts'
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  // performance.now() never jumps when the wall clock is set; Date.now() is the fallback where it is missing.
+  monotonic: () => (globalThis.performance ?? Date).now(),
   setTimeout(callback, ms) {
     const handle = globalThis.setTimeout(callback, ms) as unknown as { unref?: () => void }
     if (typeof handle === 'object' && handle !== null && typeof handle.unref === 'function') handle.unref()

@@ -1,5 +1,6 @@
 import { parseRetryAfter } from './backoff-policy.ts'
 import { M3terAuthError, type M3terAuthErrorCode } from './errors.ts'
+import { scrubbed } from './scrub.ts'
 import { buildTokenRequest } from './token-request.ts'
 import { MAX_TOKEN_RESPONSE_BYTES, parseTokenResponse, type TokenAnswer } from './token-response.ts'
 import type { Clock, Credentials } from './types.ts'
@@ -44,8 +45,11 @@ export interface TokenExchange {
 }
 
 /**
- * One token request attempt: sends it, bounds it by `timeoutMs` on the injected clock, reads at most
- * 64 KiB, and classifies the outcome. It never throws; every failure comes back typed.
+ * One token request attempt: sends it, bounds it by `timeoutMs` on the injected clock (even when the
+ * injected fetch ignores its AbortSignal), reads at most 64 KiB, and classifies the outcome. It never
+ * throws; every failure comes back typed. Messages name the URL by origin and path only (a secret pasted
+ * into its query is never printed back) and never quote the transport's own message, which may describe
+ * the request; the cause is kept with any Basic or Bearer value scrubbed.
  *
  * @example
  * ```ts
@@ -55,9 +59,15 @@ export interface TokenExchange {
  */
 export async function requestToken(exchange: TokenExchange): Promise<TokenAttempt> {
   const { url, init } = buildTokenRequest(exchange.tokenUrl, exchange.credentials, exchange.bodyEncoding)
-  const where = `POST ${url}`
+  const { origin, pathname } = new URL(url)
+  const where = `POST ${origin}${pathname}`
   const { clock, signal } = exchange
   const controller = new AbortController()
+  // Rejects once the attempt is aborted (timeout or close), for a fetch or a body that ignores the signal.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.onabort = reject
+  })
+  aborted.catch(() => {})
   let timedOut = false
   const timer = clock.setTimeout(() => {
     timedOut = true
@@ -77,17 +87,20 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
   ): TokenAttempt => ({
     ok: false,
     failure: {
-      error: new M3terAuthError(code, `${where}: ${what}`, extra),
+      error: new M3terAuthError(code, `${where}: ${what}`, { ...extra, cause: scrubbed(extra.cause) }),
       retryable,
       credentialsRejected: code === 'invalid_credentials',
       retryAfterMs: extra.retryAfterMs,
     },
   })
   try {
-    const response = await exchange.fetch(url, { ...init, signal: controller.signal })
+    const response = await Promise.race([
+      exchange.fetch(url, { ...init, signal: controller.signal }),
+      aborted,
+    ])
     const { status, headers } = response
     // Read (at most 64 KiB of) the body before deciding, so the connection is released either way.
-    const body = await readCapped(response)
+    const body = await Promise.race([readCapped(response), aborted])
     if (status === 400 || status === 401 || status === 403) {
       return failure(
         'invalid_credentials',
@@ -122,9 +135,9 @@ export async function requestToken(exchange: TokenExchange): Promise<TokenAttemp
       }
     if (timedOut) return failure('timeout', `no answer within ${exchange.timeoutMs} ms`, true, { cause })
     if (signal.aborted) return failure('aborted', 'the token provider was closed', false, { cause })
-    return failure('token_endpoint_unavailable', `request failed (${(cause as Error)?.message})`, true, {
-      cause,
-    })
+    // Not the transport's message: it may quote the request, headers included. Its code (ECONNREFUSED)
+    // stays on the scrubbed cause.
+    return failure('token_endpoint_unavailable', 'request failed', true, { cause })
   } finally {
     clock.clearTimeout(timer)
     signal.removeEventListener('abort', abort)

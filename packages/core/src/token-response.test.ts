@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTokenRequest } from './token-request.ts'
-import { parseTokenResponse } from './token-response.ts'
+import { MIN_EXPIRES_IN_SECONDS, parseTokenResponse } from './token-response.ts'
 
 const where = 'POST https://api.m3ter.com/oauth/token'
 const parse = (body: unknown) =>
@@ -29,6 +29,9 @@ describe('token response (§4.9)', () => {
     expect(parse(ok)).toEqual({ accessToken: ok.access_token, expiresInSeconds: 18000 })
     expect(parse({ ...ok, token_type: 'bearer' }).expiresInSeconds).toBe(18000)
   })
+  it('accepts a lifetime of a minute, the shortest usable one', () => {
+    expect(parse({ ...ok, expires_in: MIN_EXPIRES_IN_SECONDS }).expiresInSeconds).toBe(60)
+  })
   it.each([
     ['not JSON', 'access_token=abc'],
     ['an HTML error page', '<html><body>502 Bad Gateway</body></html>'],
@@ -43,6 +46,9 @@ describe('token response (§4.9)', () => {
     ['expires_in negative', { ...ok, expires_in: -5 }],
     ['expires_in absurd', { ...ok, expires_in: 10 ** 12 }],
     ['expires_in a string', { ...ok, expires_in: '18000' }],
+    // Too short to use once the safety skew is off, and one token request per demand.
+    ['expires_in 0.001', { ...ok, expires_in: 0.001 }],
+    ['expires_in under a minute', { ...ok, expires_in: 59.999 }],
   ])('refuses %s with invalid_token_response, without echoing the body', (_, body) => {
     let error: unknown
     try {

@@ -33,12 +33,23 @@ export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
  */
 export const MAX_EXPIRES_IN_SECONDS = 7 * 24 * 3600
 
+/**
+ * The shortest token lifetime accepted. Less would leave no time to use a token once the safety skew is
+ * taken off and the answer has travelled, and would make every demand a token request.
+ *
+ * @example
+ * ```ts
+ * if (expiresIn < MIN_EXPIRES_IN_SECONDS) refuse()
+ * ```
+ */
+export const MIN_EXPIRES_IN_SECONDS = 60
+
 // RFC 6750 b64token characters: anything else could not be sent safely in a header.
 const TOKEN_CHARACTERS = /^[A-Za-z0-9\-._~+/]+=*$/
 
 /**
  * Validates a successful token answer strictly: JSON object, `access_token` a header-safe string,
- * `token_type` Bearer (any case), `expires_in` a positive number of seconds no larger than a week.
+ * `token_type` Bearer (any case), `expires_in` a number of seconds from a minute to a week.
  * Errors say what was wrong and never echo the body (it may hold a token).
  *
  * @example
@@ -80,9 +91,9 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
   const expiresIn = answer.expires_in
   if (expiresIn === undefined) return fail('answer has no expires_in')
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) return fail('expires_in is not a number')
-  if (expiresIn <= 0) return fail(`expires_in is ${expiresIn}; it must be positive`)
-  if (expiresIn > MAX_EXPIRES_IN_SECONDS) {
-    return fail(`expires_in is ${expiresIn} s, beyond the ${MAX_EXPIRES_IN_SECONDS} s any m3ter token lives`)
-  }
+  if (!(expiresIn >= MIN_EXPIRES_IN_SECONDS && expiresIn <= MAX_EXPIRES_IN_SECONDS))
+    return fail(
+      `expires_in is ${expiresIn} s; it must be from ${MIN_EXPIRES_IN_SECONDS} to ${MAX_EXPIRES_IN_SECONDS}`,
+    )
   return { accessToken, expiresInSeconds: expiresIn }
 }

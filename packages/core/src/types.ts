@@ -30,6 +30,7 @@ export type CredentialsSource =
 
 /**
  * All time the provider sees. Tests inject a fake one; nothing in core reads the real time otherwise.
+ * The timers are taken to run on monotonic time, as the global ones do.
  *
  * @example
  * ```ts
@@ -37,7 +38,13 @@ export type CredentialsSource =
  * ```
  */
 export interface Clock {
+  /** Wall time in ms since the epoch: token expiry is measured in it. */
   now(): number
+  /**
+   * Monotonic ms from any origin, for local deadlines (backoffs, cooldowns) that a step of the wall clock
+   * must not stretch or cut. Optional: without it `now()` serves.
+   */
+  monotonic?(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
@@ -156,11 +163,14 @@ export interface RefreshOptions {
  * ```
  */
 export interface RetryOptions {
-  /** Attempts in one round of fetching, the first included. Default 4. */
+  /**
+   * Attempts in one round of fetching, the first included. Default 4. After a round gives up, callers fail
+   * fast until a cooldown passes, and each later round is one attempt until a token arrives.
+   */
   readonly maxAttempts?: number
   /** First backoff ceiling in ms; doubles each attempt (full jitter). Default 200. */
   readonly baseDelayMs?: number
-  /** Largest single wait in ms, Retry-After included. Default 30 000. */
+  /** Largest single wait in ms, Retry-After and the cooldown after a give-up included. Default 30 000. */
   readonly maxDelayMs?: number
   /** A round of attempts stops once this much time has passed. Default 60 000. */
   readonly maxElapsedMs?: number

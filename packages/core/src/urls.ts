@@ -41,7 +41,8 @@ export function parseSecureUrl(value: string, name: string): URL {
   try {
     url = new URL(value)
   } catch {
-    return fail('invalid_options', `is not a URL: ${value}`)
+    // Not echoed: a secret pasted here by mistake would be printed back.
+    return fail('invalid_options', 'is not a URL')
   }
   if (url.username || url.password) fail('invalid_options', 'must not carry credentials')
   if (!isSecureUrl(url)) fail('insecure_url', `${url.origin} is not https (plain http only to loopback)`)

@@ -32,7 +32,8 @@ let calls = 0
 let offset = 0
 const auth = createTokenProvider({
   credentials: { accessKeyId: 'k', apiSecret: 's' },
-  clock: { ...systemClock, now: () => Date.now() + offset },
+  // Time that passes moves both clocks: wall time (expiry) and monotonic time (deadlines, freshness).
+  clock: { ...systemClock, now: () => Date.now() + offset, monotonic: () => performance.now() + offset },
   retry: ${retry},
   fetch: async () => {
     if (calls++ === 0) return Response.json({ token_type: 'Bearer', access_token: 'tok', expires_in: 18000 })

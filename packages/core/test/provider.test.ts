@@ -322,12 +322,17 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     ['an answer over 64 KiB', { kind: 'oversize' as const }],
     ['a redirect', { kind: 'redirect' as const, location: 'http://127.0.0.1:9/steal', status: 307 as const }],
   ])('§4.9 %s gives invalid_token_response', async (_, fault) => {
-    const { auth, m3ter } = await setup()
+    const { auth, m3ter, clock } = await setup()
     m3ter.faults.inject('token', fault)
     const { error } = await settle(auth.getToken())
     expect(error).toMatchObject({ code: 'invalid_token_response' })
     expect(m3ter.stats.tokenRequests).toBe(1)
-    // Not retried within the call (a malformed answer is not transient); the next call asks again.
+    // Not retried (a malformed answer is not transient), and callers fail fast with the same error for a
+    // cooldown (2.4 s: three quarters of 200 ms * 2^4 at random 0.5); then the endpoint is asked again.
+    await clock.advance(2_399)
+    expect((await settle(auth.getToken())).error).toBe(error)
+    expect(m3ter.stats.tokenRequests).toBe(1)
+    await clock.advance(1)
     expect(await auth.getToken()).toMatch(/\./)
     expect(m3ter.stats.tokenRequests).toBe(2)
   })

@@ -13,17 +13,24 @@ export interface ManualTimer {
  * never sleep. Share one between the mock server and the provider under test.
  */
 export interface ManualClock extends Clock {
+  /** Monotonic time: moved by `advance`, never by `stepWall`. Timers run on it. */
+  monotonic(): number
   setTimeout(callback: () => void, ms: number): ManualTimer
   /**
    * Moves time forward by `ms`, running every timer that falls due in order of due time. Between timers
    * (and at the end) pending promise callbacks run, so a chain started by one timer can schedule the next.
    */
   advance(ms: number): Promise<void>
-  /** Moves time forward to the absolute instant `at` (no-op when it is in the past). */
+  /** Moves time forward to the absolute wall instant `at` (no-op when it is in the past). */
   advanceTo(at: number): Promise<void>
+  /**
+   * Steps the wall clock (`now()`) by `ms`, either way, as an NTP correction or an operator would: monotonic
+   * time and the timers are left alone. Until the first step, wall and monotonic time are the same numbers.
+   */
+  stepWall(ms: number): void
   /** How many timers are scheduled and not yet run or cleared. */
   pending(): number
-  /** Due time of the next timer, or undefined when none is pending. */
+  /** Due wall time of the next timer, or undefined when none is pending. */
   nextDue(): number | undefined
 }
 
@@ -53,7 +60,9 @@ const settle = (): Promise<void> =>
  * ```
  */
 export function createManualClock(startMs: number = Date.UTC(2026, 0, 1)): ManualClock {
+  // `now` is monotonic; the wall clock is it plus `wall`, which only stepWall changes.
   let now = startMs
+  let wall = 0
   let seq = 0
   const timers = new Map<number, Entry>()
 
@@ -86,7 +95,11 @@ export function createManualClock(startMs: number = Date.UTC(2026, 0, 1)): Manua
   }
 
   return {
-    now: () => now,
+    now: () => now + wall,
+    monotonic: () => now,
+    stepWall(ms) {
+      wall += ms
+    },
     setTimeout(callback, ms) {
       const id = ++seq
       // NaN, negative and missing delays behave as zero, as they do for the global setTimeout.
@@ -104,13 +117,13 @@ export function createManualClock(startMs: number = Date.UTC(2026, 0, 1)): Manua
       if (handle && typeof handle === 'object' && 'id' in handle) timers.delete((handle as ManualTimer).id)
     },
     advance: (ms) => advanceTo(now + Math.max(0, ms)),
-    advanceTo: (at) => advanceTo(at),
+    advanceTo: (at) => advanceTo(at - wall),
     pending: () => timers.size,
     nextDue() {
       let due: number | undefined
       for (const entry of timers.values())
         if (due === undefined || entry.timer.due < due) due = entry.timer.due
-      return due
+      return due === undefined ? due : due + wall
     },
   }
 }

@@ -80,12 +80,15 @@ function asCliError(error: unknown): CliError {
   return new CliError(ExitCode.Network, error instanceof Error ? error.message : String(error))
 }
 
-/** Core's message plus the system error beneath it (ENOTFOUND, ECONNREFUSED) when it adds something. */
+/**
+ * Core's message plus the system error code beneath it (ENOTFOUND, ECONNREFUSED) when it adds something.
+ * Only a code: a cause's message may describe the request (its URL, its headers) and is not printed.
+ */
 function withCause(error: Error): string {
   let below: string | undefined
   for (let cause = error.cause; cause instanceof Error; cause = cause.cause) {
     const code = (cause as { code?: unknown }).code
-    below = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : cause.message
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) below = code
   }
   return below === undefined || error.message.includes(below) ? error.message : `${error.message} [${below}]`
 }
