@@ -3,10 +3,12 @@ import { defineConfig } from 'vitest/config'
 
 // Files named *.node22.test.ts exercise client majors that need Node >= 22 (got 16, ky 2, undici 8).
 // `pnpm test` runs everything else on the machine's Node, then those files on Node 22 from the npm registry.
+// The Redis package's tests start redis-server (a Debian package, not an npm one): `pnpm test:redis`.
 const set = process.env.M3TER_TEST_SET ?? 'default'
 
 const includes: Record<string, string[]> = {
   default: ['packages/**/*.test.ts', 'apps/**/*.test.ts'],
+  redis: ['packages/redis/**/*.test.ts'],
   node22: ['packages/**/*.node22.test.ts', 'apps/**/*.node22.test.ts'],
   floors: ['packages/**/*.floor.test.ts'],
   reliability: ['tests/reliability/**/*.test.ts'],
@@ -18,7 +20,7 @@ const includes: Record<string, string[]> = {
 // Unit, adapter and reliability tests run against the sources, so no build is needed between an edit and a
 // test run (and core's tests can use the testkit without a package cycle). The runtime tests load the built
 // packages instead, exactly as users do.
-const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'testkit', 'cli', 'otel']
+const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'testkit', 'cli', 'otel']
 const alias =
   set === 'runtimes'
     ? []
@@ -40,7 +42,9 @@ export default defineConfig({
     exclude: [
       '**/node_modules/**',
       '**/dist/**',
-      ...(set === 'default' ? ['**/*.node22.test.ts', '**/*.floor.test.ts', '**/*.workerd.test.ts'] : []),
+      ...(set === 'default'
+        ? ['**/*.node22.test.ts', '**/*.floor.test.ts', '**/*.workerd.test.ts', 'packages/redis/**']
+        : []),
     ],
     testTimeout: 20_000,
     hookTimeout: 20_000,

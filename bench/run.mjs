@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs'
 const here = new URL('.', import.meta.url).pathname
 const files = [
   'core.bench.mjs',
+  'fleet.bench.mjs',
   'otel.bench.mjs',
   ...readdirSync(`${here}adapters`)
     .filter((f) => f.endsWith('.bench.mjs'))

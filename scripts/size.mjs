@@ -5,22 +5,23 @@
 // events, store, key rotation, strict validation and its runtime guards measures ~6.2-6.4 KB; with every
 // string literal removed it would still be ~4.9 KB, so 4 KB cannot be met without dropping behaviour the
 // contract requires. These budgets hold the line near where we are, so growth is a decision, not an accident.
-// The hardening of issue 18 added ~360 B to every bundle with core in it (a cooldown after any give-up,
-// monotonic local deadlines, every step of an attempt bounded, scrubbed error causes): core 6656 -> 7104,
-// core + fetch 7168 -> 7232, core + fetch + cloudflare 7680 -> 7936, cloudflare whole 9216 -> 9408.
+// Three changes grew every bundle with core in it, each measured when it landed: the hardening (a cooldown
+// after any give-up, monotonic local deadlines, every step of an attempt bounded, scrubbed causes: ~500 B),
+// the observer API and debug log (subscribe, token_waited, logger: ~450 B), the request policy that moved
+// the 401/403 rule out of five adapters into core (~1.4 KB) and the fleet store sync (lease release after
+// the write, re-read after acquiring, budgeted store calls: ~600 B). Core went from 6.5 to 9.2 KB; the
+// budgets below sit ~2-3% above what was measured then.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  // Raised from 6656 B by the debug log (logger option, M3TER_AUTH_DEBUG) and the observer API (subscribe,
-  // token_waited and invalidate_ignored events, servedAtOnce): about 450 B.
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 7168 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 9472 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 7232,
+    limit: 9472,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -30,20 +31,28 @@ const budgets = [
     external: ['@m3ter-auth/core', '@opentelemetry/api'],
     limit: 2560,
   },
+  {
+    // Its own code only: core is the application's anyway, and the Redis client is the user's.
+    name: '@m3ter-auth/redis (its own code; core external)',
+    contents: "export * from './dist/index.js'",
+    dir: 'packages/redis',
+    external: ['@m3ter-auth/core'],
+    limit: 2560,
+  },
   // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
-  // Both include core: raised by 256 B each with core's debug log and observer API (see the first budget).
+  // Both include core (see the budgets note above).
   {
     name: '@m3ter-auth/core + fetch + cloudflare (createTokenProvider + withM3terAuth + createDurableObjectStore)',
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 7936,
+    limit: 10240,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 9472,
+    limit: 10880,
   },
 ]
 

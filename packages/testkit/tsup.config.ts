@@ -1,3 +1,15 @@
-import { libraryConfig } from '../../tsup.base.ts'
+import { defineConfig } from 'tsup'
 
-export default libraryConfig({ entry: ['src/index.ts', 'src/bin.ts'], cjs: false })
+// ESM and CJS: Jest projects require() the package.
+export default defineConfig({
+  entry: ['src/index.ts', 'src/vitest.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: false,
+  target: 'es2022',
+  platform: 'node',
+  treeshake: true,
+  // import.meta.url in the CJS build (the lazy vitest loader).
+  shims: true,
+})

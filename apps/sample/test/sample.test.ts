@@ -101,12 +101,15 @@ describe('sample app against the embedded mock', () => {
         .exec(run.stdout)
         ?.slice(1)
     expect(metric('m3ter_auth.token.requests', 'token.outcome=ok token.source=endpoint')).toEqual(['4', '4'])
+    // The outage step's own row says how many token requests the mock refused; the metrics must agree.
+    const refused = /503 for 2 min: (\d+) token requests failed/.exec(run.stdout)?.[1]
+    expect(Number(refused)).toBeGreaterThan(0)
     expect(
       metric(
         'm3ter_auth.token.requests',
         'error.type=token_endpoint_unavailable http.response.status_code=503 token.outcome=unavailable',
       ),
-    ).toEqual(['15', '15'])
+    ).toEqual([refused, refused])
     expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=cold')).toEqual(['1', '1'])
     expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=invalidated')).toEqual(['1', '1'])
     expect(metric('m3ter_auth.token.refreshes', 'refresh.reason=ahead')).toEqual(['2', '2'])
@@ -114,7 +117,7 @@ describe('sample app against the embedded mock', () => {
     expect(metric('m3ter_auth.token.rejections', 'rejection.refreshed=false')).toEqual(['19', '19'])
     expect(metric('m3ter_auth.token.demands', 'token.waited=true')).toEqual(['70', '70'])
     expect(metric('m3ter_auth.provider.status', 'provider.status=fresh')).toEqual(['1', '1'])
-    expect(metric('span m3ter_auth.token_request', 'outcome=unavailable')).toEqual(['15', '15'])
+    expect(metric('span m3ter_auth.token_request', 'outcome=unavailable')).toEqual([refused, refused])
     expect(run.stdout).toContain("The metrics agree with the mock's counters")
     expect(run.stdout).toContain('All 12 checks passed')
     expect(run.stdout).not.toMatch(JWT)

@@ -30,8 +30,11 @@ Usage:
       Shows a token's organization, expiry, time left and claims; never its signature.
       TOKEN from the argument, else from stdin, else a token as \`m3ter-auth token\` would print.
 
-  m3ter-auth mock [--json] [--port N] [--org ID] [--key-id ID] [--secret S] [--lifetime SECONDS]
-      Runs a local mock of m3ter (token endpoint, config API, ingest) until Ctrl-C.
+  m3ter-auth mock [--json] [--port N] [--host H] [--org ID] [--key-id ID] [--secret S] [--lifetime SECONDS]
+      Runs a local mock of m3ter until Ctrl-C: the config API with the token endpoint (as api.m3ter.com)
+      on port N, ingest on N+1 (default: free ports). Prints commands to paste in order; with
+      M3TER_BASE_URL set to its API URL, \`m3ter-auth token\` and @m3ter-auth/core use it.
+      Same org, key and secret give the same signing key: tokens survive a restart of the mock.
 
 Options:
   --token-url URL   token endpoint (default: $M3TER_BASE_URL/oauth/token, else https://api.m3ter.com/oauth/token)
@@ -53,6 +56,7 @@ const OPTIONS = {
   'key-id': { type: 'string' },
   secret: { type: 'string' },
   lifetime: { type: 'string' },
+  host: { type: 'string' },
 } as const
 
 type OptionName = keyof typeof OPTIONS
@@ -61,7 +65,7 @@ type OptionName = keyof typeof OPTIONS
 const ACCEPTS: Record<string, readonly OptionName[]> = {
   token: ['json', 'no-cache', 'token-url'],
   inspect: ['json', 'no-cache', 'token-url'],
-  mock: ['json', 'port', 'org', 'key-id', 'secret', 'lifetime'],
+  mock: ['json', 'port', 'host', 'org', 'key-id', 'secret', 'lifetime'],
 }
 
 /**
@@ -128,6 +132,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<void> {
   return mockCommand(
     {
       port: values.port,
+      host: values.host,
       org: values.org,
       keyId: values['key-id'],
       secret: values.secret,

@@ -138,7 +138,7 @@ describe('m3ter-auth mock', () => {
     const run = await runCli(bin, ['mock', '--port', 'eighty'])
     expect(run.code).toBe(1)
     expect(run.stderr).toBe(
-      'm3ter-auth: --port takes a port number (the mock uses it and the next two), not "eighty"\n',
+      'm3ter-auth: --port takes a port number (the api uses it, ingest the next), not "eighty"\n',
     )
   })
 })

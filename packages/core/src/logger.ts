@@ -19,6 +19,7 @@ const LEVELS: Partial<Record<M3terAuthEvent['type'], keyof Logger>> = {
   token_invalidated: 'info',
   credentials_rejected: 'error',
   credentials_changed: 'info',
+  store_failed: 'warn',
 }
 
 /**

@@ -2,7 +2,8 @@ import type { StoredToken, TokenStore } from './types.ts'
 
 /**
  * A {@link TokenStore} in this process's memory: share one between providers, or use it as the model
- * for a shared store (Redis) that implements the same four methods.
+ * for a shared store (Redis) that implements the same four methods. Its lease has no time-to-live: in one
+ * process a holder always releases (the provider does so in `finally`).
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@ import type { StoredToken, TokenStore } from './types.ts'
  */
 export function createMemoryStore(): TokenStore {
   const tokens = new Map<string, StoredToken>()
-  const leases = new Set<string>()
+  const leases = new Map<string, object>()
   return {
     async get(key) {
       return tokens.get(key)
@@ -26,8 +27,10 @@ export function createMemoryStore(): TokenStore {
     },
     async lease(key) {
       if (leases.has(key)) return undefined
-      leases.add(key)
-      return { release: async () => void leases.delete(key) }
+      const holder = {}
+      leases.set(key, holder)
+      // Compare-and-delete, as a shared store does: a second release, or a stranger's, changes nothing.
+      return { release: async () => void (leases.get(key) === holder && leases.delete(key)) }
     },
   }
 }

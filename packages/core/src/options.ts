@@ -75,9 +75,17 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   if (refresh.fraction > 0.9 || refresh.jitter > 1)
     invalid('refresh.fraction must be <= 0.9 and refresh.jitter <= 1')
   if (retry.maxAttempts < 1 || timeoutMs < 1) invalid('retry.maxAttempts and timeoutMs must be >= 1')
+  // M3TER_BASE_URL, as m3ter's SDKs and our CLI read it: another API origin (a mock, a region) whose token
+  // endpoint is at /oauth/token and which gets the bearer. Only defaults come from it; explicit options win.
+  const base = (
+    globalThis as { process?: { env?: Record<string, string | undefined> } }
+  ).process?.env?.M3TER_BASE_URL?.replace(/\/+$/, '')
   return {
-    tokenUrl: parseSecureUrl(options.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl').href,
-    inScope: createScopePolicy(options.scope ?? DEFAULT_SCOPE),
+    tokenUrl: parseSecureUrl(
+      options.tokenUrl ?? (base ? `${base}/oauth/token` : DEFAULT_TOKEN_URL),
+      'tokenUrl',
+    ).href,
+    inScope: createScopePolicy(options.scope ?? (base ? [new URL(base).origin] : DEFAULT_SCOPE)),
     clock,
     random: options.random ?? Math.random,
     // Called through globalThis so runtimes that check `this` (workerd, browsers) accept it.

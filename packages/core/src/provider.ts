@@ -13,18 +13,15 @@ import { resolveOptions } from './options.ts'
 import { tokenTimes } from './refresh-policy.ts'
 import { registerRequestPolicy } from './request-policy.ts'
 import { scrubbed } from './scrub.ts'
+import { createStoreSync } from './store-sync.ts'
 import { requestToken, type TokenFailure } from './token-endpoint.ts'
 import type {
-  Clock,
   GetTokenOptions,
   M3terAuthEvent,
   TokenLease,
   TokenProvider,
   TokenProviderOptions,
 } from './types.ts'
-
-/** How often a provider waiting on another's lease looks in the store for the token. */
-const LEASE_POLL_MS = 100
 
 type Waiter = (token: string | undefined, error?: M3terAuthError) => void
 
@@ -64,6 +61,14 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
   // Objects, not the functions themselves, so that one function subscribed twice is called twice.
   const listeners = new Set<{ listener: Listener }>()
   for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
+  const sync =
+    store &&
+    createStoreSync({
+      store,
+      clock,
+      timeoutMs: config.timeoutMs,
+      emit: (event) => perform({ type: 'emit', event }),
+    })
 
   function dispatch(event: MachineEvent) {
     const transition = step(state, event, clock.now(), mono())
@@ -99,11 +104,9 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         break
       }
       case 'store':
-        if (store && storeKey) {
-          const token = effect.token
-          ;(effect.remove ? store.delete(storeKey, token.accessToken) : store.set(storeKey, token)).catch(
-            () => {},
-          )
+        if (sync && storeKey) {
+          if (effect.remove) sync.remove(storeKey, effect.token.accessToken)
+          else sync.write(storeKey, effect.token)
         }
         break
       case 'emit': {
@@ -125,7 +128,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     // startedAt times the attempt (monotonic); obtainedAt is when the token's lifetime starts (wall).
     const startedAt = mono()
     const obtainedAt = clock.now()
-    let lease: TokenLease | null | undefined
+    let lease: TokenLease | undefined
     try {
       const credentials = await withinBudget(
         resolver.resolve(keyIndex),
@@ -134,35 +137,18 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
         clock,
         controller.signal,
       )
-      if (store) {
-        const key = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
-        storeKey = key
-        // Another process (or provider) sharing the store may have refreshed already.
-        const fromStore = async () => {
-          const shared = await store.get(key).catch(() => undefined)
-          return shared && shared.accessToken !== lastInvalidated && clock.now() < shared.refreshAt
-            ? shared
-            : undefined
-        }
-        let shared = await fromStore()
-        // One member of a fleet fetches; the others wait for its token in the store, at most timeoutMs.
-        // null: another holds the lease; undefined: no lease support, or the store failed (fetch anyway).
-        if (!shared && store.lease)
-          lease = await store.lease(key, config.timeoutMs).then(
-            (held) => held ?? null,
-            () => undefined,
-          )
-        for (
-          let waited = 0;
-          lease === null && !shared && waited < config.timeoutMs;
-          waited += LEASE_POLL_MS
-        ) {
-          await pause(clock, LEASE_POLL_MS, controller.signal)
-          shared = await fromStore()
-        }
+      if (sync) {
+        storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
+        // Another member of the fleet may have the token already, or be fetching it: wait for it then.
+        const found = await sync.acquire(storeKey, {
+          signal: controller.signal,
+          rejected: lastInvalidated,
+          startedAt,
+        })
+        if ('lease' in found) lease = found.lease
         if (controller.signal.aborted) return
-        if (shared)
-          return void dispatch({ type: 'fetched', fetchId, token: shared, persist: false, startedAt })
+        if ('token' in found)
+          return void dispatch({ type: 'fetched', fetchId, token: found.token, persist: false, startedAt })
       }
       const attempt = await requestToken({ ...config, credentials, signal: controller.signal })
       if (attempt.ok) {
@@ -193,7 +179,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       })
     } finally {
       if (inFlight === controller) inFlight = undefined
-      lease?.release().catch(() => {})
+      // Only after the token write: released earlier, another member would fetch a second token.
+      await sync?.release(lease)
     }
   }
 
@@ -296,18 +283,4 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
 // (Duck-typed: Node's timer handles have ref(); other runtimes' handles and custom clocks are left alone.)
 function keepAlive(timer: unknown): void {
   if (typeof timer === 'object' && timer !== null) (timer as { ref?: () => void }).ref?.()
-}
-
-/** Waits `ms` on the injected clock; an abort (close) ends the wait at once and clears the timer. */
-function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const done = () => {
-      clock.clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = clock.setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
 }

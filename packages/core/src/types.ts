@@ -50,7 +50,8 @@ export interface Clock {
 }
 
 /**
- * A token as the provider keeps it and a {@link TokenStore} shares it. Times are clock milliseconds.
+ * A token as the provider keeps it and a {@link TokenStore} shares it. Times are clock milliseconds (the
+ * provider's `clock`), so every member of a fleet must read the same kind of clock (wall time by default).
  *
  * @example
  * ```ts
@@ -62,14 +63,16 @@ export interface StoredToken {
   readonly accessToken: string
   /** When the token request started: the lifetime is counted from here, not from when the answer came. */
   readonly obtainedAt: number
-  /** After this instant the token is never served (the safety skew already taken off). */
+  /** After this instant the token is never served (the safety skew already taken off). A shared store
+   * may forget the token then (a TTL ending here). */
   readonly expiresAt: number
-  /** From this instant a demand starts a background refresh. */
+  /** From this instant a demand starts a refresh; a token past it is not taken from a store. */
   readonly refreshAt: number
 }
 
 /**
- * A lease held while one process of a fleet fetches a token for all; see {@link TokenStore.lease}.
+ * The right to fetch the token for the whole fleet, granted by {@link TokenStore.lease}. It ends when
+ * released or when its time-to-live runs out (so a holder that dies is replaced).
  *
  * @example
  * ```ts
@@ -78,12 +81,32 @@ export interface StoredToken {
  * ```
  */
 export interface TokenLease {
+  /**
+   * Gives the lease up, only if it is still this holder's (compare-and-delete on a random value): a
+   * lease that expired and went to another member is left alone. The provider calls it only after the
+   * token it fetched under the lease has been written.
+   */
   release(): Promise<void>
 }
 
 /**
  * Where tokens are kept between processes. The default keeps them in memory. A shared store (Redis)
  * lets a fleet fetch one token for all; `lease` lets one process fetch while the others wait for it.
+ *
+ * What each outcome means to the provider (every call is raced against a budget, {@link TokenStore.timeoutMs}):
+ * - a call that rejects, or does not settle in time, means "the store failed": the provider goes on
+ *   without it for this attempt (it fetches for itself), emits a `store_failed` event, and tries the store
+ *   again at the next attempt. No caller ever sees a store error.
+ * - `get` resolving `undefined` means "no usable token here": absent, expired, or a value the store could
+ *   not read (corrupt, another format version, another encryption key). A store swallows those and never
+ *   throws them.
+ * - `lease` resolving a {@link TokenLease} means "you fetch for everyone"; resolving `undefined` means
+ *   "another member holds the lease": the provider polls `get` for its token (every 100 ms of its clock),
+ *   retrying the lease, until the lease lifetime has passed. Only a store that really saw another holder
+ *   may answer `undefined`; a failure must reject.
+ *
+ * A store must not queue commands while it cannot reach its server and send them later: a lease or a
+ * write replayed after a reconnect would block the fleet or bring back a revoked token. Fail at once.
  *
  * @example
  * ```ts
@@ -95,12 +118,19 @@ export interface TokenLease {
  * ```
  */
 export interface TokenStore {
+  /** The token stored under `key`, or undefined when there is none the store can read. */
   get(key: string): Promise<StoredToken | undefined>
+  /** Stores a token the provider fetched; a shared store lets it expire at `token.expiresAt`. */
   set(key: string, token: StoredToken): Promise<void>
   /** Compare-and-delete when `accessToken` is given: delete only if it is still the stored one. */
   delete(key: string, accessToken?: string): Promise<void>
-  /** Try to become the one fetcher for `key` for at most `ttlMs`; undefined when another holds it. */
+  /**
+   * Try to become the one fetcher for `key` for at most `ttlMs`: a lease when granted, `undefined` when
+   * another member holds it; reject when the store failed (see the type's description).
+   */
   lease?(key: string, ttlMs: number): Promise<TokenLease | undefined>
+  /** How long the provider waits for one call before going on without the store, in ms. Default 1 000. */
+  readonly timeoutMs?: number
 }
 
 /**
@@ -350,6 +380,18 @@ export type M3terAuthEvent =
       readonly waitedMs: number
       /** `'token'`, or the error code the wait ended with (`aborted` for the caller's own signal). */
       readonly outcome: 'token' | M3terAuthErrorCode
+      readonly at: number
+    }
+  | {
+      /**
+       * The shared store failed or did not answer within its budget; the provider went on without it
+       * (`get`, `lease`: it fetched for itself; `set`, `delete`, `release`: the write is lost, and a lease
+       * runs out by itself). `wait`: another member held the lease for its whole lifetime without
+       * storing a token, so this one fetched for itself.
+       */
+      readonly type: 'store_failed'
+      readonly operation: 'get' | 'set' | 'delete' | 'lease' | 'release' | 'wait'
+      readonly reason: 'error' | 'timeout'
       readonly at: number
     }
 

@@ -1,11 +1,12 @@
+import type { EntityStore, StoreAnswer } from './entities.ts'
 import type { Exchange } from './exchange.ts'
 import type { Endpoint } from './faults.ts'
-import { paginate } from './fixtures.ts'
 import { type MockTokenClaims, verifyJwt } from './jwt.ts'
 import { validateMeasurements } from './measurements.ts'
 import type { MockState } from './state.ts'
 
 const ORG_PATH = /^\/organizations\/([^/]+)(\/.*)?$/
+const MEASUREMENTS = /^\/measurements\/?$/
 
 /** The claims of a good bearer, or why it was refused. */
 export type BearerCheck = { ok: true; claims: MockTokenClaims } | { ok: false; message: string }
@@ -46,6 +47,19 @@ export async function handleApi(
     return ex.error(state.rejectStatus, bearer.message)
   }
   const method = ex.req.method ?? 'GET'
+  const rest = match[2] ?? '/'
+  // Config API and ingest have a limit each, per organisation (the token's: the mock has one).
+  const bucket = origin === 'ingest' || MEASUREMENTS.test(rest) ? 'ingest' : 'config'
+  if (state.rateLimiter && !state.rateLimiter.admit(bucket)) {
+    state.stats.rateLimited += 1
+    ex.entry.refusal = 'rate-limit'
+    const retryAfter = state.rateLimiter.retryAfter
+    return ex.json(
+      429,
+      { message: 'Rate limit exceeded' },
+      retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+    )
+  }
   if (safeDecode(match[1] ?? '') !== state.orgId) {
     state.stats.unknownOrganizations += 1
     ex.entry.refusal = 'organization'
@@ -56,24 +70,50 @@ export async function handleApi(
     ex.entry.refusal = 'route'
     return ex.error(403, `The Service User has no permission for ${method} ${ex.url.pathname}`)
   }
-  const rest = match[2] ?? '/'
   if (rest === '/echo') return echo(ex)
-  if (origin === 'ingest') {
-    if (rest === '/measurements') return method === 'POST' ? ingest(ex, state) : notAllowed(ex)
-    return ex.error(404, `No route for ${method} ${ex.url.pathname}`)
-  }
-  const list = /^\/(meters|accounts)(?:\/([^/]+))?$/.exec(rest)
-  if (list) {
-    if (method !== 'GET') return notAllowed(ex)
-    const items = list[1] === 'meters' ? state.meters : state.accounts
-    if (list[2] !== undefined) {
-      const item = items.find((entity) => entity.id === list[2] || entity.code === list[2])
-      return item ? ex.json(200, item) : ex.error(404, `${list[1]} ${list[2]} not found`)
-    }
-    const page = paginate(items, ex.url.searchParams)
-    return page.ok ? ex.json(200, page.page) : ex.error(400, page.message)
-  }
+  // The official SDK posts measurements to its base URL when that has no 'api.' to turn into 'ingest.'
+  // (any loopback mock), so the api origin takes them too.
+  if (MEASUREMENTS.test(rest)) return method === 'POST' ? ingest(ex, state) : notAllowed(ex)
+  if (origin === 'ingest') return ex.error(404, `No route for ${method} ${ex.url.pathname}`)
+  const entity = /^\/(meters|accounts)(?:\/([^/]+))?\/?$/.exec(rest)
+  if (entity)
+    return config(ex, entity[1] === 'meters' ? state.meters : state.accounts, entity[2], bearer.claims)
   ex.error(404, `No route for ${method} ${ex.url.pathname}`)
+}
+
+function config(ex: Exchange, store: EntityStore, id: string | undefined, claims: MockTokenClaims): void {
+  const answer = configAnswer(ex, store, id === undefined ? undefined : safeDecode(id), claims.keyId)
+  if (answer) ex.json(answer.status, answer.body)
+  else notAllowed(ex)
+}
+
+// A collection takes GET (list) and POST (create); one entity GET, PUT (update) and DELETE.
+function configAnswer(
+  ex: Exchange,
+  store: EntityStore,
+  id: string | undefined,
+  by: string,
+): StoreAnswer | undefined {
+  const method = ex.req.method ?? 'GET'
+  if (id === undefined) {
+    if (method === 'GET') return store.list(ex.url.searchParams)
+    if (method === 'POST') return withJson(ex, (body) => store.create(body, by))
+    return undefined
+  }
+  if (method === 'GET') return store.get(id)
+  if (method === 'PUT') return withJson(ex, (body) => store.update(id, body, by))
+  if (method === 'DELETE') return store.delete(id)
+  return undefined
+}
+
+function withJson(ex: Exchange, use: (body: unknown) => StoreAnswer): StoreAnswer {
+  let body: unknown
+  try {
+    body = JSON.parse(ex.body)
+  } catch {
+    return { status: 400, body: { message: 'Request body is not valid JSON' } }
+  }
+  return use(body)
 }
 
 // A malformed percent-escape is a client's mistake, not a server error: it simply matches no organization.

@@ -14,9 +14,30 @@ const base64url = (data: Buffer | string): string => Buffer.from(data).toString(
 
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
 
-/** A per-server HS256 key: tokens of one mock are never accepted by another. */
+/** A throwaway HS256 key: tokens signed with it are accepted by no mock. */
 export function newSigningKey(): Buffer {
   return randomBytes(32)
+}
+
+/**
+ * The mock's HS256 key, derived from its organization, its first access key and a version, so a mock
+ * restarted with the same options accepts the tokens it issued before (as m3ter does), and a new version
+ * makes every earlier token invalid (m3ter rotating its keys).
+ *
+ * @example
+ * ```ts
+ * const key = deriveSigningKey('org-1', { accessKeyId: 'k', apiSecret: 's' }, 0)
+ * ```
+ */
+export function deriveSigningKey(
+  orgId: string,
+  key: { readonly accessKeyId: string; readonly apiSecret: string },
+  version: string | number,
+): Buffer {
+  // Keyed by the secret so that knowing the org and key id alone does not let anyone mint tokens.
+  return createHmac('sha256', key.apiSecret)
+    .update(`m3ter-auth testkit signing key\0${orgId}\0${key.accessKeyId}\0${version}`)
+    .digest()
 }
 
 /**

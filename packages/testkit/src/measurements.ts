@@ -1,3 +1,5 @@
+import { asObject, codeProblem, isDateTime, mapProblem, textProblem } from './validate.ts'
+
 /** m3ter's ingest limits. */
 export const INGEST_MAX_ITEMS = 1000
 /**
@@ -10,11 +12,18 @@ export const INGEST_MAX_ITEMS = 1000
  */
 export const INGEST_MAX_BYTES = 512_000
 
-const OPTIONAL_OBJECTS = ['measure', 'cost', 'income', 'who', 'where', 'what', 'other'] as const
+/** m3ter's limit on a measurement's `uid`. */
+const UID_MAX = 50
+// Numeric and non-numeric value groups of a measurement, as m3ter's schema types them.
+const NUMBER_MAPS = ['measure', 'cost', 'income'] as const
+const STRING_MAPS = ['who', 'where', 'what', 'other', 'metadata'] as const
 
 /**
- * Validates an ingest body as m3ter does: `{"measurements":[...]}`, 1 to 1000 items, each with `meter`,
- * `account` and an ISO `ts`; returns the item count or the reason it was refused.
+ * Validates an ingest body as m3ter's schema says: `{"measurements":[...]}`, 1 to 1000 items, each with a
+ * `meter` and `account` code (1..80 printable characters, no outer or non-space whitespace), an RFC 3339
+ * `ts` (and `ets` if given), a `uid` of at most 50 characters if given, numbers in `measure`, `cost` and
+ * `income`, strings in `who`, `where`, `what`, `other` and `metadata`. Returns the item count or the
+ * reason it was refused.
  *
  * @example
  * ```ts
@@ -39,16 +48,28 @@ export function validateMeasurements(
 }
 
 function checkItem(item: unknown): string | undefined {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'must be an object'
-  const m = item as Record<string, unknown>
-  for (const field of ['meter', 'account', 'ts'] as const)
-    if (typeof m[field] !== 'string' || m[field] === '') return `${field} is required`
-  if (Number.isNaN(Date.parse(m.ts as string))) return 'ts must be an ISO 8601 date-time'
-  if (m.uid !== undefined && typeof m.uid !== 'string') return 'uid must be a string'
-  for (const field of OPTIONAL_OBJECTS) {
-    const value = m[field]
-    if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)))
-      return `${field} must be an object`
-  }
+  const m = asObject(item)
+  if (!m) return 'must be an object'
+  const problem =
+    codeProblem('meter', m.meter) ??
+    codeProblem('account', m.account) ??
+    (m.uid === undefined ? undefined : textProblem('uid', m.uid, UID_MAX)) ??
+    (isDateTime(m.ts)
+      ? undefined
+      : `ts must be an ISO 8601 date-time with a zone: ${JSON.stringify(m.ts)}`) ??
+    (m.ets === undefined || isDateTime(m.ets)
+      ? undefined
+      : `ets must be an ISO 8601 date-time with a zone: ${JSON.stringify(m.ets)}`)
+  if (problem) return problem
+  for (const field of NUMBER_MAPS)
+    if (m[field] !== undefined) {
+      const mapProblemText = mapProblem(field, m[field], 'number')
+      if (mapProblemText) return mapProblemText
+    }
+  for (const field of STRING_MAPS)
+    if (m[field] !== undefined) {
+      const mapProblemText = mapProblem(field, m[field], 'string')
+      if (mapProblemText) return mapProblemText
+    }
   return undefined
 }

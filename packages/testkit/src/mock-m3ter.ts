@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { handleApi } from './api-endpoint.ts'
+import { EntityStore, type StoredEntity } from './entities.ts'
 import { createExchange, type Exchange, type LiveEntry, type RequestLogEntry } from './exchange.ts'
 import { answerWithFault } from './fault-answer.ts'
 import { createFaultRegistry, type Endpoint, type FaultController, type FaultKind } from './faults.ts'
 import { generateEntities } from './fixtures.ts'
 import { headerRecord, readBody } from './http-util.ts'
-import { decodeJwtClaims, newSigningKey } from './jwt.ts'
+import { decodeJwtClaims, deriveSigningKey, newSigningKey } from './jwt.ts'
 import { type AccessKeyInput, KeyRing, type MockAccessKey } from './keys.ts'
 import { type Listening, listen } from './listen.ts'
 import { INGEST_MAX_BYTES } from './measurements.ts'
 import { createPermissions, type DeniedRoute, type PermissionController } from './permissions.ts'
+import { createRateLimiter, type RateLimitOption } from './rate-limit.ts'
 import type { MockState } from './state.ts'
 import { emptyStats, type MockStats } from './stats.ts'
 import { handleToken, presentedKeyId, TOKEN_PATH } from './token-endpoint.ts'
@@ -51,6 +53,16 @@ export interface MockM3terOptions {
    * m3ter answers a key without the permission. Change them later through `m3ter.permissions`.
    */
   readonly deny?: readonly DeniedRoute[]
+  /**
+   * m3ter's limit of 50 requests a second per organisation (config API and ingest apart), on the mock's
+   * clock: 429 `{"message"}` beyond it. Off by default; `true` turns it on.
+   */
+  readonly rateLimit?: RateLimitOption
+  /**
+   * The signing key is derived from `orgId`, the first key and this version (default 0): a mock restarted
+   * with the same options accepts tokens it issued before. Another version invalidates them all.
+   */
+  readonly signingKeyVersion?: string | number
 }
 
 /**
@@ -83,8 +95,13 @@ export interface MockM3ter extends AsyncDisposable {
   /** Every access token handed out (including fake ones of token faults), oldest first. */
   readonly issuedTokens: readonly string[]
   readonly faults: FaultController
+  /** The meters and accounts as they are now (generated ones, plus what clients created, updated, deleted). */
+  readonly meters: readonly StoredEntity[]
+  readonly accounts: readonly StoredEntity[]
   /** The routes refused to each key (the `deny` option, and changes made since). */
   readonly permissions: PermissionController
+  /** m3ter rotated its signing keys: every token issued so far is refused (bad signature); new ones work. */
+  rotateSigningKey(): void
   /** Revokes one token: the API refuses it from now on. */
   revoke(token: string): void
   /** Revokes every token issued so far; later ones work. */
@@ -102,6 +119,7 @@ export interface MockM3ter extends AsyncDisposable {
   close(): Promise<void>
 }
 
+const MEASUREMENTS_PATH = /^\/organizations\/[^/]+\/measurements\/?$/
 const TOKEN_BODY_LIMIT = 64 * 1024
 const API_BODY_LIMIT = 1024 * 1024
 const LOG_BODY_LIMIT = 64 * 1024
@@ -140,24 +158,31 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
   if (!Number.isFinite(lifetime) || lifetime <= 0) throw new Error('tokenLifetimeSeconds must be positive')
   const clock = options.clock ?? { now: () => Date.now() }
   const orgId = options.orgId ?? randomUUID()
+  const now = () => clock.now()
   const state: MockState = {
     orgId,
     permissions: createPermissions(options.deny ?? [], orgId),
+    rateLimiter: createRateLimiter(options.rateLimit, now),
     lifetimeSeconds: lifetime,
     rejectStatus: options.rejectStatus ?? 403,
-    now: () => clock.now(),
+    now,
     keys: new KeyRing(options.keys),
-    signingKey: newSigningKey(),
+    signingKey: Buffer.alloc(0),
     revoked: new Set(),
     issued: [],
     stats: emptyStats(),
-    meters: generateEntities('meter', options.meters ?? 250),
-    accounts: generateEntities('account', options.accounts ?? 120),
+    meters: new EntityStore('meters', generateEntities('meter', options.meters ?? 250), now),
+    accounts: new EntityStore('accounts', generateEntities('account', options.accounts ?? 120), now),
     faults: createFaultRegistry(() => clock.now()),
     hanging: new Set(),
     lastTokenFailed: false,
     failedApiRequests: new Set(),
   }
+  const [firstKey] = state.keys.list()
+  let signingVersion = options.signingKeyVersion ?? 0
+  const signWith = (version: string | number) =>
+    firstKey ? deriveSigningKey(orgId, firstKey, version) : newSigningKey()
+  state.signingKey = signWith(signingVersion)
   let log: RequestLogEntry[] = []
 
   const separate = options.separateTokenOrigin === true
@@ -228,7 +253,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     if (origin === 'token')
       return isToken ? handleToken(ex, state) : ex.error(404, `No route for ${ex.url.pathname}`)
     // m3ter refuses an ingest body this large with 403 before it looks at the token.
-    if (origin === 'ingest' && ex.size >= INGEST_MAX_BYTES && ex.url.pathname.endsWith('/measurements')) {
+    if (ex.size >= INGEST_MAX_BYTES && MEASUREMENTS_PATH.test(ex.url.pathname)) {
       state.stats.oversizeBodies += 1
       ex.entry.refusal = 'body-size'
       return ex.error(403, `Request body must be under ${INGEST_MAX_BYTES} bytes`)
@@ -272,6 +297,16 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     },
     faults: state.faults,
     permissions: state.permissions,
+    get meters() {
+      return state.meters.items
+    },
+    get accounts() {
+      return state.accounts.items
+    },
+    rotateSigningKey() {
+      signingVersion = `${signingVersion}+`
+      state.signingKey = signWith(signingVersion)
+    },
     revoke(value) {
       const claims = decodeJwtClaims(value)
       if (claims) state.revoked.add(claims.jti)
@@ -293,6 +328,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
       state.issued.length = 0
       state.revoked.clear()
       state.failedApiRequests.clear()
+      state.rateLimiter?.clear()
       state.lastTokenFailed = false
       state.faults.clear()
       cutHanging()

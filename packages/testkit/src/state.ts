@@ -1,26 +1,29 @@
 import { randomUUID } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
+import type { EntityStore } from './entities.ts'
 import type { FaultRegistry } from './faults.ts'
-import type { Entity } from './fixtures.ts'
 import { type MockTokenClaims, newSigningKey, signJwt } from './jwt.ts'
 import type { KeyRing } from './keys.ts'
 import type { PermissionController } from './permissions.ts'
+import type { RateLimiter } from './rate-limit.ts'
 import type { MockStats } from './stats.ts'
 
 /** Everything the endpoints share; owned by `startMockM3ter`. */
 export interface MockState {
   readonly orgId: string
   readonly permissions: PermissionController
+  readonly rateLimiter: RateLimiter | undefined
   readonly lifetimeSeconds: number
   readonly rejectStatus: 401 | 403
   readonly now: () => number
   readonly keys: KeyRing
-  readonly signingKey: Buffer
+  /** Replaced when the signing key is rotated. */
+  signingKey: Buffer
   readonly revoked: Set<string>
   readonly issued: string[]
   stats: MockStats
-  readonly meters: readonly Entity[]
-  readonly accounts: readonly Entity[]
+  readonly meters: EntityStore
+  readonly accounts: EntityStore
   readonly faults: FaultRegistry
   /** Answers never sent (hang faults); cut on reset and close. */
   readonly hanging: Set<ServerResponse>

@@ -31,6 +31,8 @@ export interface MockStats {
   forbiddenRoutes: number
   /** 403s with a good token for an organization the mock does not know: not about the token. */
   unknownOrganizations: number
+  /** Requests refused with 429 by the `rateLimit` option. */
+  rateLimited: number
   /** Ingest bodies of 512,000 bytes or more, refused with 403 before the token is looked at. */
   oversizeBodies: number
   /** Accepted ingest batches and the measurements in them. */
@@ -55,6 +57,7 @@ export function emptyStats(): MockStats {
     forbiddenRoutes: 0,
     unknownOrganizations: 0,
     oversizeBodies: 0,
+    rateLimited: 0,
     ingestBatches: 0,
     ingestMeasurements: 0,
     faultsApplied: 0,

@@ -1,0 +1,276 @@
+import type { Clock, M3terAuthEvent, StoredToken, TokenLease, TokenStore } from './types.ts'
+
+/**
+ * How often a member waiting on another's lease looks in the store for the token.
+ *
+ * @example
+ * ```ts
+ * await clock.advance(LEASE_POLL_MS) // a waiting member looks in the store once more
+ * ```
+ */
+export const LEASE_POLL_MS = 100
+
+/**
+ * How long one store call may take when the store does not say ({@link TokenStore.timeoutMs}).
+ *
+ * @example
+ * ```ts
+ * const store: TokenStore = { ...createMemoryStore(), timeoutMs: DEFAULT_STORE_CALL_MS / 2 }
+ * ```
+ */
+export const DEFAULT_STORE_CALL_MS = 1_000
+
+type StoreFailed = Extract<M3terAuthEvent, { type: 'store_failed' }>
+
+/**
+ * What a member does before asking the token endpoint: use a token another member stored, or fetch,
+ * holding the fleet's lease when it could get one (release it with {@link StoreSync.release}).
+ *
+ * @example
+ * ```ts
+ * const found = await sync.acquire(key, { signal, rejected, startedAt })
+ * if ('token' in found) use(found.token)
+ * else { await fetchAndDispatch(); await sync.release(found.lease) }
+ * ```
+ */
+export type Acquired = { readonly token: StoredToken } | { readonly lease: TokenLease | undefined }
+
+/**
+ * The provider's side of a shared {@link TokenStore}. Every call to the store is raced against a budget;
+ * a store that fails or does not answer in time is skipped, the provider fetches for itself, and a
+ * `store_failed` event says so. Writes are tracked so that a lease is released only after the token
+ * it guarded has reached the store.
+ *
+ * @example
+ * ```ts
+ * const sync = createStoreSync({ store, clock, timeoutMs, emit: (event) => onEvent({ ...event, at: clock.now() }) })
+ * ```
+ */
+export interface StoreSync {
+  /**
+   * Looks in the store, then takes the lease or waits for its holder's token. Gives up waiting once a
+   * lease taken when the attempt started would have run out: a holder that died by then is replaced.
+   */
+  acquire(key: string, attempt: AttemptContext): Promise<Acquired>
+  /** Starts writing a token fetched from the endpoint; the next release waits for it. */
+  write(key: string, token: StoredToken): void
+  /** Compare-and-delete: drops the stored token only if it is still `accessToken`. */
+  remove(key: string, accessToken: string): void
+  /** Releases a lease once every write started before has settled (or run out of time). */
+  release(lease: TokenLease | undefined): Promise<void>
+}
+
+/**
+ * The attempt a store phase belongs to.
+ *
+ * @example
+ * ```ts
+ * sync.acquire(key, { signal: controller.signal, rejected: lastInvalidated, startedAt: clock.now() })
+ * ```
+ */
+export interface AttemptContext {
+  /** Aborted when the attempt is abandoned (close, new credentials): every wait ends at once. */
+  readonly signal: AbortSignal
+  /** A token this provider saw rejected: never taken from the store again. */
+  readonly rejected: string | undefined
+  /**
+   * When the attempt started, on the clock's monotonic reading where it has one (else `now()`): the store
+   * phase ends a lease lifetime (and a poll) later.
+   */
+  readonly startedAt: number
+}
+
+/**
+ * Options of {@link createStoreSync}.
+ *
+ * @example
+ * ```ts
+ * createStoreSync({ store, clock, timeoutMs: 10_000, emit })
+ * ```
+ */
+export interface StoreSyncOptions {
+  readonly store: TokenStore
+  readonly clock: Clock
+  /** The token request's own timeout: a lease covers it, plus a read before and a write after. */
+  readonly timeoutMs: number
+  /** Receives `store_failed` events without their `at`; the provider stamps the time. */
+  readonly emit: (event: Omit<StoreFailed, 'at'>) => void
+}
+
+/** A call that settled in time with a value, or why it did not. */
+type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly timedOut: boolean }
+
+/**
+ * A token from the store may be used when this provider has not seen it rejected and it is not yet due
+ * for a refresh: a token past its refresh point is what the lease holder is replacing.
+ *
+ * @example
+ * ```ts
+ * usable(await store.get(key), clock.now(), lastInvalidated) // the token, or undefined
+ * ```
+ */
+export function usable(
+  token: StoredToken | undefined,
+  now: number,
+  rejected: string | undefined,
+): StoredToken | undefined {
+  return token && token.accessToken !== rejected && now < token.refreshAt && now < token.expiresAt
+    ? token
+    : undefined
+}
+
+/**
+ * How long a lease lasts: the holder's whole attempt (the store phase, its token request and the write).
+ * A holder that dies is replaced once it runs out.
+ *
+ * @example
+ * ```ts
+ * store.lease(key, leaseTtl(10_000, 1_000)) // 12 000 ms
+ * ```
+ */
+export function leaseTtl(timeoutMs: number, callMs: number): number {
+  return timeoutMs + 2 * callMs
+}
+
+/**
+ * Creates the provider's side of a shared store; see {@link StoreSync}.
+ *
+ * @example
+ * ```ts
+ * const sync = createStoreSync({ store: createMemoryStore(), clock: systemClock, timeoutMs: 10_000, emit: console.log })
+ * const found = await sync.acquire('m3ter-auth:v1:…', { signal, rejected: undefined, startedAt: Date.now() })
+ * ```
+ */
+export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOptions): StoreSync {
+  const callMs = positive(store.timeoutMs) ?? DEFAULT_STORE_CALL_MS
+  const leaseMs = leaseTtl(timeoutMs, callMs)
+  const writes = new Set<Promise<unknown>>()
+  // Budgets are durations: on a clock that has a monotonic reading, a step of the wall clock cannot
+  // stretch or cut them. Token times (refreshAt, expiresAt) stay on wall time, the fleet's common reference.
+  const monotonic = () => (clock as { monotonic?: () => number }).monotonic?.() ?? clock.now()
+
+  /** Runs one store call within its budget: the smaller of the call budget and the time left. */
+  function call<T>(
+    operation: StoreFailed['operation'],
+    work: () => Promise<T>,
+    deadline: number,
+    signal?: AbortSignal,
+    late?: (value: T) => void,
+  ): Promise<Outcome<T>> {
+    const budget = Math.min(callMs, deadline - monotonic())
+    return new Promise((resolve) => {
+      let settled = false
+      let timer: unknown
+      const finish = (outcome: Outcome<T>) => {
+        if (settled) return
+        settled = true
+        clock.clearTimeout(timer)
+        signal?.removeEventListener('abort', abort)
+        if (!outcome.ok && !signal?.aborted)
+          emit({ type: 'store_failed', operation, reason: reason(outcome) })
+        resolve(outcome)
+      }
+      const abort = () => finish({ ok: false, timedOut: false })
+      if (budget <= 0 || signal?.aborted) return finish({ ok: false, timedOut: !signal?.aborted })
+      timer = clock.setTimeout(() => finish({ ok: false, timedOut: true }), budget)
+      signal?.addEventListener('abort', abort)
+      let pending: Promise<T>
+      try {
+        pending = Promise.resolve(work())
+      } catch (error) {
+        pending = Promise.reject(error)
+      }
+      pending.then(
+        (value) => (settled ? late?.(value) : finish({ ok: true, value })),
+        () => finish({ ok: false, timedOut: false }),
+      )
+    })
+  }
+
+  // A lease granted after we stopped waiting for it is nobody's: give it back rather than let it block
+  // the fleet until it expires.
+  const giveBack = (lease: TokenLease | undefined) => void lease?.release().catch(() => {})
+
+  async function acquire(key: string, attempt: AttemptContext): Promise<Acquired> {
+    const { signal, rejected } = attempt
+    const deadline = attempt.startedAt + leaseMs + LEASE_POLL_MS
+    const lease = store.lease?.bind(store)
+    for (;;) {
+      const read = await call('get', () => store.get(key), deadline, signal)
+      if (!read.ok) return { lease: undefined }
+      const shared = usable(read.value, clock.now(), rejected)
+      if (shared) return { token: shared }
+      if (!lease) return { lease: undefined }
+      const taken = await call('lease', () => lease(key, leaseMs), deadline, signal, giveBack)
+      // A store that failed is not a store whose lease another member holds: fetch without it.
+      if (!taken.ok) return { lease: undefined }
+      if (taken.value) return recheck(key, taken.value, attempt, deadline)
+      if (monotonic() + LEASE_POLL_MS >= deadline) {
+        emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
+        return { lease: undefined }
+      }
+      await pause(clock, LEASE_POLL_MS, signal)
+      if (signal.aborted) return { lease: undefined }
+    }
+  }
+
+  // A holder may have written and released between our read and our lease: look once more before
+  // fetching, or the fleet pays for a second token.
+  async function recheck(
+    key: string,
+    held: TokenLease,
+    attempt: AttemptContext,
+    deadline: number,
+  ): Promise<Acquired> {
+    const read = await call('get', () => store.get(key), deadline, attempt.signal)
+    const shared = read.ok ? usable(read.value, clock.now(), attempt.rejected) : undefined
+    if (!shared) return { lease: held }
+    await release(held)
+    return { token: shared }
+  }
+
+  function track(work: Promise<unknown>): void {
+    writes.add(work)
+    work.then(() => writes.delete(work))
+  }
+
+  function write(key: string, token: StoredToken): void {
+    track(call('set', () => store.set(key, token), monotonic() + callMs))
+  }
+
+  function remove(key: string, accessToken: string): void {
+    track(call('delete', () => store.delete(key, accessToken), monotonic() + callMs))
+  }
+
+  async function release(lease: TokenLease | undefined): Promise<void> {
+    if (!lease) return
+    await Promise.all(writes)
+    await call('release', () => lease.release(), monotonic() + callMs)
+  }
+
+  return { acquire, write, remove, release }
+}
+
+function reason(outcome: { readonly timedOut: boolean }): StoreFailed['reason'] {
+  return outcome.timedOut ? 'timeout' : 'error'
+}
+
+function positive(value: number | undefined): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined
+}
+
+/** Waits `ms` on the injected clock; an abort (close) ends the wait at once and clears the timer. */
+function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clock.clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = clock.setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
+}

@@ -1,0 +1,196 @@
+import { M3terAuthError, type StoredToken, type TokenLease, type TokenStore } from '@m3ter-auth/core'
+import { type Commands, commandsOf, type RedisClient } from './client.ts'
+import { decodeValue, encodeValue, type IgnoredReason } from './codec.ts'
+import {
+  checkEncryptionKey,
+  type EncryptionKeyInput,
+  importEncryptionKey,
+  randomHex,
+  sha256Hex,
+} from './crypto.ts'
+
+/**
+ * Options of {@link createRedisStore}.
+ *
+ * @example
+ * ```ts
+ * createRedisStore({ client, prefix: 'billing:m3ter:', encryptionKey: process.env.M3TER_TOKEN_KEY })
+ * ```
+ */
+export interface RedisStoreOptions {
+  /** A connected ioredis `Redis` or `Cluster`, or a connected node-redis client. */
+  readonly client: RedisClient
+  /** Put before every key. Default `'m3ter-auth:'`. */
+  readonly prefix?: string
+  /**
+   * Encrypts tokens at rest with AES-256-GCM (Web Crypto): 32 bytes, base64 of 32 bytes, or a CryptoKey.
+   * Every member of the fleet needs the same key; a value sealed with another reads as "no token".
+   */
+  readonly encryptionKey?: EncryptionKeyInput | undefined
+  /** What the store saw: commands not sent or failed, values ignored, leases. No secret, no token. */
+  readonly onEvent?: (event: RedisStoreEvent) => void
+  /** The provider's clock, for the TTL that ends a stored token at its `expiresAt`. Default `Date.now`. */
+  readonly clock?: { now(): number }
+  /** How long the provider waits for one Redis call before going on without it, in ms. Default 500. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * A store operation, as events name it.
+ *
+ * @example
+ * ```ts
+ * const op: RedisStoreOperation = 'lease'
+ * ```
+ */
+export type RedisStoreOperation = 'get' | 'set' | 'delete' | 'lease' | 'release'
+
+/**
+ * Events of a Redis store. `key` is the Redis key (a prefix and a SHA-256): never a secret.
+ *
+ * @example
+ * ```ts
+ * onEvent: (e) => { if (e.type === 'not_ready') metrics.increment('m3ter.redis.skipped', { op: e.operation }) }
+ * ```
+ */
+export type RedisStoreEvent =
+  /** The client was not connected: the command was not sent (a queued command could replay later). */
+  | { readonly type: 'not_ready'; readonly operation: RedisStoreOperation; readonly at: number }
+  /** Redis answered with an error, or the connection failed. */
+  | { readonly type: 'command_failed'; readonly operation: RedisStoreOperation; readonly at: number }
+  /** A stored value could not be used; it reads as "no token" and the next write replaces it. */
+  | {
+      readonly type: 'value_ignored'
+      readonly reason: IgnoredReason
+      readonly key: string
+      readonly at: number
+    }
+  | { readonly type: 'lease_acquired'; readonly key: string; readonly at: number }
+  | { readonly type: 'lease_busy'; readonly key: string; readonly at: number }
+  /** `held`: false when the lease had expired (and may be another member's by now): it was left alone. */
+  | { readonly type: 'lease_released'; readonly key: string; readonly held: boolean; readonly at: number }
+
+const DEFAULT_PREFIX = 'm3ter-auth:'
+const DEFAULT_TIMEOUT_MS = 500
+
+/**
+ * A core `TokenStore` on Redis (or Valkey): one token request per token lifetime for a whole fleet of
+ * processes. Keys are `<prefix><sha-256 of the core key>` (the token URL and access key id, never the
+ * secret); the lease is `SET NX PX` with a random fencing value, released by a Lua compare-and-delete.
+ * Commands are sent only while the client is connected; a failing Redis makes the provider fetch for
+ * itself (no request fails), and sharing resumes when Redis is back.
+ *
+ * @example
+ * ```ts
+ * import Redis from 'ioredis'
+ * import { createTokenProvider } from '@m3ter-auth/core'
+ * import { createRedisStore } from '@m3ter-auth/redis'
+ *
+ * const store = createRedisStore({ client: new Redis(process.env.REDIS_URL!) })
+ * const auth = createTokenProvider({ store }) // every process of the fleet does the same
+ * ```
+ */
+export function createRedisStore(options: RedisStoreOptions): TokenStore {
+  if (typeof options !== 'object' || options === null) invalid('options must be an object')
+  const commands = commandsOf(options.client)
+  if (!commands) invalid('client must be an ioredis Redis or Cluster, or a node-redis client')
+  const prefix = options.prefix ?? DEFAULT_PREFIX
+  if (typeof prefix !== 'string') invalid('prefix must be a string')
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) invalid('timeoutMs must be a number > 0')
+  const material = options.encryptionKey === undefined ? undefined : checkEncryptionKey(options.encryptionKey)
+  const cryptoKey = material && importEncryptionKey(material)
+  const now = () => (options.clock ?? Date).now()
+  const emit = (event: Record<string, unknown> & { type: RedisStoreEvent['type'] }) => {
+    try {
+      options.onEvent?.({ ...event, at: now() } as RedisStoreEvent)
+    } catch {
+      // An observer's bug must not break the store.
+    }
+  }
+  const redisKeys = new Map<string, Promise<string>>()
+  const redisKeyOf = (key: string) => {
+    let hashed = redisKeys.get(key)
+    if (!hashed) {
+      hashed = sha256Hex(key).then((hex) => `${prefix}${hex}`)
+      redisKeys.set(key, hashed)
+    }
+    return hashed
+  }
+  const run = send(commands, emit)
+
+  async function read(redisKey: string): Promise<{ raw: string; token?: StoredToken } | undefined> {
+    const raw = await run('get', (c) => c.get(redisKey))
+    if (raw === null) return undefined
+    const decoded = await decodeValue(raw, redisKey, await cryptoKey)
+    if ('token' in decoded) return { raw, token: decoded.token }
+    emit({ type: 'value_ignored', reason: decoded.ignored, key: redisKey })
+    return { raw }
+  }
+
+  return {
+    timeoutMs,
+    async get(key) {
+      return (await read(await redisKeyOf(key)))?.token
+    },
+    async set(key, token) {
+      const redisKey = await redisKeyOf(key)
+      const ttl = Math.ceil(token.expiresAt - now())
+      if (ttl <= 0) return
+      const value = await encodeValue(token, redisKey, await cryptoKey)
+      await run('set', (c) => c.set(redisKey, value, ttl))
+    },
+    async delete(key, accessToken) {
+      const redisKey = await redisKeyOf(key)
+      if (accessToken === undefined) return void (await run('delete', (c) => c.del(redisKey)))
+      const stored = await read(redisKey)
+      // Delete exactly the value we read, and only if it still holds the rejected token.
+      if (stored?.token?.accessToken === accessToken)
+        await run('delete', (c) => c.deleteIfEqual(redisKey, stored.raw))
+    },
+    async lease(key, ttlMs): Promise<TokenLease | undefined> {
+      const leaseKey = `${await redisKeyOf(key)}:lease`
+      const fence = randomHex(16)
+      const taken = await run('lease', (c) => c.setIfAbsent(leaseKey, fence, Math.max(1, Math.ceil(ttlMs))))
+      if (!taken) {
+        emit({ type: 'lease_busy', key: leaseKey })
+        return undefined
+      }
+      emit({ type: 'lease_acquired', key: leaseKey })
+      return {
+        async release() {
+          const held = await run('release', (c) => c.deleteIfEqual(leaseKey, fence))
+          emit({ type: 'lease_released', key: leaseKey, held })
+        },
+      }
+    },
+  }
+}
+
+/**
+ * Sends a command only while the client is connected: ioredis and node-redis would otherwise queue it
+ * and send it after a reconnect, where a stale lease blocks the fleet and a stale write brings back a
+ * revoked token. Failures are reported, then rethrown for the provider to go on without the store.
+ */
+function send(
+  commands: Commands,
+  emit: (event: { type: 'not_ready' | 'command_failed'; operation: RedisStoreOperation }) => void,
+) {
+  return async <T>(operation: RedisStoreOperation, command: (c: Commands) => Promise<T>): Promise<T> => {
+    if (!commands.ready()) {
+      emit({ type: 'not_ready', operation })
+      throw new Error(`@m3ter-auth/redis: ${operation} not sent, the Redis client is not connected`)
+    }
+    try {
+      return await command(commands)
+    } catch {
+      emit({ type: 'command_failed', operation })
+      // The client's error may quote the command, and with it a token: say only what failed.
+      throw new Error(`@m3ter-auth/redis: ${operation} failed`)
+    }
+  }
+}
+
+function invalid(what: string): never {
+  throw new M3terAuthError('invalid_options', `createRedisStore: ${what}`)
+}

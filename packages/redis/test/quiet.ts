@@ -1,0 +1,63 @@
+import type { TokenStore } from '@m3ter-auth/core'
+
+/**
+ * Tracks the real I/O a fleet member has in flight (store calls, token requests) so that a test moves the
+ * manual clock only when every member is idle, waiting on the clock. Otherwise the clock would outrun real
+ * I/O: a Redis reply taking 2 ms of real time could take "500 ms" of test time and look like a timeout.
+ */
+export interface Quiet {
+  /** The store, with every call (and every lease's release) tracked. */
+  store(store: TokenStore): TokenStore
+  /** The fetch, tracked: give it to the provider for its token requests. */
+  fetch(fetch: typeof globalThis.fetch): typeof globalThis.fetch
+  /** Resolves once nothing tracked is in flight, and nothing new started in the turn after. */
+  idle(): Promise<void>
+  /** Calls made to the store so far, by method. */
+  readonly calls: Record<string, number>
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve))
+
+export function createQuiet(): Quiet {
+  let pending = 0
+  const waiters: Array<() => void> = []
+  const calls: Record<string, number> = {}
+  const track = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    calls[name] = (calls[name] ?? 0) + 1
+    pending++
+    const settled = () => {
+      pending--
+      if (pending === 0) for (const wake of waiters.splice(0)) wake()
+    }
+    let promise: Promise<T>
+    try {
+      promise = work()
+    } catch (error) {
+      promise = Promise.reject(error)
+    }
+    promise.then(settled, settled)
+    return promise
+  }
+  return {
+    calls,
+    store: (store) => ({
+      ...(store.timeoutMs === undefined ? {} : { timeoutMs: store.timeoutMs }),
+      get: (key) => track('get', () => store.get(key)),
+      set: (key, token) => track('set', () => store.set(key, token)),
+      delete: (key, token) => track('delete', () => store.delete(key, token)),
+      lease: (key, ttl) =>
+        track('lease', async () => {
+          const lease = await store.lease!(key, ttl)
+          return lease && { release: () => track('release', () => lease.release()) }
+        }),
+    }),
+    fetch: (fetch) => (input, init) => track('fetch', () => fetch(input, init)),
+    async idle() {
+      for (;;) {
+        while (pending > 0) await new Promise<void>((resolve) => waiters.push(resolve))
+        await turn()
+        if (pending === 0) return
+      }
+    },
+  }
+}
