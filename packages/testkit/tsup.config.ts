@@ -6,7 +6,7 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: false,
+  sourcemap: true,
   target: 'es2022',
   platform: 'node',
   treeshake: true,
