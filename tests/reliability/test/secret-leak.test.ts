@@ -137,7 +137,8 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     }
     for (const line of console_.lines) rig.leaks.touch('console', line)
     for (const { where, value } of [...logger.lines, ...exported]) rig.leaks.touch(where, value)
-    expect(logger.lines.length).toBeGreaterThan(20)
+    // One line per decision; the exercise makes more than ten (fewer since a give-up cools down).
+    expect(logger.lines.length).toBeGreaterThan(10)
     expect(exported.filter((s) => s.where.startsWith('span attributes')).length).toBeGreaterThan(10)
     expect(exported.filter((s) => s.where.startsWith('metric attributes')).length).toBeGreaterThan(10)
     expect(rig.m3ter.issuedTokens.length + rig.leaks.sampleCount).toBeGreaterThan(20)
