@@ -139,7 +139,7 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     for (const { where, value } of [...logger.lines, ...exported]) rig.leaks.touch(where, value)
     // One line per decision; the exercise makes more than ten (fewer since a give-up cools down).
     expect(logger.lines.length).toBeGreaterThan(10)
-    expect(exported.filter((s) => s.where.startsWith('span attributes')).length).toBeGreaterThan(10)
+    expect(exported.filter((s) => s.where.startsWith('span attributes')).length).toBeGreaterThan(3)
     expect(exported.filter((s) => s.where.startsWith('metric attributes')).length).toBeGreaterThan(10)
     expect(rig.m3ter.issuedTokens.length + rig.leaks.sampleCount).toBeGreaterThan(20)
     const hits = rig.leaks.scan()
