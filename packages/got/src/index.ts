@@ -72,18 +72,21 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * ```
  */
 export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
-  const judge = (options: GotOptionsLike, response: GotResponseLike) =>
-    judgeAnswer(auth, {
+  const judge = (options: GotOptionsLike, response: GotResponseLike) => {
+    const url = response.requestUrl ?? String(options.url)
+    return judgeAnswer(auth, {
       method: options.method ?? 'GET',
-      url: response.requestUrl ?? String(options.url),
+      url,
       status: response.statusCode,
       token: tokenOfHeader(options.headers.authorization),
-      answeredFrom: answeredFrom(response.requestUrl ?? String(options.url), response.url),
+      answeredFrom: answeredFrom(url, response.url),
       get body() {
         return bodyOf(options)
       },
+      // A retried answer is never judged a retry again: the mark is what keeps this from looping.
       retried: options.context[RETRIED] === true,
     })
+  }
   return {
     // Runs before every attempt (retries included), so each attempt carries the current token.
     beforeRequest: [
@@ -108,15 +111,10 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     ],
     afterResponse: [
       (response, retryWithMergedOptions) => {
-        if (
-          judge(response.request.options, response) !== 'retry' ||
-          response.request.options.context[RETRIED]
-        ) {
-          return response
-        }
+        if (judge(response.request.options, response) !== 'retry') return response
         // beforeRequest runs again for the retry and fetches the new token; got 14 and 16 both let this
         // retry through even with `retry.limit: 0`. preserveHooks keeps the caller's later afterResponse
-        // hooks for the retried answer; the RETRIED mark keeps this hook from retrying again.
+        // hooks for the retried answer.
         return retryWithMergedOptions({ context: { [RETRIED]: true }, preserveHooks: true })
       },
     ],
