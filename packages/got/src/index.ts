@@ -10,7 +10,19 @@ import {
 // got 14 and got 16 each declare their own `Options` class, and classes with private members only match
 // themselves, so the hooks are typed by the few members they use; both majors' objects fit these shapes.
 
-/** What the hooks read and write on got's per-request options. */
+/**
+ * What the hooks read and write on got's per-request options: enough to type a hook of your own that works
+ * with got 14 and got 16 alike.
+ *
+ * @example
+ * ```ts
+ * const tagged = (options: GotOptionsLike) => {
+ *   options.headers['x-request-id'] = crypto.randomUUID()
+ * }
+ * const hooks = m3terAuthHooks(auth)
+ * const api = got.extend({ hooks: { ...hooks, beforeRequest: [tagged, ...hooks.beforeRequest] } })
+ * ```
+ */
 export interface GotOptionsLike {
   url?: string | URL | undefined
   method?: string
@@ -23,7 +35,18 @@ export interface GotOptionsLike {
   isStream?: boolean
 }
 
-/** What the hooks read on a got response. */
+/**
+ * What the hooks read on a got response.
+ *
+ * @example
+ * ```ts
+ * // An afterResponse hook of your own, typed for got 14 and got 16 alike.
+ * const logStatus = <R extends GotResponseLike>(response: R): R => {
+ *   console.log(response.statusCode, response.url)
+ *   return response
+ * }
+ * ```
+ */
 export interface GotResponseLike {
   statusCode: number
   url: string
@@ -31,7 +54,16 @@ export interface GotResponseLike {
   request: { options: GotOptionsLike }
 }
 
-/** The hooks {@link m3terAuthHooks} returns, ready for `got.extend({ hooks })`. */
+/**
+ * The hooks {@link m3terAuthHooks} returns, ready for `got.extend({ hooks })`. Spread them to add hooks of
+ * your own; keep ours first in `afterResponse`, so your later hooks see the answer after any retry.
+ *
+ * @example
+ * ```ts
+ * const hooks = m3terAuthHooks(auth)
+ * const api = got.extend({ hooks: { ...hooks, afterResponse: [...hooks.afterResponse, logStatus] } })
+ * ```
+ */
 export interface M3terAuthGotHooks {
   beforeRequest: Array<(options: GotOptionsLike) => Promise<void>>
   beforeRedirect: Array<(options: GotOptionsLike, response: GotResponseLike) => void>
