@@ -1,4 +1,12 @@
-/** One generated config entity: enough fields to page through and compare. */
+/**
+ * One generated config entity: enough fields to page through and compare.
+ *
+ * @example
+ * ```ts
+ * const expected: Entity[] = generateEntities('meter', 250) // the mock's default meters
+ * expect(everyPage.flat().map((meter) => meter.code)).toEqual(expected.map((meter) => meter.code))
+ * ```
+ */
 export interface Entity {
   readonly id: string
   readonly code: string

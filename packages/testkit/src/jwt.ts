@@ -1,6 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
-/** Claims of a token issued by the mock. Times are seconds, as in any JWT. */
+/**
+ * Claims of a token issued by the mock. Times are seconds, as in any JWT.
+ *
+ * @example
+ * ```ts
+ * const claims: MockTokenClaims | undefined = decodeJwtClaims(await auth.getToken())
+ * expect(claims?.orgId).toBe(m3ter.orgId)
+ * expect(claims!.exp - claims!.iat).toBe(18_000) // five hours, as m3ter's
+ * ```
+ */
 export interface MockTokenClaims {
   readonly orgId: string
   readonly keyId: string
