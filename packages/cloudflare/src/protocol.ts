@@ -7,7 +7,15 @@ import type { StoredToken } from '@m3ter-auth/core'
  */
 export const BROKER_ORIGIN = 'https://m3ter-token-broker.internal'
 
-/** Version of the stored and transferred token format; a broker or store that sees another ignores it. */
+/**
+ * Version of the stored and transferred token format; a broker or store that sees another ignores it.
+ *
+ * @example
+ * ```ts
+ * // A health route: during a rolling deploy, Workers and the broker must speak the same format.
+ * if (url.pathname === '/health') return Response.json({ m3terTokenFormat: FORMAT_VERSION })
+ * ```
+ */
 export const FORMAT_VERSION = 1
 
 /** Body of `/token`: the store key, and how long the caller will wait. */

@@ -7,7 +7,11 @@ import type { Credentials, CredentialsSource } from '@m3ter-auth/core'
  *
  * @example
  * ```ts
- * storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * // An admin route that makes the whole fleet take a new token at once
+ * const store = createDurableObjectStore(env.M3TER_TOKENS)
+ * const key = storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * const current = await store.get(key)
+ * if (current) await store.delete(key, current.accessToken) // compare-and-delete at the broker
  * ```
  */
 export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
