@@ -164,12 +164,28 @@ export interface FaultController {
   active(): readonly InjectedFault[]
 }
 
-/** The controller plus the server-side hooks the mock uses; not part of the public surface. */
+/**
+ * The controller plus the server-side hooks the mock uses; not part of the public surface.
+ *
+ * @example
+ * ```ts
+ * const fault = state.faults.take('token') // the oldest live fault answers this request, if any
+ * ```
+ */
 export interface FaultRegistry extends FaultController {
   take(endpoint: Endpoint): AnyFault | undefined
   hold(): Promise<void>
 }
 
+/**
+ * A fault registry whose time windows run on `now` (the mock's clock).
+ *
+ * @example
+ * ```ts
+ * const faults = createFaultRegistry(() => clock.now())
+ * faults.inject('api', { kind: 'drop' }, { times: 2 })
+ * ```
+ */
 export function createFaultRegistry(now: () => number): FaultRegistry {
   let slots: Slot[] = []
   let waiters: Array<() => void> = []

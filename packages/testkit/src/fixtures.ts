@@ -36,7 +36,16 @@ export function generateEntities(kind: string, count: number): Entity[] {
   })
 }
 
-/** A page, or why the query was refused. */
+/**
+ * A page, or why the query was refused.
+ *
+ * @example
+ * ```ts
+ * const result: PageResult = paginate(items, ex.url.searchParams)
+ * if (!result.ok) return ex.error(400, result.message)
+ * ex.json(200, result.page)
+ * ```
+ */
 export type PageResult =
   | { ok: true; page: { data: Entity[]; nextToken?: string } }
   | { ok: false; message: string }

@@ -52,7 +52,15 @@ export function generateAccessKey(): MockAccessKey {
   return { accessKeyId: randomUUID(), apiSecret: randomBytes(24).toString('base64url'), active: true }
 }
 
-/** The keys of the mock's one Service User, with m3ter's two-key limit. */
+/**
+ * The keys of the mock's one Service User, with m3ter's two-key limit.
+ *
+ * @example
+ * ```ts
+ * const keys = new KeyRing(options.keys)
+ * const { previous, next } = keys.rotate()
+ * ```
+ */
 export class KeyRing {
   #keys: MockAccessKey[] = []
 
