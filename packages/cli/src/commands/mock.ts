@@ -20,7 +20,15 @@ export interface MockCommandOptions {
   readonly json?: boolean | undefined
 }
 
-/** What `m3ter-auth mock --json` prints: everything a program needs to use the mock. */
+/**
+ * What `m3ter-auth mock --json` prints: everything a program needs to use the mock.
+ *
+ * @example
+ * ```ts
+ * // The first line `m3ter-auth mock --json` prints, read by a test harness or a script
+ * const { apiUrl, orgId, accessKeyId, apiSecret }: MockFacts = JSON.parse(line)
+ * ```
+ */
 export interface MockFacts {
   readonly apiUrl: string
   readonly ingestUrl: string
