@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from './types.ts'
+import type { StoredToken, TokenStore } from './token-store.ts'
 
 /**
  * A {@link TokenStore} in this process's memory: share one between providers, or use it as the model

@@ -1,4 +1,4 @@
-import type { Clock } from './types.ts'
+import type { Clock } from './clock.ts'
 
 /**
  * The real clock: Date.now for wall time, performance.now for durations (where it exists), and the global timers, unref'd where the runtime has unref so that a pending
