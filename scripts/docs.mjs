@@ -18,7 +18,16 @@ writeFileSync(
     compilerOptions: {
       types: ['node'],
       typeRoots: [join(root, 'node_modules/@types')],
-      paths: Object.fromEntries(packages.map((pkg) => [pkg.name, [join(pkg.dir, 'src/index.ts')]])),
+      // `@m3ter-auth/core/internals` maps to its source too, but is not an entry point: it carries no semver
+      // promise, so the reference leaves it out (its TSDoc is read in the editor).
+      paths: Object.fromEntries(
+        packages.flatMap((pkg) => [
+          [pkg.name, [join(pkg.dir, 'src/index.ts')]],
+          ...(existsSync(join(pkg.dir, 'src/internals.ts'))
+            ? [[`${pkg.name}/internals`, [join(pkg.dir, 'src/internals.ts')]]]
+            : []),
+        ]),
+      ),
     },
     include: packages.map((pkg) => join(pkg.dir, 'src')),
     exclude: ['**/*.test.ts'],

@@ -277,7 +277,7 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   const mock = await startMock(cjs)
   try {
     attempt(
-      `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS, one core behind both entry points`,
+      `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS`,
       () =>
         run(process.execPath, ['smoke.cjs'], {
           cwd: cjs,

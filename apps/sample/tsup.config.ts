@@ -17,11 +17,16 @@ export default defineConfig({
   // Only the testkit's conformance suite uses vitest, and it imports it lazily: never part of the sample.
   external: ['vitest'],
   esbuildOptions(options) {
-    options.alias = Object.fromEntries(
-      workspace.map((name) => [
-        `@m3ter-auth/${name}`,
-        fileURLToPath(new URL(`../../packages/${name}/src/index.ts`, import.meta.url)),
-      ]),
-    )
+    options.alias = {
+      ...Object.fromEntries(
+        workspace.map((name) => [
+          `@m3ter-auth/${name}`,
+          fileURLToPath(new URL(`../../packages/${name}/src/index.ts`, import.meta.url)),
+        ]),
+      ),
+      '@m3ter-auth/core/internals': fileURLToPath(
+        new URL('../../packages/core/src/internals.ts', import.meta.url),
+      ),
+    }
   },
 })

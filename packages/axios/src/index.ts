@@ -1,12 +1,12 @@
+import type { TokenProvider } from '@m3ter-auth/core'
 import {
   type AnsweredFrom,
   answeredFrom,
   bearerHeader,
   judgeAnswer,
   shouldAuthorize,
-  type TokenProvider,
   tokenOfHeader,
-} from '@m3ter-auth/core'
+} from '@m3ter-auth/core/internals'
 import axios, {
   type AxiosAdapter,
   AxiosHeaders,

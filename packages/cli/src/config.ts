@@ -1,4 +1,5 @@
-import { type Credentials, DEFAULT_TOKEN_URL, ENV_ACCESS_KEY_ID, ENV_API_SECRET } from '@m3ter-auth/core'
+import type { Credentials } from '@m3ter-auth/core'
+import { DEFAULT_TOKEN_URL, ENV_ACCESS_KEY_ID, ENV_API_SECRET } from '@m3ter-auth/core/internals'
 import { CliError, ExitCode } from './exit-codes.ts'
 
 /**

@@ -24,9 +24,12 @@ export async function buildCli(): Promise<string> {
     logLevel: 'silent',
     // The testkit's conformance suite loads vitest lazily; the mock command never needs it.
     external: ['vitest'],
-    alias: Object.fromEntries(
-      ['core', 'testkit'].map((name) => [`@m3ter-auth/${name}`, join(packages, `${name}/src/index.ts`)]),
-    ),
+    alias: {
+      ...Object.fromEntries(
+        ['core', 'testkit'].map((name) => [`@m3ter-auth/${name}`, join(packages, `${name}/src/index.ts`)]),
+      ),
+      '@m3ter-auth/core/internals': join(packages, 'core/src/internals.ts'),
+    },
   })
   return outfile
 }

@@ -1,7 +1,6 @@
 import {
   type Clock,
   createTokenProvider,
-  DEFAULT_TOKEN_URL,
   isM3terAuthError,
   M3terAuthError,
   type StoredToken,
@@ -9,6 +8,7 @@ import {
   type TokenProvider,
   type TokenStore,
 } from '@m3ter-auth/core'
+import { DEFAULT_TOKEN_URL } from '@m3ter-auth/core/internals'
 import { type BrokerStorage, createBrokerStorage } from './broker-storage.ts'
 import { FORMAT_VERSION, type InvalidateQuery, type TokenQuery, type TokenReply } from './protocol.ts'
 import { staticKeys } from './store-key.ts'

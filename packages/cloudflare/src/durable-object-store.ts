@@ -1,11 +1,5 @@
-import {
-  type Clock,
-  DEFAULT_TIMEOUT_MS,
-  M3terAuthError,
-  type StoredToken,
-  systemClock,
-  type TokenStore,
-} from '@m3ter-auth/core'
+import { type Clock, M3terAuthError, type StoredToken, systemClock, type TokenStore } from '@m3ter-auth/core'
+import { DEFAULT_TIMEOUT_MS } from '@m3ter-auth/core/internals'
 import { BROKER_ORIGIN, parseTokenReply } from './protocol.ts'
 import { objectNameFor } from './store-key.ts'
 import type {

@@ -1,11 +1,16 @@
 /**
- * Every failure of m3ter-auth is an {@link M3terAuthError} with one of these codes.
+ * Every failure of m3ter-auth is an {@link M3terAuthError} with one of these codes; the constants spare
+ * a typo in a string.
  *
  * @example
  * ```ts
  * import { ErrorCode, isM3terAuthError } from '@m3ter-auth/core'
- * try { await auth.getToken() } catch (e) {
- *   if (isM3terAuthError(e) && e.code === ErrorCode.InvalidCredentials) rotateKeys()
+ *
+ * try {
+ *   await auth.getToken()
+ * } catch (e) {
+ *   if (isM3terAuthError(e) && e.code === ErrorCode.InvalidCredentials) await rotateKeys()
+ *   else throw e
  * }
  * ```
  */
@@ -21,11 +26,17 @@ export const ErrorCode = {
 } as const
 
 /**
- * The `code` of an {@link M3terAuthError}.
+ * The `code` of an {@link M3terAuthError}: what went wrong, for a program to decide on. The first three are
+ * mistakes in the setup (fix the configuration), `invalid_credentials` is a key m3ter refused (rotate it),
+ * `invalid_token_response` a token endpoint that answered something unusable, `token_endpoint_unavailable`
+ * and `timeout` are worth trying again later, and `aborted` is the caller's own signal.
  *
  * @example
  * ```ts
- * const retryable = (code: M3terAuthErrorCode) => code === 'timeout' || code === 'token_endpoint_unavailable'
+ * // An HTTP API in front of m3ter: which status its own callers get when no token can be had.
+ * function statusFor(code: M3terAuthErrorCode): number {
+ *   return code === 'timeout' || code === 'token_endpoint_unavailable' ? 503 : 500
+ * }
  * ```
  */
 export type M3terAuthErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -38,11 +49,20 @@ const BRAND: unique symbol = Symbol.for('@m3ter-auth/core.M3terAuthError') as ne
 
 /**
  * The one error class of m3ter-auth. Its message names the method and URL that failed, never a secret
- * or a token; `status` is the token endpoint's HTTP status where there was one.
+ * or a token; `status` is the token endpoint's HTTP status where there was one; `cause` is what failed
+ * underneath (a network error, say), with any credential scrubbed from it. Safe to log as it is.
+ *
+ * `instanceof M3terAuthError` also recognises an error made by another copy of the package (its ESM and
+ * CommonJS builds, a duplicated install); {@link isM3terAuthError} does too, and narrows an `unknown`.
  *
  * @example
  * ```ts
- * throw new M3terAuthError('invalid_options', 'createTokenProvider: timeoutMs must be a positive number')
+ * try {
+ *   await auth.getToken()
+ * } catch (error) {
+ *   if (!(error instanceof M3terAuthError)) throw error
+ *   log.error(error.message, { code: error.code, status: error.status })
+ * }
  * ```
  */
 export class M3terAuthError extends Error {
@@ -70,11 +90,17 @@ export class M3terAuthError extends Error {
 
 /**
  * True for an {@link M3terAuthError}, also one made by another copy of this package or in another realm
- * (matched by name and code), so that adapters and apps with duplicated installs agree.
+ * (matched by name and code), so that adapters and apps with duplicated installs agree. Narrows `unknown`,
+ * so `code` can be read at once.
  *
  * @example
  * ```ts
- * if (isM3terAuthError(err) && err.code === 'timeout') retryLater()
+ * try {
+ *   await syncUsage()
+ * } catch (error) {
+ *   if (isM3terAuthError(error) && error.code === 'timeout') return scheduleSync(60_000) // m3ter is slow: later
+ *   throw error
+ * }
  * ```
  */
 export function isM3terAuthError(value: unknown): value is M3terAuthError {
@@ -89,11 +115,21 @@ export function isM3terAuthError(value: unknown): value is M3terAuthError {
 }
 
 /**
- * Finds an {@link M3terAuthError} in an error or its `cause` chain, as HTTP clients wrap hook errors.
+ * Finds an {@link M3terAuthError} in an error or its `cause` chain. HTTP clients wrap what their hooks
+ * throw (got's `RequestError`, for one), so the error a request rejects with may hold ours inside it.
+ *
+ * @param value - whatever a request rejected with
+ * @returns the first M3terAuthError in the chain (looked at up to 8 deep), or undefined
  *
  * @example
  * ```ts
- * const authError = findM3terAuthError(axiosError)
+ * try {
+ *   await client.get(`organizations/${orgId}/meters`)
+ * } catch (error) {
+ *   const authError = findM3terAuthError(error)
+ *   if (authError?.code === 'invalid_credentials') alert('m3ter rejected our access key')
+ *   throw error
+ * }
  * ```
  */
 export function findM3terAuthError(value: unknown): M3terAuthError | undefined {

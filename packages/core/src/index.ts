@@ -1,6 +1,35 @@
-export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
-export { utf8ToBase64 } from './base64.ts'
-export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
+/**
+ * `@m3ter-auth/core`: one correct, shared, refreshing Bearer token for an m3ter Service User.
+ *
+ * Create one provider per Service User with {@link createTokenProvider} and hand it to an adapter for your
+ * HTTP client (`@m3ter-auth/fetch`, `axios`, `got`, `ky`, `undici`), or call
+ * {@link TokenProvider.getToken} yourself. Every failure is an {@link M3terAuthError}.
+ *
+ * This entry point is the stable API. The building blocks underneath (the state machine, the token
+ * endpoint, the request policy the adapters share) are in `@m3ter-auth/core/internals`, which carries no
+ * semver promise.
+ *
+ * @example
+ * ```ts
+ * import { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'
+ * import { withM3terAuth } from '@m3ter-auth/fetch'
+ *
+ * const auth = createTokenProvider() // M3TER_API_KEY and M3TER_API_SECRET from the environment
+ * const m3terFetch = withM3terAuth(auth)
+ * try {
+ *   const res = await m3terFetch(`https://api.m3ter.com/organizations/${orgId}/meters`)
+ *   console.log(await res.json())
+ * } catch (error) {
+ *   if (isM3terAuthError(error) && error.code === 'invalid_credentials') console.error('check the m3ter access key')
+ *   else throw error
+ * }
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export type { Clock } from './clock.ts'
+export type { Credentials, CredentialsSource } from './credentials.ts'
 export {
   ErrorCode,
   findM3terAuthError,
@@ -8,44 +37,11 @@ export {
   M3terAuthError,
   type M3terAuthErrorCode,
 } from './errors.ts'
-export { ENV_DEBUG, eventLogger } from './logger.ts'
-export {
-  createStep,
-  type Effect,
-  initialState,
-  type MachineEvent,
-  type MachineState,
-  type Reply,
-  statusOf,
-} from './machine.ts'
+export type { M3terAuthEvent, RefreshReason } from './events.ts'
+export type { Logger } from './logger.ts'
 export { createMemoryStore } from './memory-store.ts'
-export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
+export type { RefreshOptions, RetryOptions, TokenProviderOptions } from './options.ts'
 export { createTokenProvider } from './provider.ts'
-export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
-export { isTokenRejected } from './rejection-policy.ts'
-export {
-  type AnsweredFrom,
-  answeredFrom,
-  bearerHeader,
-  canSendTwice,
-  judgeAnswer,
-  MAX_BODY_BYTES,
-  type RequestAnswer,
-  registerRequestPolicy,
-  shouldAuthorize,
-  tokenOfHeader,
-  type Verdict,
-} from './request-policy.ts'
-export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 export { systemClock } from './system-clock.ts'
-export { requestToken, type TokenAttempt, type TokenFailure } from './token-endpoint.ts'
-export { buildTokenRequest, type TokenRequest } from './token-request.ts'
-export {
-  MAX_EXPIRES_IN_SECONDS,
-  MAX_TOKEN_RESPONSE_BYTES,
-  MIN_EXPIRES_IN_SECONDS,
-  parseTokenResponse,
-  type TokenAnswer,
-} from './token-response.ts'
-export type * from './types.ts'
-export { isLoopbackHost, isSecureUrl } from './urls.ts'
+export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
+export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './types.ts'

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { rig, settle, until } from '../test/harness.ts'
 import { isM3terAuthError } from './errors.ts'
+import type { Logger } from './logger.ts'
 import { chooseLogger, ENV_DEBUG, eventLogger } from './logger.ts'
 import { createTokenProvider } from './provider.ts'
-import type { Logger } from './types.ts'
 
 interface Line {
   readonly level: keyof Logger

@@ -1,12 +1,34 @@
-import type { Logger, M3terAuthEvent } from './types.ts'
+import type { M3terAuthEvent } from './events.ts'
 
 /**
- * The environment variable that turns on a console debug log when no `logger` option is given.
+ * Where the debug log goes: anything with `debug`, `info`, `warn` and `error` taking a message and an
+ * optional object of fields, which `console`, pino, winston and bunyan all have.
  *
  * @example
  * ```ts
- * // M3TER_AUTH_DEBUG=1 node app.js
- * process.env[ENV_DEBUG] // '1'
+ * import pino from 'pino'
+ *
+ * createTokenProvider({ logger: console })
+ * createTokenProvider({ logger: pino({ level: 'debug' }).child({ component: 'm3ter-auth' }) })
+ * ```
+ */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/**
+ * The environment variable that turns on a console debug log when no `logger` option is given (`1` or
+ * `true`), read when a provider is created.
+ *
+ * @example
+ * ```ts
+ * // Without a code change:  M3TER_AUTH_DEBUG=1 node app.js
+ * // Or in a test that wants the lines on its console:
+ * process.env[ENV_DEBUG] = '1'
+ * const auth = createTokenProvider({ tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl] })
  * ```
  */
 export const ENV_DEBUG = 'M3TER_AUTH_DEBUG'

@@ -1,15 +1,18 @@
-import type { StoredToken, TokenStore } from './types.ts'
+import type { StoredToken, TokenStore } from './token-store.ts'
 
 /**
- * A {@link TokenStore} in this process's memory: share one between providers, or use it as the model
- * for a shared store (Redis) that implements the same four methods. Its lease has no time-to-live: in one
- * process a holder always releases (the provider does so in `finally`).
+ * A {@link TokenStore} in this process's memory: share one between providers of the same Service User, or
+ * read it as the model for a shared store (Redis) that implements the same four methods. Its lease has no
+ * time-to-live: in one process a holder always releases (the provider does so in `finally`).
  *
  * @example
  * ```ts
+ * import { createMemoryStore, createTokenProvider } from '@m3ter-auth/core'
+ *
+ * // Two modules that each create their own provider still fetch one token between them.
  * const store = createMemoryStore()
- * const a = createTokenProvider({ credentials, store })
- * const b = createTokenProvider({ credentials, store }) // reuses a's token
+ * const billing = createTokenProvider({ credentials, store })
+ * const ingest = createTokenProvider({ credentials, store, timeoutMs: 3_000 })
  * ```
  */
 export function createMemoryStore(): TokenStore {

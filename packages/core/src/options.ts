@@ -1,26 +1,142 @@
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff-policy.ts'
+import type { Clock } from './clock.ts'
+import type { CredentialsSource } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
+import type { M3terAuthEvent } from './events.ts'
+import type { Logger } from './logger.ts'
 import { chooseLogger, eventLogger } from './logger.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy } from './refresh-policy.ts'
 import { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 import { systemClock } from './system-clock.ts'
-import type { Clock, M3terAuthEvent, TokenProviderOptions, TokenStore } from './types.ts'
+import type { TokenStore } from './token-store.ts'
 import { parseSecureUrl } from './urls.ts'
 
 /**
+ * m3ter's token endpoint: the `tokenUrl` used when neither the option nor `M3TER_BASE_URL` names another.
+ *
  * @example
  * ```ts
- * createTokenProvider({ tokenUrl: DEFAULT_TOKEN_URL })
+ * // A staging setup that may point at another endpoint, and otherwise talks to m3ter.
+ * createTokenProvider({ tokenUrl: process.env.M3TER_TOKEN_URL ?? DEFAULT_TOKEN_URL })
  * ```
  */
 export const DEFAULT_TOKEN_URL = 'https://api.m3ter.com/oauth/token'
 /**
+ * The default bound of one token request attempt, in ms (`timeoutMs`).
+ *
  * @example
  * ```ts
- * createTokenProvider({ timeoutMs: DEFAULT_TIMEOUT_MS * 2 })
+ * // A slow satellite link: give each attempt three times the usual time.
+ * createTokenProvider({ timeoutMs: DEFAULT_TIMEOUT_MS * 3 })
  * ```
  */
 export const DEFAULT_TIMEOUT_MS = 10_000
+
+/**
+ * Options of {@link createTokenProvider}. Every one has a safe default: `createTokenProvider()` with
+ * `M3TER_API_KEY` and `M3TER_API_SECRET` in the environment is a complete production setup. Values are
+ * checked when the provider is created; a mistake throws `invalid_options` or `insecure_url` there.
+ *
+ * @example
+ * ```ts
+ * import { createTokenProvider } from '@m3ter-auth/core'
+ *
+ * const auth = createTokenProvider({
+ *   credentials: { accessKeyId: process.env.M3TER_API_KEY!, apiSecret: process.env.M3TER_API_SECRET! },
+ *   timeoutMs: 5_000, // a token request that takes longer is retried
+ *   onEvent: (e) => { if (e.type === 'credentials_rejected') alert('m3ter rejected the access key') },
+ * })
+ * ```
+ */
+export interface TokenProviderOptions {
+  /** Default: `M3TER_API_KEY` / `M3TER_API_SECRET` from `process.env`, read at the first token request. */
+  readonly credentials?: CredentialsSource
+  /** Default `https://api.m3ter.com/oauth/token`. Plain http only to loopback (a local mock). */
+  readonly tokenUrl?: string
+  /**
+   * The origins whose requests get the bearer; any other URL, a redirect target included, gets nothing.
+   * Default `['https://api.m3ter.com', 'https://ingest.m3ter.com']`.
+   */
+  readonly scope?: readonly string[]
+  /** Where all time comes from. Default {@link systemClock}; tests pass a manual one. */
+  readonly clock?: Clock
+  /** In [0, 1), for jitter. Default `Math.random`. */
+  readonly random?: () => number
+  /** The fetch token requests go through (a proxy's, an instrumented one). Default `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch
+  /** Where tokens are kept: share one between processes to fetch one token per fleet. Default: memory. */
+  readonly store?: TokenStore
+  /** Observability: one event per decision, with timings and generations, never a secret or a token. */
+  readonly onEvent?: (event: M3terAuthEvent) => void
+  /**
+   * A debug log: one line per decision, derived from the events (so it carries no secret and no token).
+   * Default: none, or `console` when `M3TER_AUTH_DEBUG=1` is in the environment.
+   */
+  readonly logger?: Logger
+  /** Bound of one token request attempt in ms, connection to last byte. Default 10 000. */
+  readonly timeoutMs?: number
+  readonly refresh?: RefreshOptions
+  readonly retry?: RetryOptions
+  /** How the token request's body is encoded. Default `'json'`; m3ter also accepts `'form'`. */
+  readonly bodyEncoding?: 'json' | 'form'
+  /**
+   * Lets the provider run in a browser page, where the API secret would ship to every visitor. Only for
+   * an internal tool whose users may all see the key.
+   */
+  readonly dangerouslyAllowBrowser?: boolean
+}
+
+/**
+ * When to refresh: a fraction of the token's lifetime before it expires, clamped to a window, plus a
+ * random share so that the members of a fleet do not all refresh at once; and the skew taken off the
+ * expiry. With m3ter's five-hour tokens the defaults start refreshing 10 to 12.5 minutes before the
+ * (skewed) expiry: a tenth of the lifetime is 30 minutes, clamped to 10, widened at random by up to 25%.
+ *
+ * @example
+ * ```ts
+ * // Refresh earlier: a fifth of the lifetime, at least a minute ahead.
+ * createTokenProvider({ refresh: { fraction: 0.2, minWindowMs: 60_000 } })
+ * ```
+ */
+export interface RefreshOptions {
+  /** Fraction of the lifetime before expiry when refreshing starts. Default 0.1. */
+  readonly fraction?: number
+  /** Lower clamp of the refresh window in ms. Default 30 000. */
+  readonly minWindowMs?: number
+  /** Upper clamp of the refresh window in ms. Default 600 000. */
+  readonly maxWindowMs?: number
+  /** Up to this fraction of the window is added at random so a fleet does not refresh in lockstep. Default 0.25. */
+  readonly jitter?: number
+  /** Taken off the expiry to absorb clock skew and request time. Default 10 000. */
+  readonly skewMs?: number
+}
+
+/**
+ * How the token endpoint is retried after 429, 5xx, network errors and timeouts: full-jitter exponential
+ * backoff that honours `Retry-After`, bounded in attempts and in time. A rejected key (400/401/403) is not
+ * retried; it fails fast for `invalidCredentialsCooldownMs`.
+ *
+ * @example
+ * ```ts
+ * // A batch job that would rather wait longer for a token than fail.
+ * createTokenProvider({ retry: { maxAttempts: 8, maxElapsedMs: 5 * 60_000 } })
+ * ```
+ */
+export interface RetryOptions {
+  /**
+   * Attempts in one round of fetching, the first included. Default 4. After a round gives up, callers fail
+   * fast until a cooldown passes, and each later round is one attempt until a token arrives.
+   */
+  readonly maxAttempts?: number
+  /** First backoff ceiling in ms; doubles each attempt (full jitter). Default 200. */
+  readonly baseDelayMs?: number
+  /** Largest single wait in ms, Retry-After and the cooldown after a give-up included. Default 30 000. */
+  readonly maxDelayMs?: number
+  /** A round of attempts stops once this much time has passed. Default 60 000. */
+  readonly maxElapsedMs?: number
+  /** How long rejected credentials fail fast before the endpoint is asked again. Default 60 000. */
+  readonly invalidCredentialsCooldownMs?: number
+}
 
 /** Options with every default filled in and every value checked. */
 export interface ResolvedOptions {
@@ -45,7 +161,8 @@ export interface ResolvedOptions {
  *
  * @example
  * ```ts
- * resolveOptions({ tokenUrl: 'http://127.0.0.1:4000/oauth/token' }).tokenUrl
+ * resolveOptions({ tokenUrl: 'http://127.0.0.1:4000/oauth/token' }).tokenUrl // a loopback mock: accepted
+ * resolveOptions({ tokenUrl: 'http://api.m3ter.com/oauth/token' }) // throws insecure_url
  * ```
  */
 export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
@@ -102,7 +219,14 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
 
 const isFunction = (value: unknown) => typeof value === 'function'
 
-/** Throws `invalid_options` for a mistake in the options of createTokenProvider. */
+/**
+ * Throws `invalid_options` for a mistake in the options of createTokenProvider.
+ *
+ * @example
+ * ```ts
+ * if (typeof options.random !== 'function') invalid('random must be a function')
+ * ```
+ */
 export function invalid(what: string): never {
   throw new M3terAuthError('invalid_options', `createTokenProvider: ${what}`)
 }

@@ -136,7 +136,8 @@ export function bearerHeader(token: string): string {
  *
  * @example
  * ```ts
- * tokenOfHeader('Bearer abc') // 'abc'
+ * // In an axios response interceptor: which token did this request carry?
+ * const token = tokenOfHeader(response.config.headers.Authorization)
  * ```
  */
 export function tokenOfHeader(value: unknown): string | undefined {

@@ -2,11 +2,13 @@ import { M3terAuthError } from './errors.ts'
 import { isSecureUrl, parseSecureUrl } from './urls.ts'
 
 /**
- * The origins that receive the bearer unless `scope` says otherwise.
+ * The origins that receive the bearer unless `scope` (or `M3TER_BASE_URL`) says otherwise: m3ter's API and
+ * its ingest endpoint.
  *
  * @example
  * ```ts
- * createScopePolicy([...DEFAULT_SCOPE, 'https://eu.api.example'])
+ * // m3ter's origins plus a proxy in front of them.
+ * createTokenProvider({ scope: [...DEFAULT_SCOPE, 'https://m3ter-proxy.internal.example'] })
  * ```
  */
 export const DEFAULT_SCOPE: readonly string[] = ['https://api.m3ter.com', 'https://ingest.m3ter.com']

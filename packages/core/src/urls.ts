@@ -6,7 +6,9 @@ import { M3terAuthError } from './errors.ts'
  *
  * @example
  * ```ts
- * isLoopbackHost('127.0.0.1') // true
+ * // The same rule for a URL of one's own configuration.
+ * const url = new URL(process.env.M3TER_PROXY_URL!)
+ * if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new Error('the proxy must be https')
  * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
@@ -18,7 +20,8 @@ export function isLoopbackHost(hostname: string): boolean {
  *
  * @example
  * ```ts
- * isSecureUrl(new URL('http://api.m3ter.com')) // false
+ * // An adapter sends no bearer over plain http, whatever the scope says.
+ * if (!isSecureUrl(new URL(request.url))) return send(request)
  * ```
  */
 export function isSecureUrl(url: URL): boolean {
@@ -26,11 +29,16 @@ export function isSecureUrl(url: URL): boolean {
 }
 
 /**
- * Parses a configured URL; refuses plain http outside loopback with `insecure_url`, and user info.
+ * Parses a configured URL; refuses plain http outside loopback with `insecure_url`, and a URL carrying
+ * user info or no URL at all with `invalid_options`. The value is never echoed in the message.
+ *
+ * @param value - the URL as configured
+ * @param name - the option's name, for the message (`tokenUrl`, `scope entry`)
  *
  * @example
  * ```ts
- * parseSecureUrl('https://api.m3ter.com/oauth/token', 'tokenUrl')
+ * const tokenUrl = parseSecureUrl(options.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl')
+ * parseSecureUrl('http://api.m3ter.com/oauth/token', 'tokenUrl') // throws insecure_url
  * ```
  */
 export function parseSecureUrl(value: string, name: string): URL {

@@ -1,7 +1,7 @@
 import { createManualClock, type ManualClock, type MockM3ter, startMockM3ter } from '@m3ter-auth/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { TokenProviderOptions } from '../src/options.ts'
 import { createTokenProvider } from '../src/provider.ts'
-import type { TokenProviderOptions } from '../src/types.ts'
 import { settle } from './harness.ts'
 
 // Every step of a token attempt is bounded by the attempt's budget (timeoutMs), also a step that never

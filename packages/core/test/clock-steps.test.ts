@@ -1,8 +1,8 @@
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
 import { afterEach, expect, it, vi } from 'vitest'
+import type { M3terAuthEvent } from '../src/events.ts'
 import { createTokenProvider } from '../src/provider.ts'
 import { systemClock } from '../src/system-clock.ts'
-import type { M3terAuthEvent } from '../src/types.ts'
 import { settle } from './harness.ts'
 
 // Cooldowns, backoffs and stale-request checks run on a monotonic clock, while token expiry stays on wall

@@ -1,7 +1,9 @@
 import { inspect } from 'node:util'
 import { createManualClock, type ManualClock, type MockM3ter, startMockM3ter } from '@m3ter-auth/testkit'
+import type { M3terAuthEvent } from '../src/events.ts'
+import type { TokenProviderOptions } from '../src/options.ts'
 import { createTokenProvider } from '../src/provider.ts'
-import type { M3terAuthEvent, TokenProvider, TokenProviderOptions } from '../src/types.ts'
+import type { TokenProvider } from '../src/types.ts'
 
 /** A provider wired to a fresh mock m3ter on one manual clock, with its events recorded. */
 export interface Rig {

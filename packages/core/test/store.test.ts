@@ -1,8 +1,9 @@
 import { createManualClock, createProviderFor, startMockM3ter } from '@m3ter-auth/testkit'
 import { expect, it } from 'vitest'
+import type { M3terAuthEvent } from '../src/events.ts'
 import { createMemoryStore } from '../src/memory-store.ts'
 import { createTokenProvider } from '../src/provider.ts'
-import type { M3terAuthEvent, TokenStore } from '../src/types.ts'
+import type { TokenStore } from '../src/token-store.ts'
 
 async function fleet(size: number, store: TokenStore) {
   const clock = createManualClock()

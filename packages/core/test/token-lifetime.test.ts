@@ -1,7 +1,7 @@
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
 import { expect, it } from 'vitest'
+import type { M3terAuthEvent } from '../src/events.ts'
 import { createTokenProvider } from '../src/provider.ts'
-import type { M3terAuthEvent } from '../src/types.ts'
 import { settle, until } from './harness.ts'
 
 // No caller is ever settled with a token past its own expiresAt, even when the answer took longer to

@@ -1,10 +1,5 @@
-import {
-  answeredFrom,
-  bearerHeader,
-  judgeAnswer,
-  shouldAuthorize,
-  type TokenProvider,
-} from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
+import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
 
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that

@@ -1,11 +1,11 @@
+import type { TokenProvider } from '@m3ter-auth/core'
 import {
   answeredFrom,
   bearerHeader,
   judgeAnswer,
   shouldAuthorize,
-  type TokenProvider,
   tokenOfHeader,
-} from '@m3ter-auth/core'
+} from '@m3ter-auth/core/internals'
 
 // got 14 and got 16 each declare their own `Options` class, and classes with private members only match
 // themselves, so the hooks are typed by the few members they use; both majors' objects fit these shapes.

@@ -1,10 +1,5 @@
-import {
-  answeredFrom,
-  bearerHeader,
-  judgeAnswer,
-  shouldAuthorize,
-  type TokenProvider,
-} from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
+import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
 
 // ky 1 calls hooks with positional arguments, (request, options[, response], state); ky 2 with one state
 // object, ({ request, options, response?, retryCount }). Each hook accepts both and reads what it needs,

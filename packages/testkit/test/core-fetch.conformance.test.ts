@@ -1,11 +1,6 @@
 import { Readable } from 'node:stream'
-import {
-  answeredFrom,
-  bearerHeader,
-  judgeAnswer,
-  shouldAuthorize,
-  type TokenProvider,
-} from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
+import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
 import { type AdapterDriver, type DriverBody, describeAdapterConformance } from '../src/index.ts'
 
 // The example to read before writing an adapter: core's request policy decides everything (whether to

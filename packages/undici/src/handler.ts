@@ -1,4 +1,5 @@
-import { answeredFrom, judgeAnswer, type TokenProvider } from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
+import { answeredFrom, judgeAnswer } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { headerIn } from './headers.ts'
 

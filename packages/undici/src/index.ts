@@ -1,4 +1,5 @@
-import { bearerHeader, shouldAuthorize, type TokenProvider } from '@m3ter-auth/core'
+import type { TokenProvider } from '@m3ter-auth/core'
+import { bearerHeader, shouldAuthorize } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { AuthorizedRequest, HANDLED, type Marked } from './handler.ts'
 import { headerIn, withAuthorization } from './headers.ts'
