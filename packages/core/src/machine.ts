@@ -287,7 +287,6 @@ interface Context {
 }
 
 type EventOf<T extends MachineEvent['type']> = Extract<MachineEvent, { readonly type: T }>
-type Fetching = Extract<Phase, { type: 'fetching' }>
 
 const IDLE: Phase = { type: 'idle' }
 const CLOSED: Phase = { type: 'closed' }
@@ -379,7 +378,12 @@ export function createStep(
   refresh: RefreshPolicy = DEFAULT_REFRESH,
 ): Step {
   return (state, event, now, mono = now) => {
-    if (state.phase.type === 'closed') return refused(state, event.type) as never
+    // Closed: nothing changes; a demand gets the closed error, an invalidate `false`.
+    if (state.phase.type === 'closed') {
+      const { type } = event
+      const reply = type === 'demand' ? { error: closedError() } : type === 'invalidate' ? false : undefined
+      return { state, effects: [], reply } as never
+    }
     // TypeScript cannot tie handlers[event.type] to the event's own type; the table `handlers` does.
     const handle = handlers[event.type] as (
       state: MachineState,
@@ -388,12 +392,6 @@ export function createStep(
     ) => never
     return handle(state, event, { retry, refresh, staleAfterMs, now, mono })
   }
-}
-
-/** Closed: a demand gets the closed error, an invalidate `false`; nothing changes. */
-function refused(state: MachineState, type: MachineEvent['type']): Transition & { reply?: Reply | boolean } {
-  const reply = type === 'demand' ? { error: closedError() } : type === 'invalidate' ? false : undefined
-  return { state, effects: [], ...(reply !== undefined && { reply }) }
 }
 
 function demand(state: MachineState, event: EventOf<'demand'>, context: Context): TransitionTo<'demand'> {
@@ -421,13 +419,28 @@ function demand(state: MachineState, event: EventOf<'demand'>, context: Context)
 }
 
 function fetched(state: MachineState, event: EventOf<'fetched'>, context: Context): Transition {
-  const phase = fetchingWith(state, event.fetchId)
-  if (!phase) return { state, effects: [] }
+  const { phase } = state
+  if (phase.type !== 'fetching' || phase.fetchId !== event.fetchId) return { state, effects: [] }
   const { now, mono } = context
-  const stored = event.source === 'store' ? event.token : issued(event, context.refresh)
+  // A token from the endpoint is timed by the refresh policy; one from the store carries its times.
+  const stored =
+    event.source === 'store'
+      ? event.token
+      : {
+          accessToken: event.answer.accessToken,
+          obtainedAt: event.obtainedAt,
+          ...tokenTimes(event.obtainedAt, event.answer.expiresInSeconds, event.random, context.refresh),
+        }
   const { expiresAt, refreshAt } = stored
   // An answer slower than the token's own lifetime: never settle a caller with an expired token.
-  if (now >= expiresAt) return fail(state, phase, expiredOnArrival(), 0, context)
+  if (now >= expiresAt) {
+    const error = new M3terAuthError(
+      'invalid_token_response',
+      'getToken: the token expired before it arrived',
+    )
+    // Not retryable, not a rejected key, no Retry-After.
+    return endpointFailed(state, phase.round, { error } as TokenFailure, 0, context)
+  }
   const generation = state.generation + 1
   const token = { ...stored, generation, offset: mono - now }
   const { source } = event
@@ -454,8 +467,12 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
 }
 
 function failed(state: MachineState, event: EventOf<'failed'>, context: Context): Transition {
-  const phase = fetchingWith(state, event.fetchId)
-  return phase ? fail(state, phase, event.failure, event.random, context) : { state, effects: [] }
+  const { phase } = state
+  const { failure } = event
+  if (phase.type !== 'fetching' || phase.fetchId !== event.fetchId) return { state, effects: [] }
+  return failure.credentialsRejected
+    ? keyRejected(state, phase.round, failure.error, context)
+    : endpointFailed(state, phase.round, failure, event.random, context)
 }
 
 function timer(state: MachineState, event: EventOf<'timer'>, context: Context): Transition {
@@ -512,12 +529,6 @@ const handlers: {
   ) => TransitionTo<T>
 } = { demand, fetched, failed, timer, invalidate, credentials_changed: credentialsChanged, close }
 
-/** The phase when it is the request `fetchId` in flight: only its answer counts. */
-function fetchingWith(state: MachineState, fetchId: number): Fetching | undefined {
-  const { phase } = state
-  return phase.type === 'fetching' && phase.fetchId === fetchId ? phase : undefined
-}
-
 /** Starts attempt `round.attempt + 1` (a new round without one) with the state's key. */
 function startFetch(
   state: MachineState,
@@ -529,29 +540,20 @@ function startFetch(
   const { mono } = context
   const { keyIndex } = state
   const fetchId = state.lastId + 1
-  const { startedAt, attempt, rejectedKeys } = round ?? { startedAt: mono, attempt: 0, rejectedKeys: 0 }
-  const next = { startedAt, attempt: attempt + 1, rejectedKeys }
+  const started = round ?? { startedAt: mono, attempt: 0, rejectedKeys: 0 }
+  const attempt = started.attempt + 1
   return {
-    state: { ...state, lastId: fetchId, phase: { type: 'fetching', fetchId, startedAt: mono, round: next } },
+    state: {
+      ...state,
+      lastId: fetchId,
+      phase: { type: 'fetching', fetchId, startedAt: mono, round: { ...started, attempt } },
+    },
     effects: [
       ...before,
       { type: 'fetch', fetchId, keyIndex },
-      { type: 'emit', event: { type: 'fetch_started', reason, attempt: next.attempt, keyIndex } },
+      { type: 'emit', event: { type: 'fetch_started', reason, attempt, keyIndex } },
     ],
   }
-}
-
-/** The request in flight failed: a rejected key, or anything else. */
-function fail(
-  state: MachineState,
-  phase: Fetching,
-  failure: TokenFailure,
-  random: number,
-  context: Context,
-): Transition {
-  return failure.credentialsRejected
-    ? keyRejected(state, phase.round, failure.error, context)
-    : endpointFailed(state, phase.round, failure, random, context)
 }
 
 function keyRejected(state: MachineState, round: Round, error: M3terAuthError, context: Context): Transition {
@@ -599,7 +601,12 @@ function endpointFailed(
   const { attempt } = round
   const giveUps = state.giveUps + 1
   const token = validToken(state, now, mono)
-  const giveUp = givesUp(state, round, failure, context)
+  // After a give-up, a round is one attempt (a probe): a failing endpoint then sees one request per cooldown.
+  const giveUp =
+    !failure.retryable ||
+    attempt >= retry.maxAttempts ||
+    state.giveUps > 0 ||
+    mono - round.startedAt >= retry.maxElapsedMs
   // The cooldown after the `giveUps`-th round in a row gave up: the backoff goes on growing where the
   // round's retries stopped, doubling per give-up up to maxDelayMs, and keeps at least half of itself
   // ("equal jitter") so that however often callers ask, a failing endpoint sees a few requests a minute.
@@ -639,35 +646,6 @@ function endpointFailed(
     },
     effects: [reported(retryInMs), ...stale, { type: 'timer', timerId, at: retryAt }],
   }
-}
-
-/** After a give-up, a round is one attempt (a probe): a failing endpoint then sees one request per cooldown. */
-function givesUp(state: MachineState, round: Round, failure: TokenFailure, context: Context): boolean {
-  const { retry } = context
-  return (
-    !failure.retryable ||
-    round.attempt >= retry.maxAttempts ||
-    state.giveUps > 0 ||
-    context.mono - round.startedAt >= retry.maxElapsedMs
-  )
-}
-
-/** A token from the endpoint, with the times its lifetime and the refresh policy give it. */
-function issued(
-  event: Extract<EventOf<'fetched'>, { source: 'endpoint' }>,
-  refresh: RefreshPolicy,
-): StoredToken {
-  const { obtainedAt, answer } = event
-  return {
-    accessToken: answer.accessToken,
-    obtainedAt,
-    ...tokenTimes(obtainedAt, answer.expiresInSeconds, event.random, refresh),
-  }
-}
-
-function expiredOnArrival(): TokenFailure {
-  const error = new M3terAuthError('invalid_token_response', 'getToken: the token expired before it arrived')
-  return { error, retryable: false, credentialsRejected: false, retryAfterMs: undefined }
 }
 
 function closedError(): M3terAuthError {
