@@ -36,6 +36,7 @@ export function perform(shell: Shell, effect: Effect): void {
       break
     case 'abort':
       abortAttempt(shell)
+      shell.config.clock.clearTimeout(shell.timer)
       break
     case 'timer':
       setTimer(shell, effect.timerId, effect.at)
@@ -51,12 +52,11 @@ export function perform(shell: Shell, effect: Effect): void {
   }
 }
 
-/** Sets the backoff timer to step a `timer` event at `at` (monotonic), or cancels it (`at` undefined). */
-function setTimer(shell: Shell, timerId: number, at: number | undefined): void {
+/** Sets the backoff timer (replacing any) to step a `timer` event at `at` (monotonic). */
+function setTimer(shell: Shell, timerId: number, at: number): void {
   const { clock } = shell.config
   clock.clearTimeout(shell.timer)
-  if (at !== undefined)
-    shell.timer = clock.setTimeout(() => dispatch(shell, { type: 'timer', timerId }), at - shell.mono())
+  shell.timer = clock.setTimeout(() => dispatch(shell, { type: 'timer', timerId }), at - shell.mono())
   if (shell.waiters.size) keepAlive(shell.timer)
 }
 

@@ -122,9 +122,10 @@ class Harness {
         break
       case 'abort':
         this.pending = undefined
+        this.timer = undefined
         break
       case 'timer':
-        this.timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
+        this.timer = { id: effect.timerId, at: effect.at }
         break
       case 'settle':
         this.waiters = 0
@@ -311,9 +312,10 @@ describe('token state machine against an endpoint that keeps failing', () => {
               if (effect.type === 'fetch') {
                 pending = effect.fetchId
                 requests.push({ at: now, giveUps: state.giveUps })
-              } else if (effect.type === 'abort') pending = undefined
-              else if (effect.type === 'timer')
-                timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
+              } else if (effect.type === 'abort') {
+                pending = undefined
+                timer = undefined
+              } else if (effect.type === 'timer') timer = { id: effect.timerId, at: effect.at }
             }
           }
           if (warm) {

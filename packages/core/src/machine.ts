@@ -30,7 +30,7 @@
  * [5] The current token → dropped, deleted from the store, reply `true`. Any other: reply `false`.
  * [6] Back to the first key; failure and give-ups forgotten. A request in flight is aborted and
  *     started anew with the new key; a backoff keeps its timer, and its retry starts a new round.
- * [7] The request in flight is aborted, or the backoff timer cancelled; waiters settle with the closed error.
+ * [7] The request in flight is aborted, the backoff timer cancelled; waiters settle with the closed error.
  * [8] A rejected key: the other key of a pair at once (→ fetching), unless it was rejected in this round
  *     or a round gave up before; else → idle, failing for `invalidCredentialsCooldownMs`. Any other
  *     failure: attempts left → backoff (`backoffDelay`). The round gives up when the failure is not
@@ -201,10 +201,10 @@ export type MachineEvent =
 export type Effect =
   /** Start a token request; answer it with a `fetched` or `failed` event carrying `fetchId`. */
   | { readonly type: 'fetch'; readonly fetchId: number; readonly keyIndex: number }
-  /** Abandon the request in flight: its answer, if any, will be ignored. */
+  /** Abandon the request in flight (its answer, should it come, is ignored) and cancel the backoff timer. */
   | { readonly type: 'abort' }
-  /** Set the backoff timer (`at`, monotonic; step a `timer` event then), or cancel it (`at` undefined). */
-  | { readonly type: 'timer'; readonly timerId: number; readonly at: number | undefined }
+  /** Set the backoff timer: at `at` (monotonic), step a `timer` event with `timerId`. */
+  | { readonly type: 'timer'; readonly timerId: number; readonly at: number }
   /** Settle every waiter with a token or an error. */
   | { readonly type: 'settle'; readonly accessToken?: string; readonly error?: M3terAuthError }
   /** Write the token to the store, or delete it (`remove`). */
@@ -513,11 +513,10 @@ function credentialsChanged(
 }
 
 function close(state: MachineState): Transition {
-  const { phase } = state
-  const effects: Effect[] = [{ type: 'settle', error: closedError() }]
-  if (phase.type === 'fetching') effects.unshift({ type: 'abort' })
-  if (phase.type === 'backoff') effects.unshift({ type: 'timer', timerId: phase.timerId, at: undefined })
-  return { state: { ...state, phase: CLOSED }, effects }
+  return {
+    state: { ...state, phase: CLOSED },
+    effects: [{ type: 'abort' }, { type: 'settle', error: closedError() }],
+  }
 }
 
 /** One handler per event type, named after it. */
