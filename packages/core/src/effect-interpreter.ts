@@ -1,7 +1,7 @@
 import type { Effect, MachineEvent, TransitionTo } from './machine.ts'
 import { emit, type Shell } from './provider-shell.ts'
 import { abortAttempt, fetchToken } from './token-attempt.ts'
-import { keepAlive, settleWaiters } from './token-waiters.ts'
+import { keepAlive } from './token-waiters.ts'
 
 /**
  * Steps the machine with `event` at the clock's current wall and monotonic times, performs the effects
@@ -41,9 +41,13 @@ export function perform(shell: Shell, effect: Effect): void {
     case 'timer':
       setTimer(shell, effect.timerId, effect.at)
       break
-    case 'settle':
-      settleWaiters(shell, effect.accessToken, effect.error)
+    case 'settle': {
+      // A caller that demands from now on waits for the next settle.
+      const settled = shell.waiters
+      shell.waiters = new Set()
+      for (const waiter of settled) waiter(effect.accessToken, effect.error)
       break
+    }
     case 'store':
       toStore(shell, effect)
       break

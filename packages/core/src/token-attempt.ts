@@ -3,9 +3,8 @@ import { M3terAuthError } from './errors.ts'
 import type { MachineEvent } from './machine.ts'
 import type { Shell } from './provider-shell.ts'
 import { scrubbed } from './scrub.ts'
-import type { Acquired, StoreSync } from './store-sync.ts'
 import { requestToken, type TokenFailure } from './token-endpoint.ts'
-import type { Credentials, TokenLease } from './types.ts'
+import type { TokenLease } from './types.ts'
 
 /**
  * Runs the attempt the machine asked for with a `fetch` effect: reads the credentials of key
@@ -36,9 +35,18 @@ export async function fetchToken(
   let lease: TokenLease | undefined
   const { sync } = shell
   try {
-    const credentials = await readCredentials(shell, keyIndex, signal)
+    // A credentials function stuck on a secret manager must not hold the attempt forever.
+    const credentials = await withinBudget(
+      shell.resolver.resolve(keyIndex),
+      'credentials()',
+      config.timeoutMs,
+      config.clock,
+      signal,
+    )
     if (sync) {
-      const found = await lookInStore(shell, sync, credentials, signal, startedAt)
+      // Another member of the fleet may have the token already, or be fetching it: wait for it then.
+      shell.storeKey = `m3ter-auth:v1:${config.tokenUrl}:${credentials.accessKeyId}`
+      const found = await sync.acquire(shell.storeKey, { signal, rejected: shell.lastInvalidated, startedAt })
       if ('lease' in found) lease = found.lease
       if (signal.aborted) return
       if ('token' in found)
@@ -82,24 +90,6 @@ export function abortAttempt(shell: Shell): void {
   } catch {
     // workerd refuses I/O for a request that has already answered; the request is abandoned anyway.
   }
-}
-
-/** A credentials function stuck on a secret manager must not hold the attempt forever. */
-function readCredentials(shell: Shell, keyIndex: number, signal: AbortSignal): Promise<Credentials> {
-  const { timeoutMs, clock } = shell.config
-  return withinBudget(shell.resolver.resolve(keyIndex), 'credentials()', timeoutMs, clock, signal)
-}
-
-/** Another member of the fleet may have the token already, or be fetching it: wait for it then. */
-function lookInStore(
-  shell: Shell,
-  sync: StoreSync,
-  credentials: Credentials,
-  signal: AbortSignal,
-  startedAt: number,
-): Promise<Acquired> {
-  shell.storeKey = `m3ter-auth:v1:${shell.config.tokenUrl}:${credentials.accessKeyId}`
-  return sync.acquire(shell.storeKey, { signal, rejected: shell.lastInvalidated, startedAt })
 }
 
 /** Only reading the credentials can throw: a typed failure, retried only when it took too long. */

@@ -38,25 +38,6 @@ export function waitForToken(shell: Shell, signal: AbortSignal | undefined): Pro
 }
 
 /**
- * Settles every waiter with the token, or with the error; a waiter added from now on waits for the
- * next settle.
- *
- * @example
- * ```ts
- * settleWaiters(shell, undefined, new M3terAuthError('aborted', 'getToken: the token provider is closed'))
- * ```
- */
-export function settleWaiters(
-  shell: Shell,
-  token: string | undefined,
-  error: M3terAuthError | undefined,
-): void {
-  const settled = shell.waiters
-  shell.waiters = new Set()
-  for (const waiter of settled) waiter(token, error)
-}
-
-/**
  * The error of a wait its caller aborted, with the signal's reason as its cause.
  *
  * @example
