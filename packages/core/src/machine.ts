@@ -394,9 +394,11 @@ export function createStep(
   }
 }
 
+/** A caller wants a token: notes [1], [2], [3] of the table. */
 function demand(state: MachineState, event: EventOf<'demand'>, context: Context): TransitionTo<'demand'> {
   const { phase } = state
   const { now, mono } = context
+  // A request in flight this long lost its answer and its timeout (see createStep): start it anew first.
   if (phase.type === 'fetching' && mono - phase.startedAt >= context.staleAfterMs) {
     const restarted = startFetch(state, phase.round, 'retry', context, [{ type: 'abort' }])
     const served = demand(restarted.state, event, context)
@@ -418,6 +420,7 @@ function demand(state: MachineState, event: EventOf<'demand'>, context: Context)
   return { ...startFetch({ ...cleared, failure: undefined }, undefined, reason, context), reply: {} }
 }
 
+/** The request in flight brought a token: note [4]. */
 function fetched(state: MachineState, event: EventOf<'fetched'>, context: Context): Transition {
   const { phase } = state
   if (phase.type !== 'fetching' || phase.fetchId !== event.fetchId) return { state, effects: [] }
@@ -466,6 +469,7 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
   }
 }
 
+/** The request in flight failed: note [8]. */
 function failed(state: MachineState, event: EventOf<'failed'>, context: Context): Transition {
   const { phase } = state
   const { failure } = event
@@ -475,6 +479,7 @@ function failed(state: MachineState, event: EventOf<'failed'>, context: Context)
     : endpointFailed(state, phase.round, failure, event.random, context)
 }
 
+/** The backoff is over: note [9]. */
 function timer(state: MachineState, event: EventOf<'timer'>, context: Context): Transition {
   const { phase } = state
   return phase.type === 'backoff' && phase.timerId === event.timerId
@@ -482,6 +487,7 @@ function timer(state: MachineState, event: EventOf<'timer'>, context: Context): 
     : { state, effects: [] }
 }
 
+/** An API refused a token: note [5]. */
 function invalidate(state: MachineState, event: EventOf<'invalidate'>): TransitionTo<'invalidate'> {
   const { token } = state
   if (token?.accessToken !== event.accessToken) return { state, effects: [], reply: false }
@@ -495,6 +501,7 @@ function invalidate(state: MachineState, event: EventOf<'invalidate'>): Transiti
   }
 }
 
+/** New credentials (key rotation): note [6]. */
 function credentialsChanged(
   state: MachineState,
   event: EventOf<'credentials_changed'>,
@@ -512,6 +519,7 @@ function credentialsChanged(
   }
 }
 
+/** The provider closes: note [7]. */
 function close(state: MachineState): Transition {
   return {
     state: { ...state, phase: CLOSED },
@@ -555,6 +563,7 @@ function startFetch(
   }
 }
 
+/** The token endpoint rejected the key (400, 401, 403): try the pair's other key, or cool down. */
 function keyRejected(state: MachineState, round: Round, error: M3terAuthError, context: Context): Transition {
   const { keyIndex, giveUps } = state
   const rejectedKeys = round.rejectedKeys | (1 << keyIndex)
@@ -588,6 +597,7 @@ function keyRejected(state: MachineState, round: Round, error: M3terAuthError, c
   }
 }
 
+/** Any other failure: retry after a backoff, or give the round up. */
 function endpointFailed(
   state: MachineState,
   round: Round,
