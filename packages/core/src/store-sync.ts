@@ -145,15 +145,13 @@ export function leaseTtl(timeoutMs: number, callMs: number): number {
  * ```
  */
 export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOptions): StoreSync {
-  const callMs =
-    typeof store.timeoutMs === 'number' && store.timeoutMs > 0 ? store.timeoutMs : DEFAULT_STORE_CALL_MS
+  const callMs = positive(store.timeoutMs) ?? DEFAULT_STORE_CALL_MS
   const leaseMs = leaseTtl(timeoutMs, callMs)
   // Budgets are durations: on a clock that has a monotonic reading, a step of the wall clock cannot
   // stretch or cut them. Token times (refreshAt, expiresAt) stay on wall time, the fleet's common reference.
   const monotonic = () => (clock as { monotonic?: () => number }).monotonic?.() ?? clock.now()
   const call = budgetedCalls(clock, callMs, monotonic, emit)
   const writes = new Set<Promise<unknown>>()
-
   async function acquire(key: string, { signal, rejected, startedAt }: AttemptContext): Promise<Acquired> {
     const deadline = startedAt + leaseMs + LEASE_POLL_MS
     const lease = store.lease?.bind(store)
@@ -255,6 +253,10 @@ function budgetedCalls(
       )
     })
   }
+}
+
+function positive(value: number | undefined): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined
 }
 
 // A lease granted after we stopped waiting for it is nobody's: give it back rather than let it block
