@@ -1,17 +1,23 @@
 import type { RetryOptions } from './types.ts'
 
 /**
+ * The retry options with every field filled in: what {@link backoffDelay} and the state machine read.
+ *
  * @example
  * ```ts
- * const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: 2 }
+ * const step = createStep({ ...DEFAULT_RETRY, maxAttempts: 2 }) // a machine whose rounds give up sooner
  * ```
  */
 export type RetryPolicy = Required<RetryOptions>
 
 /**
+ * The defaults: up to 4 attempts within a minute, backing off from 200 ms to at most 30 s; a rejected key
+ * is not asked again for a minute.
+ *
  * @example
  * ```ts
- * backoffDelay(2, Math.random(), undefined, DEFAULT_RETRY)
+ * // Give up a round sooner, keeping the rest:
+ * createTokenProvider({ retry: { maxAttempts: 2, maxElapsedMs: DEFAULT_RETRY.maxElapsedMs / 2 } })
  * ```
  */
 export const DEFAULT_RETRY: RetryPolicy = {

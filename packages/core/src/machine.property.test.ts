@@ -122,9 +122,10 @@ class Harness {
         break
       case 'abort':
         this.pending = undefined
+        this.timer = undefined
         break
       case 'timer':
-        this.timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
+        this.timer = { id: effect.timerId, at: effect.at }
         break
       case 'settle':
         this.waiters = 0
@@ -170,16 +171,20 @@ class Harness {
         this.issued.push(accessToken)
         const fetchId = this.pending
         this.pending = undefined
-        const times = tokenTimes(this.now, cmd.expiresIn, 0.5, DEFAULT_REFRESH)
         this.dispatch({
           type: 'fetched',
+          source: 'endpoint',
           fetchId,
-          token: { accessToken, obtainedAt: this.now, ...times },
-          persist: true,
           startedAt: this.now,
+          obtainedAt: this.now,
+          answer: { accessToken, expiresInSeconds: cmd.expiresIn },
+          random: 0.5,
         })
         const token = this.state.token
         expect(token?.accessToken).toBe(accessToken)
+        // The machine times the token by the refresh policy, from the request's start and the drawn random.
+        const times = tokenTimes(this.now, cmd.expiresIn, 0.5, DEFAULT_REFRESH)
+        expect(token).toMatchObject({ obtainedAt: this.now, ...times })
         this.model = { value: accessToken, expiresAt: token?.expiresAt ?? 0 }
         break
       }
@@ -307,16 +312,26 @@ describe('token state machine against an endpoint that keeps failing', () => {
               if (effect.type === 'fetch') {
                 pending = effect.fetchId
                 requests.push({ at: now, giveUps: state.giveUps })
-              } else if (effect.type === 'abort') pending = undefined
-              else if (effect.type === 'timer')
-                timer = effect.at === undefined ? undefined : { id: effect.timerId, at: effect.at }
+              } else if (effect.type === 'abort') {
+                pending = undefined
+                timer = undefined
+              } else if (effect.type === 'timer') timer = { id: effect.timerId, at: effect.at }
             }
           }
           if (warm) {
             // A valid token whose refreshes all fail (§4.8 keeps it served meanwhile).
             dispatch({ type: 'demand' })
-            const token = { accessToken: 'tok', obtainedAt: now, ...tokenTimes(now, 120, 0, DEFAULT_REFRESH) }
-            dispatch({ type: 'fetched', fetchId: pending ?? 0, token, persist: true, startedAt: now })
+            const answer = { accessToken: 'tok', expiresInSeconds: 120 }
+            const fetchId = pending ?? 0
+            dispatch({
+              type: 'fetched',
+              source: 'endpoint',
+              fetchId,
+              startedAt: now,
+              obtainedAt: now,
+              answer,
+              random: 0,
+            })
             requests.length = 0
           }
           for (const s of steps) {

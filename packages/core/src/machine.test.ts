@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
-import { createStep, type Effect, initialState, type MachineState, type Reply } from './machine.ts'
+import { createStep, type Effect, initialState, type MachineState, type Phase } from './machine.ts'
 import type { TokenFailure } from './token-endpoint.ts'
 
 const step = createStep(DEFAULT_RETRY, 20_000)
@@ -22,9 +22,15 @@ const unavailable = (retryAfterMs?: number): TokenFailure => ({
 function failOnce(state: MachineState, now: number, failure: TokenFailure, random = 0.5) {
   const demanded = step(state, { type: 'demand' }, now)
   const fetch = demanded.effects.find((e): e is Extract<Effect, { type: 'fetch' }> => e.type === 'fetch')
-  if (!fetch) return { state: demanded.state, reply: demanded.reply as Reply, fetched: false }
+  if (!fetch) return { state: demanded.state, reply: demanded.reply, fetched: false }
   const failed = step(demanded.state, { type: 'failed', fetchId: fetch.fetchId, failure, random }, now)
-  return { state: failed.state, reply: demanded.reply as Reply, fetched: true }
+  return { state: failed.state, reply: demanded.reply, fetched: true }
+}
+
+/** The state's phase, which must be of this type. */
+function phaseOf<T extends Phase['type']>(state: MachineState, type: T): Extract<Phase, { type: T }> {
+  expect(state.phase.type).toBe(type)
+  return state.phase as Extract<Phase, { type: T }>
 }
 
 describe('after a give-up', () => {
@@ -61,30 +67,29 @@ describe('after a give-up', () => {
     // A full round of 503s: four requests (retries on the timer), then a give-up.
     state = failOnce(state, 0, unavailable()).state
     for (let attempt = 2; attempt <= 4; attempt++) {
-      const fired = step(state, { type: 'timer', timerId: state.timerId }, state.retryAt ?? 0)
-      state = step(
-        fired.state,
-        { type: 'failed', fetchId: fired.state.fetchId, failure: unavailable(), random: 0.5 },
-        0,
-      ).state
+      const { timerId, retryAt } = phaseOf(state, 'backoff')
+      const fired = step(state, { type: 'timer', timerId }, retryAt)
+      const { fetchId } = phaseOf(fired.state, 'fetching')
+      state = step(fired.state, { type: 'failed', fetchId, failure: unavailable(), random: 0.5 }, 0).state
     }
     expect(state.giveUps).toBe(1)
-    expect(state.retryAt).toBeUndefined()
+    expect(state.phase.type).toBe('idle')
     // After the cooldown: one probe, and a 503 gives up again at once.
     const probe = failOnce(state, 2_400, unavailable())
     expect(probe.state.giveUps).toBe(2)
-    expect(probe.state.retryAt).toBeUndefined()
+    expect(probe.state.phase.type).toBe('idle')
     // A token arrives: the next failure gets a full round again.
     const demanded = step(probe.state, { type: 'demand' }, 10_000)
     const token = { accessToken: 't', obtainedAt: 10_000, expiresAt: 10_100, refreshAt: 10_050 }
+    const { fetchId } = phaseOf(demanded.state, 'fetching')
     const fetched = step(
       demanded.state,
-      { type: 'fetched', fetchId: demanded.state.fetchId, token, persist: false, startedAt: 10_000 },
+      { type: 'fetched', source: 'store', fetchId, token, startedAt: 10_000 },
       10_000,
     )
     expect(fetched.state.giveUps).toBe(0)
     const again = failOnce({ ...fetched.state, token: undefined }, 20_000, unavailable())
-    expect(again.state.retryAt).toBeDefined()
+    expect(again.state.phase.type).toBe('backoff')
   })
 
   it('with a valid token, a give-up keeps serving it and retries on the timer after the cooldown', () => {
@@ -99,14 +104,12 @@ describe('after a give-up', () => {
     const state = { ...initialState(1), token, generation: 1 }
     const demanded = step(state, { type: 'demand' }, 50_000)
     expect(demanded.reply).toEqual({ token: 't' })
-    const failed = step(
-      demanded.state,
-      { type: 'failed', fetchId: demanded.state.fetchId, failure: malformed, random: 0.5 },
-      50_000,
-    )
-    expect(failed.state.retryAt).toBe(52_400)
-    expect(failed.effects).toContainEqual({ type: 'timer', timerId: failed.state.timerId, at: 52_400 })
-    expect((step(failed.state, { type: 'demand' }, 51_000).reply as Reply).token).toBe('t')
+    const { fetchId } = phaseOf(demanded.state, 'fetching')
+    const failed = step(demanded.state, { type: 'failed', fetchId, failure: malformed, random: 0.5 }, 50_000)
+    const backoff = phaseOf(failed.state, 'backoff')
+    expect(backoff.retryAt).toBe(52_400)
+    expect(failed.effects).toContainEqual({ type: 'timer', timerId: backoff.timerId, at: 52_400 })
+    expect(step(failed.state, { type: 'demand' }, 51_000).reply.token).toBe('t')
   })
 
   it('a token that expires during the cooldown: callers fail fast with the error rather than wait', () => {
@@ -120,12 +123,9 @@ describe('after a give-up', () => {
     }
     const state = { ...initialState(1), token, generation: 1 }
     const demanded = step(state, { type: 'demand' }, 50_000)
-    const failed = step(
-      demanded.state,
-      { type: 'failed', fetchId: demanded.state.fetchId, failure: malformed, random: 0.5 },
-      50_000,
-    )
-    expect((step(failed.state, { type: 'demand' }, 52_000).reply as Reply).error).toBe(malformed.error)
+    const { fetchId } = phaseOf(demanded.state, 'fetching')
+    const failed = step(demanded.state, { type: 'failed', fetchId, failure: malformed, random: 0.5 }, 50_000)
+    expect(step(failed.state, { type: 'demand' }, 52_000).reply.error).toBe(malformed.error)
   })
 
   it('cooldowns run on the monotonic clock: a wall clock stepped back does not stretch them', () => {
@@ -148,12 +148,9 @@ describe('after a give-up', () => {
     for (let i = 0; i < 5; i++) {
       const demanded = step(state, { type: 'demand' }, now)
       state = demanded.state
-      for (let guard = 0; state.inFlight && guard < 3; guard++) {
-        const fetch = step(
-          state,
-          { type: 'failed', fetchId: state.fetchId, failure: rejected, random: 0.5 },
-          now,
-        )
+      for (let guard = 0; state.phase.type === 'fetching' && guard < 3; guard++) {
+        const { fetchId } = state.phase
+        const fetch = step(state, { type: 'failed', fetchId, failure: rejected, random: 0.5 }, now)
         keys.push(state.keyIndex)
         state = fetch.state
       }

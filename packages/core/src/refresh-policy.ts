@@ -1,17 +1,23 @@
 import type { RefreshOptions } from './types.ts'
 
 /**
+ * The refresh options with every field filled in: what {@link tokenTimes} and the state machine read.
+ *
  * @example
  * ```ts
- * const policy: RefreshPolicy = { ...DEFAULT_REFRESH, jitter: 0 }
+ * const policy: RefreshPolicy = { ...DEFAULT_REFRESH, jitter: 0 } // a test that wants exact refresh times
  * ```
  */
 export type RefreshPolicy = Required<RefreshOptions>
 
 /**
+ * The defaults: refresh in the last tenth of a token's lifetime (30 s to 10 min, widened by up to a
+ * quarter at random), and never serve a token in its last 10 s.
+ *
  * @example
  * ```ts
- * tokenTimes(Date.now(), 18_000, Math.random(), DEFAULT_REFRESH)
+ * // Refresh earlier than the default, keeping the rest:
+ * createTokenProvider({ refresh: { fraction: DEFAULT_REFRESH.fraction * 2 } })
  * ```
  */
 export const DEFAULT_REFRESH: RefreshPolicy = {

@@ -141,24 +141,89 @@ export function leaseTtl(timeoutMs: number, callMs: number): number {
  * ```ts
  * const sync = createStoreSync({ store: createMemoryStore(), clock: systemClock, timeoutMs: 10_000, emit: console.log })
  * const found = await sync.acquire('m3ter-auth:v1:…', { signal, rejected: undefined, startedAt: Date.now() })
+ * if ('token' in found) use(found.token)
  * ```
  */
 export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOptions): StoreSync {
   const callMs = positive(store.timeoutMs) ?? DEFAULT_STORE_CALL_MS
   const leaseMs = leaseTtl(timeoutMs, callMs)
-  const writes = new Set<Promise<unknown>>()
   // Budgets are durations: on a clock that has a monotonic reading, a step of the wall clock cannot
   // stretch or cut them. Token times (refreshAt, expiresAt) stay on wall time, the fleet's common reference.
   const monotonic = () => (clock as { monotonic?: () => number }).monotonic?.() ?? clock.now()
+  const call = budgetedCalls(clock, callMs, monotonic, emit)
+  const writes = new Set<Promise<unknown>>()
+  async function acquire(key: string, { signal, rejected, startedAt }: AttemptContext): Promise<Acquired> {
+    const deadline = startedAt + leaseMs + LEASE_POLL_MS
+    const lease = store.lease?.bind(store)
+    const look = async () => {
+      const read = await call('get', () => store.get(key), deadline, signal)
+      return read.ok ? { shared: usable(read.value, clock.now(), rejected) } : undefined
+    }
+    for (;;) {
+      const found = await look()
+      if (!found) return { lease: undefined }
+      if (found.shared) return { token: found.shared }
+      if (!lease) return { lease: undefined }
+      const taken = await call('lease', () => lease(key, leaseMs), deadline, signal, giveBack)
+      // A store that failed is not a store whose lease another member holds: fetch without it.
+      if (!taken.ok) return { lease: undefined }
+      if (taken.value) {
+        // A holder may have written and released between our read and our lease: look once more before
+        // fetching, or the fleet pays for a second token.
+        const written = (await look())?.shared
+        if (!written) return { lease: taken.value }
+        await release(taken.value)
+        return { token: written }
+      }
+      if (monotonic() + LEASE_POLL_MS >= deadline) {
+        emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
+        return { lease: undefined }
+      }
+      await pause(clock, LEASE_POLL_MS, signal)
+      if (signal.aborted) return { lease: undefined }
+    }
+  }
 
-  /** Runs one store call within its budget: the smaller of the call budget and the time left. */
-  function call<T>(
+  // A write in progress holds back the release of a lease (see release).
+  function track(operation: 'set' | 'delete', work: () => Promise<void>): void {
+    const pending = call(operation, work, monotonic() + callMs)
+    writes.add(pending)
+    pending.then(() => writes.delete(pending))
+  }
+
+  async function release(held: TokenLease | undefined): Promise<void> {
+    if (!held) return
+    await Promise.all(writes)
+    await call('release', () => held.release(), monotonic() + callMs)
+  }
+
+  return {
+    acquire,
+    write: (key, token) => track('set', () => store.set(key, token)),
+    remove: (key, accessToken) => track('delete', () => store.delete(key, accessToken)),
+    release,
+  }
+}
+
+/**
+ * Builds `call`, which runs one store call within its budget: the smaller of the call budget and the time
+ * left before `deadline` (monotonic). It never rejects: it settles with the value, or with why not (a
+ * `store_failed` event says so too, unless the attempt was abandoned). A value that comes too late goes to
+ * `late`.
+ */
+function budgetedCalls(
+  clock: Clock,
+  callMs: number,
+  monotonic: () => number,
+  emit: StoreSyncOptions['emit'],
+) {
+  return <T>(
     operation: StoreFailed['operation'],
     work: () => Promise<T>,
     deadline: number,
     signal?: AbortSignal,
     late?: (value: T) => void,
-  ): Promise<Outcome<T>> {
+  ): Promise<Outcome<T>> => {
     const budget = Math.min(callMs, deadline - monotonic())
     return new Promise((resolve) => {
       let settled = false
@@ -169,7 +234,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
         clock.clearTimeout(timer)
         signal?.removeEventListener('abort', abort)
         if (!outcome.ok && !signal?.aborted)
-          emit({ type: 'store_failed', operation, reason: reason(outcome) })
+          emit({ type: 'store_failed', operation, reason: outcome.timedOut ? 'timeout' : 'error' })
         resolve(outcome)
       }
       const abort = () => finish({ ok: false, timedOut: false })
@@ -188,77 +253,16 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
       )
     })
   }
-
-  // A lease granted after we stopped waiting for it is nobody's: give it back rather than let it block
-  // the fleet until it expires.
-  const giveBack = (lease: TokenLease | undefined) => void lease?.release().catch(() => {})
-
-  async function acquire(key: string, attempt: AttemptContext): Promise<Acquired> {
-    const { signal, rejected } = attempt
-    const deadline = attempt.startedAt + leaseMs + LEASE_POLL_MS
-    const lease = store.lease?.bind(store)
-    for (;;) {
-      const read = await call('get', () => store.get(key), deadline, signal)
-      if (!read.ok) return { lease: undefined }
-      const shared = usable(read.value, clock.now(), rejected)
-      if (shared) return { token: shared }
-      if (!lease) return { lease: undefined }
-      const taken = await call('lease', () => lease(key, leaseMs), deadline, signal, giveBack)
-      // A store that failed is not a store whose lease another member holds: fetch without it.
-      if (!taken.ok) return { lease: undefined }
-      if (taken.value) return recheck(key, taken.value, attempt, deadline)
-      if (monotonic() + LEASE_POLL_MS >= deadline) {
-        emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
-        return { lease: undefined }
-      }
-      await pause(clock, LEASE_POLL_MS, signal)
-      if (signal.aborted) return { lease: undefined }
-    }
-  }
-
-  // A holder may have written and released between our read and our lease: look once more before
-  // fetching, or the fleet pays for a second token.
-  async function recheck(
-    key: string,
-    held: TokenLease,
-    attempt: AttemptContext,
-    deadline: number,
-  ): Promise<Acquired> {
-    const read = await call('get', () => store.get(key), deadline, attempt.signal)
-    const shared = read.ok ? usable(read.value, clock.now(), attempt.rejected) : undefined
-    if (!shared) return { lease: held }
-    await release(held)
-    return { token: shared }
-  }
-
-  function track(work: Promise<unknown>): void {
-    writes.add(work)
-    work.then(() => writes.delete(work))
-  }
-
-  function write(key: string, token: StoredToken): void {
-    track(call('set', () => store.set(key, token), monotonic() + callMs))
-  }
-
-  function remove(key: string, accessToken: string): void {
-    track(call('delete', () => store.delete(key, accessToken), monotonic() + callMs))
-  }
-
-  async function release(lease: TokenLease | undefined): Promise<void> {
-    if (!lease) return
-    await Promise.all(writes)
-    await call('release', () => lease.release(), monotonic() + callMs)
-  }
-
-  return { acquire, write, remove, release }
-}
-
-function reason(outcome: { readonly timedOut: boolean }): StoreFailed['reason'] {
-  return outcome.timedOut ? 'timeout' : 'error'
 }
 
 function positive(value: number | undefined): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined
+}
+
+// A lease granted after we stopped waiting for it is nobody's: give it back rather than let it block
+// the fleet until it expires.
+function giveBack(lease: TokenLease | undefined): void {
+  lease?.release().catch(() => {})
 }
 
 /** Waits `ms` on the injected clock; an abort (close) ends the wait at once and clears the timer. */

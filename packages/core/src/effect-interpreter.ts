@@ -1,0 +1,73 @@
+import type { Effect, MachineEvent, TransitionTo } from './machine.ts'
+import { emit, type Shell } from './provider-shell.ts'
+import { abortAttempt, fetchToken } from './token-attempt.ts'
+import { keepAlive } from './token-waiters.ts'
+
+/**
+ * Steps the machine with `event` at the clock's current wall and monotonic times, performs the effects
+ * of the transition in order, and returns the event's reply (what a demand gets, whether an
+ * invalidate dropped the current token).
+ *
+ * @example
+ * ```ts
+ * const reply = dispatch(shell, { type: 'demand' })
+ * if (reply.token) return reply.token
+ * ```
+ */
+export function dispatch<E extends MachineEvent>(shell: Shell, event: E): TransitionTo<E['type']>['reply'] {
+  const transition = shell.step(shell.state, event, shell.config.clock.now(), shell.mono())
+  shell.state = transition.state
+  for (const effect of transition.effects) perform(shell, effect)
+  return transition.reply
+}
+
+/**
+ * Performs one effect the machine asked for.
+ *
+ * @example
+ * ```ts
+ * perform(shell, { type: 'emit', event: { type: 'credentials_changed' } })
+ * ```
+ */
+export function perform(shell: Shell, effect: Effect): void {
+  switch (effect.type) {
+    case 'fetch':
+      shell.fetching = fetchToken(shell, effect.fetchId, effect.keyIndex, (event) => dispatch(shell, event))
+      break
+    case 'abort':
+      abortAttempt(shell)
+      shell.config.clock.clearTimeout(shell.timer)
+      break
+    case 'timer':
+      setTimer(shell, effect.timerId, effect.at)
+      break
+    case 'settle': {
+      // A caller that demands from now on waits for the next settle.
+      const settled = shell.waiters
+      shell.waiters = new Set()
+      for (const waiter of settled) waiter(effect.accessToken, effect.error)
+      break
+    }
+    case 'store':
+      toStore(shell, effect)
+      break
+    case 'emit':
+      emit(shell, effect.event)
+  }
+}
+
+/** Sets the backoff timer (replacing any) to step a `timer` event at `at` (monotonic). */
+function setTimer(shell: Shell, timerId: number, at: number): void {
+  const { clock } = shell.config
+  clock.clearTimeout(shell.timer)
+  shell.timer = clock.setTimeout(() => dispatch(shell, { type: 'timer', timerId }), at - shell.mono())
+  if (shell.waiters.size) keepAlive(shell.timer)
+}
+
+/** Shares a token the endpoint gave with the fleet, or withdraws one found rejected. */
+function toStore(shell: Shell, { token, remove }: Extract<Effect, { type: 'store' }>): void {
+  const { sync, storeKey } = shell
+  if (!sync || !storeKey) return
+  if (remove) sync.remove(storeKey, token.accessToken)
+  else sync.write(storeKey, token)
+}
