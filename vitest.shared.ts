@@ -24,7 +24,7 @@ const PACKAGES = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'tes
 export const sourceAliases: Alias[] = [
   ...PACKAGES.flatMap((name) => [
     { find: new RegExp(`^@m3ter-auth/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
-    { find: new RegExp(`^@m3ter-auth/${name}/(.+)$`), replacement: `${root}packages/${name}/src/$1.ts` },
+    { find: new RegExp(`^@m3ter-auth/${name}/([\\w-]+)$`), replacement: `${root}packages/${name}/src/$1.ts` },
   ]),
   { find: /^@m3ter-auth\/drivers$/, replacement: `${root}tests/drivers/src/index.ts` },
 ]
