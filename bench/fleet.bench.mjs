@@ -5,16 +5,14 @@
 // 3. the cost of a request with a fresh token with the store against without it, interleaved rounds in one
 //    process (target: the same, since the hot path never calls Redis).
 // Run: node bench/fleet.bench.mjs (after a build; needs redis-server on PATH). Exits non-zero on a miss.
-import { fork, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { fork } from 'node:child_process'
 import { createTokenProvider } from '@m3ter-auth/core'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { createRedisStore } from '@m3ter-auth/redis'
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
+// The Redis store's own test launcher: a server on a free loopback port, nothing saved to disk.
+import { startRedisServer } from '../packages/redis/test/redis-server.mjs'
 
 const SIZES = [1, 5, 20]
 const LIFETIMES = 3
@@ -219,46 +217,6 @@ async function spawnFleet(size, { m3ter, manual, startAt, withStore }) {
           await exited
         }),
       )
-    },
-  }
-}
-
-async function startRedisServer() {
-  const probe = createServer()
-  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  const dir = mkdtempSync(join(tmpdir(), 'm3ter-auth-bench-redis-'))
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-  ]
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] })
-  const version = await new Promise((resolve, reject) => {
-    let output = ''
-    child.once('error', () => reject(new Error('redis-server not found: apt-get install -y redis-server')))
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      if (output.includes('Ready to accept connections')) resolve(/version=([\d.]+)/.exec(output)?.[1] ?? '?')
-    })
-  })
-  child.stdout.resume()
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    version,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
     },
   }
 }

@@ -1,23 +1,23 @@
 // got with and without @m3ter-auth/got, side by side (harness and figures: ./side-by-side.mjs).
-// Run after `cd packages/got && npx tsup` (imports the built dist).
+// Run after `pnpm build` (imports the built packages and drivers).
 //
 // Defaults: 41 rounds of 400 requests per side.
+import { gotDriver } from '@m3ter-auth/drivers'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import got from 'got'
 import { sideBySide } from './side-by-side.mjs'
 
-const { url, auth, bearer, compare } = await sideBySide()
+const { auth, bearer, compare, through } = await sideBySide()
 
-// Retries off on both sides, so neither can hide a failure in a retry; got rejects a non-2xx and reads the
-// whole body.
-// The baseline sends the same bearer by hand: what a user without the adapter would do.
+// Retries off on both sides (the driver's too), so neither can hide a failure in a retry; got reads the
+// whole body. The baseline sends the same bearer by hand: what a user without the adapter would do.
 const plain = got.extend({ retry: { limit: 0 }, headers: { authorization: bearer } })
 const authed = got.extend({ retry: { limit: 0 }, hooks: m3terAuthHooks(auth) })
 
 await compare({
   name: 'got',
-  bare: () => plain(url),
-  wrapped: () => authed(url),
+  bare: through(gotDriver(plain)),
+  wrapped: through(gotDriver(authed)),
   rounds: 41,
   requests: 400,
 })

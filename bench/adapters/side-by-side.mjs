@@ -37,7 +37,8 @@ const median = (values) => {
  * - `auth`: the provider for the wrapped client;
  * - `bearer`: the Authorization value the provider will send, for a baseline that sets it by hand;
  * - `concurrency`: in-flight requests per side (for clients that size a pool to it);
- * - `compare(...)`: runs the rounds, prints the figures, shuts everything down and sets the exit code.
+ * - `compare(...)`: runs the rounds, prints the figures, shuts everything down and sets the exit code;
+ * - `through(driver, headers)`: a side that sends its requests through a driver.
  */
 export async function sideBySide() {
   let tokenRequests = 0
@@ -143,5 +144,15 @@ export async function sideBySide() {
     }
   }
 
-  return { url, auth, bearer: `Bearer ${TOKEN}`, concurrency, compare }
+  /**
+   * One side's request through a driver of the adapters' shared drivers (@m3ter-auth/drivers, the ones the
+   * conformance and reliability suites use): a GET of `url` with `headers`, read to the end, failing on a
+   * non-200. Both sides go through the same driver code, so the ratio is still the adapter's own cost.
+   */
+  const through = (driver, headers) => async () => {
+    const res = await driver.request({ method: 'GET', url, ...(headers ? { headers } : {}) })
+    if (res.status !== 200) throw new Error(`unexpected status ${res.status}`)
+  }
+
+  return { url, auth, bearer: `Bearer ${TOKEN}`, concurrency, compare, through }
 }

@@ -1,37 +1,34 @@
 // undici's request() through an Agent with and without m3terAuthInterceptor, side by side (harness and
 // figures: ./side-by-side.mjs). undici 7 on Node 20; undici 8 (the `undici-8` alias) where Node >= 22.
 //
-//   cd packages/core && npx tsup; cd ../undici && npx tsup; node bench/adapters/undici.bench.mjs [--strict]
+//   pnpm build && node bench/adapters/undici.bench.mjs [--strict]
 //
 // Defaults: 15 rounds of 4000 requests per side.
+import { undiciDriver } from '@m3ter-auth/drivers'
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
 import { sideBySide } from './side-by-side.mjs'
 
 const major = Number(process.versions.node.split('.')[0]) >= 22 ? 8 : 7
 const undici = await import(major === 8 ? 'undici-8' : 'undici')
 
-const { url, auth, bearer, concurrency, compare } = await sideBySide()
+const { auth, bearer, concurrency, compare, through } = await sideBySide()
 
-// Two agents with the same pool size, so neither side shares or steals the other's sockets.
-const bareAgent = new undici.Agent({ connections: concurrency })
-const authAgent = new undici.Agent({ connections: concurrency })
-const composed = authAgent.compose(m3terAuthInterceptor(auth))
-// The baseline sends the same bearer by hand, so both sides send identical bytes.
-const bareHeaders = { authorization: bearer }
-
-const consume = async (res) => {
-  if (res.statusCode !== 200) throw new Error(`unexpected status ${res.statusCode}`)
-  await res.body.arrayBuffer()
-}
+// Two agents with the same pool size, so neither side shares or steals the other's sockets. The baseline
+// sends the same bearer by hand, so both sides send identical bytes.
+const bare = undiciDriver(undici, { agent: new undici.Agent({ connections: concurrency }) })
+const wrapped = undiciDriver(undici, {
+  agent: new undici.Agent({ connections: concurrency }),
+  interceptor: () => m3terAuthInterceptor(auth),
+})
 
 await compare({
   name: `undici ${major}`,
-  bare: async () => consume(await undici.request(url, { dispatcher: bareAgent, headers: bareHeaders })),
-  wrapped: async () => consume(await undici.request(url, { dispatcher: composed })),
+  bare: through(bare, { authorization: bearer }),
+  wrapped: through(wrapped),
   rounds: 15,
   requests: 4000,
   close: async () => {
-    await bareAgent.close()
-    await authAgent.close()
+    await bare.close()
+    await wrapped.close()
   },
 })

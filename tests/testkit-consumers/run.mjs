@@ -45,7 +45,9 @@ try {
   run('npm', ['ci', '--prefer-online', '--no-audit', '--no-fund', '--loglevel=error'], dir)
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], dir)
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(dir, file))
-  copyFileSync(join(root, 'packages/fetch/test/driver.ts'), join(dir, 'driver.ts'))
+  // The fetch adapter's driver (tests/drivers, shared by every suite here), with the request type it names.
+  copyFileSync(join(root, 'tests/drivers/src/fetch.ts'), join(dir, 'driver.ts'))
+  copyFileSync(join(root, 'tests/drivers/src/request.ts'), join(dir, 'request.ts'))
   writeFileSync(
     join(dir, 'jest.config.js'),
     "module.exports = { testMatch: ['**/*.jest.test.js'], testEnvironment: 'node' }\n",

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util'
 import { attachM3terAuth } from '@m3ter-auth/axios'
 import { findM3terAuthError } from '@m3ter-auth/core'
+import { axiosDriver } from '@m3ter-auth/drivers'
 import { type ConformanceOptions, describeAdapterConformance, type SuiteContext } from '@m3ter-auth/testkit'
 import axios, { type AxiosAdapter } from 'axios'
-import { axiosDriver } from './driver.ts'
 
 /** What only axios has: its response objects, its cancel errors. Run for both of its Node adapters. */
 const axiosOnly = (adapter: 'http' | 'fetch'): ConformanceOptions => ({

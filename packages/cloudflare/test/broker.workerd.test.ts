@@ -3,9 +3,10 @@
 //
 // Time: the mock runs on the testkit's manual clock here in Node. Code in workerd cannot share that object,
 // so every request the test sends carries the clock's time (`x-test-now`) and each Worker's own manual clock
-// catches up to it (test/workers/manual-clock.js); the broker's Worker is told the time the same way before
-// each round. Between rounds nothing is in flight, so all clocks agree whenever anyone reads them. Hours of
-// token lifetime pass without anyone waiting; tokens are the mock's real five-hour ones.
+// catches up to it (tests/runtimes/src/manual-clock.js, shared with the runtime suite); the broker's Worker
+// is told the time the same way before each round. Between rounds nothing is in flight, so all clocks agree
+// whenever anyone reads them. Hours of token lifetime pass without anyone waiting; tokens are the mock's real
+// five-hour ones.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,4 +1,14 @@
+import { type GotLike, gotDriver } from '@m3ter-auth/drivers'
+import { m3terAuthHooks } from '@m3ter-auth/got'
+import { describeAdapterConformance } from '@m3ter-auth/testkit'
 import got from 'got'
-import { gotSpecificTests } from './specific.ts'
+import { gotConformance } from './conformance-options.ts'
+import { gotSpecificTests } from './got-specific-tests.ts'
+
+describeAdapterConformance(
+  'got 14',
+  (auth) => gotDriver(got.extend({ hooks: m3terAuthHooks(auth) }) as unknown as GotLike),
+  gotConformance(got as never),
+)
 
 gotSpecificTests('got 14', got as never)

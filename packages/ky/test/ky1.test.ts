@@ -1,4 +1,14 @@
+import { type KyLike, kyDriver } from '@m3ter-auth/drivers'
+import { m3terAuth } from '@m3ter-auth/ky'
+import { describeAdapterConformance } from '@m3ter-auth/testkit'
 import ky from 'ky'
-import { kySpecificTests } from './specific.ts'
+import { kyConformance } from './conformance-options.ts'
+import { kySpecificTests } from './ky-specific-tests.ts'
+
+describeAdapterConformance(
+  'ky 1',
+  (auth) => kyDriver(ky.extend(m3terAuth(auth)) as unknown as KyLike),
+  kyConformance(ky as never),
+)
 
 kySpecificTests('ky 1', ky as never)

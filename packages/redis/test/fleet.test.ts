@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { CLIENT_NAMES, type ClientName, FLEET_CLIENTS } from './clients.ts'
 import { buildMember, type Fleet, startFleet } from './fleet.ts'
 import type { BurstResult, MemberStatus } from './fleet-child.ts'
-import { type RedisServer, startRedisServer } from './redis-server.ts'
+import { type RedisServer, startRedisServer } from './redis-server.mjs'
 
 // Measured on 2 shared cores: see FLEET_SIZE in clients.ts for the count and why.
 const FLEET = Number(process.env.M3TER_FLEET_SIZE ?? 20)

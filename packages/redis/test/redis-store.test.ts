@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createRedisStore, type RedisStoreEvent, VALUE_VERSION } from '../src/index.ts'
 import { CLIENT_NAMES, CLIENTS, type Connected } from './clients.ts'
 import { createQuiet } from './quiet.ts'
-import { type RedisServer, startRedisServer } from './redis-server.ts'
+import { type RedisServer, startRedisServer } from './redis-server.mjs'
 
 const CORE_KEY = 'm3ter-auth:v1:https://api.m3ter.com/oauth/token:AKIA-EXAMPLE'
 const NOW = Date.UTC(2026, 0, 1)

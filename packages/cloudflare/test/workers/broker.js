@@ -2,9 +2,10 @@
 // the test can show what the isolates cost it. The default handler shares the module scope (and so the
 // clock) with the broker instances of this Worker.
 import { M3terTokenBroker as Broker } from '@m3ter-auth/cloudflare'
-import { manualClock } from './manual-clock.js'
+// The runtime suite's manual clock, bundled in; it starts at 0 here, as the first request sets the time.
+import { manualClock } from '../../../../tests/runtimes/src/manual-clock.js'
 
-const clock = manualClock()
+const clock = manualClock(0)
 const calls = { token: 0, invalidate: 0 }
 const events = []
 

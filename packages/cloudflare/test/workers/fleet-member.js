@@ -4,9 +4,10 @@
 import { createDurableObjectStore } from '@m3ter-auth/cloudflare'
 import { createTokenProvider } from '@m3ter-auth/core'
 import { withM3terAuth } from '@m3ter-auth/fetch'
-import { manualClock } from './manual-clock.js'
+// The runtime suite's manual clock, bundled in; it starts at 0 here, as the first request sets the time.
+import { manualClock } from '../../../../tests/runtimes/src/manual-clock.js'
 
-const clock = manualClock()
+const clock = manualClock(0)
 const events = []
 let store
 let moduleAuth

@@ -1,14 +1,9 @@
-import {
-  type CredentialsSource,
-  createTokenProvider,
-  type M3terAuthEvent,
-  type TokenProvider,
-  type TokenProviderOptions,
-} from '@m3ter-auth/core'
+import type { CredentialsSource, M3terAuthEvent, TokenProvider, TokenProviderOptions } from '@m3ter-auth/core'
 import { createManualClock, type ManualClock } from '../clock.ts'
 import type { RequestLogEntry } from '../exchange.ts'
 import { type ForeignServer, startForeignServer } from '../foreign-server.ts'
 import { type MockM3ter, type MockM3terOptions, startMockM3ter } from '../mock-m3ter.ts'
+import { createProviderFor } from '../provider-for.ts'
 import type { AdapterDriver, DriverRequest, DriverResponse, MakeDriver } from './driver.ts'
 
 /** Everything one conformance test works with. */
@@ -74,10 +69,8 @@ export async function createHarness(
     await foreign.close()
   }
   try {
-    auth = createTokenProvider({
+    auth = createProviderFor(m3ter, {
       credentials: options.credentials?.(m3ter) ?? (m3ter.keys[0] as CredentialsSource),
-      tokenUrl: m3ter.tokenUrl,
-      scope: [m3ter.apiUrl, m3ter.ingestUrl],
       clock,
       random: () => 0.5,
       ...base,

@@ -1,5 +1,15 @@
 import { attachM3terAuth } from '@m3ter-auth/axios'
 import type { TokenProvider } from '@m3ter-auth/core'
+import {
+  axiosDriver,
+  type Driver as ClientDriver,
+  fetchDriver,
+  type GotLike,
+  gotDriver,
+  type KyLike,
+  kyDriver,
+  undiciDriver,
+} from '@m3ter-auth/drivers'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import { m3terAuth } from '@m3ter-auth/ky'
@@ -44,113 +54,39 @@ export type AdapterName = 'fetch' | 'axios' | 'got 14' | 'ky 1' | 'undici 7'
  */
 export const ADAPTERS: readonly AdapterName[] = ['fetch', 'axios', 'got 14', 'ky 1', 'undici 7']
 
-const json = 'application/json'
-
-// Each factory wires the adapter exactly as its README shows, with the client's own retries off so that
-// every retry counted is the adapter's or the provider's.
-const factories: Record<AdapterName, (auth: TokenProvider) => Omit<Driver, 'adapter'>> = {
-  fetch(auth) {
-    const authed = withM3terAuth(auth)
-    return {
-      async request(req) {
-        const res = await authed(req.url, {
-          method: req.method ?? 'GET',
-          ...(req.body === undefined ? {} : { body: req.body, headers: { 'content-type': json } }),
-          ...(req.signal ? { signal: req.signal } : {}),
-          redirect: req.followRedirects === false ? 'manual' : 'follow',
-        })
-        const body = await res.text()
-        if (req.throwHttpErrors && res.status >= 400) throw new Error(`fetch answered ${res.status}`)
-        return { status: res.status, body }
-      },
-      close: async () => {},
-    }
-  },
+// Each adapter wired exactly as its README shows, driven by the adapters' shared drivers (tests/drivers),
+// which keep the client's own retries off so that every retry counted is the adapter's or the provider's.
+const factories: Record<AdapterName, (auth: TokenProvider) => ClientDriver> = {
+  fetch: (auth) => fetchDriver(withM3terAuth(auth)),
   axios(auth) {
     const instance = axios.create()
     attachM3terAuth(instance, auth)
-    return {
-      async request(req) {
-        const res = await instance.request<string>({
-          method: req.method ?? 'GET',
-          url: req.url,
-          ...(req.body === undefined ? {} : { data: req.body, headers: { 'content-type': json } }),
-          ...(req.signal ? { signal: req.signal } : {}),
-          responseType: 'text',
-          transformResponse: [(body: unknown) => body],
-          ...(req.throwHttpErrors ? {} : { validateStatus: () => true }),
-          maxRedirects: req.followRedirects === false ? 0 : 5,
-        })
-        return { status: res.status, body: String(res.data ?? '') }
-      },
-      close: async () => {},
-    }
+    return axiosDriver(instance)
   },
-  'got 14'(auth) {
-    const client = got.extend({ hooks: m3terAuthHooks(auth) as never })
-    return {
-      async request(req) {
-        const res = await client(req.url, {
-          method: (req.method ?? 'GET') as 'GET',
-          ...(req.body === undefined ? {} : { body: req.body, headers: { 'content-type': json } }),
-          ...(req.signal ? { signal: req.signal } : {}),
-          throwHttpErrors: req.throwHttpErrors === true,
-          followRedirect: req.followRedirects !== false,
-          retry: { limit: 0 },
-          responseType: 'text',
-        })
-        return { status: res.statusCode, body: res.body }
-      },
-      close: async () => {},
-    }
-  },
-  'ky 1'(auth) {
-    const client = ky.extend(m3terAuth(auth) as never)
-    return {
-      async request(req) {
-        const res = await client(req.url, {
-          method: req.method ?? 'GET',
-          ...(req.body === undefined ? {} : { body: req.body, headers: { 'content-type': json } }),
-          ...(req.signal ? { signal: req.signal } : {}),
-          throwHttpErrors: req.throwHttpErrors === true,
-          redirect: req.followRedirects === false ? 'manual' : 'follow',
-          retry: { limit: 0 },
-        })
-        return { status: res.status, body: await res.text() }
-      },
-      close: async () => {},
-    }
-  },
-  'undici 7'(auth) {
-    const agent = new undici.Agent()
-    // The redirect interceptor is listed after the auth one, so it is the outer one and every hop is judged
-    // anew by the auth interceptor (the order the undici README asks for).
-    const following = agent.compose(
-      m3terAuthInterceptor(auth),
-      undici.interceptors.redirect({ maxRedirections: 3 }),
-    )
-    const direct = agent.compose(m3terAuthInterceptor(auth))
-    // undici's own error object for 4xx/5xx (ResponseError), the counterpart of the other clients' errors.
-    const throwing = agent.compose(
-      m3terAuthInterceptor(auth),
-      undici.interceptors.redirect({ maxRedirections: 3 }),
-      undici.interceptors.responseError(),
-    )
-    return {
-      async request(req) {
-        const res = await undici.request(req.url, {
-          method: (req.method ?? 'GET') as undici.Dispatcher.HttpMethod,
-          ...(req.body === undefined ? {} : { body: req.body, headers: { 'content-type': json } }),
-          dispatcher: req.throwHttpErrors ? throwing : req.followRedirects === false ? direct : following,
-          ...(req.signal ? { signal: req.signal } : {}),
-        })
-        return { status: res.statusCode, body: await res.body.text() }
-      },
-      close: () => agent.close(),
-    }
-  },
+  'got 14': (auth) => gotDriver(got.extend({ hooks: m3terAuthHooks(auth) as never }) as unknown as GotLike),
+  'ky 1': (auth) => kyDriver(ky.extend(m3terAuth(auth) as never) as unknown as KyLike),
+  // The redirect interceptor is listed after the auth one, so it is the outer one and every hop is judged
+  // anew by the auth interceptor (the order the undici README asks for).
+  'undici 7': (auth) => undiciDriver(undici, { interceptor: () => m3terAuthInterceptor(auth) }),
 }
 
 export function makeDriver(adapter: AdapterName, auth: TokenProvider): Driver {
-  return { adapter, ...factories[adapter](auth) }
+  const driver = factories[adapter](auth)
+  return {
+    adapter,
+    async request(req) {
+      const { status, body } = await driver.request({
+        method: req.method ?? 'GET',
+        url: req.url,
+        ...(req.body === undefined
+          ? {}
+          : { body: { kind: 'text', text: req.body, contentType: 'application/json' } }),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.throwHttpErrors ? { throwHttpErrors: true } : {}),
+        ...(req.followRedirects === false ? { followRedirects: false } : {}),
+      })
+      return { status, body }
+    },
+    close: () => driver.close(),
+  }
 }

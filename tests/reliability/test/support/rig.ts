@@ -1,11 +1,7 @@
-import {
-  createTokenProvider,
-  type M3terAuthEvent,
-  type TokenProvider,
-  type TokenProviderOptions,
-} from '@m3ter-auth/core'
+import type { M3terAuthEvent, TokenProvider, TokenProviderOptions } from '@m3ter-auth/core'
 import {
   createManualClock,
+  createProviderFor,
   type ManualClock,
   type MockM3ter,
   type MockM3terOptions,
@@ -58,11 +54,7 @@ export async function createRig(adapter: AdapterName, options: RigOptions = {}):
   const leaks = new LeakScanner()
   leaks.watch(m3ter)
   const maxAttempts = options.provider?.retry?.maxAttempts ?? 4
-  const key = m3ter.keys[0]!
-  const auth = createTokenProvider({
-    credentials: { accessKeyId: key.accessKeyId, apiSecret: key.apiSecret },
-    tokenUrl: m3ter.tokenUrl,
-    scope: [m3ter.apiUrl, m3ter.ingestUrl],
+  const auth = createProviderFor(m3ter, {
     clock,
     // A fixed draw makes every backoff and refresh instant reproducible.
     random: () => 0.5,

@@ -1,24 +1,58 @@
 import { Readable } from 'node:stream'
-import type { TokenProvider } from '@m3ter-auth/core'
-import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
-import { m3terAuthInterceptor } from '@m3ter-auth/undici'
+import type { DriverBody } from '@m3ter-auth/testkit'
 import type * as Undici from 'undici'
+import type { DriveRequest, Driver } from './request.ts'
 
 /** undici 7 or 8: both are driven through the same API. */
 export type UndiciModule = typeof Undici
 
 /**
- * The conformance driver: undici's `request()` through an Agent composed with the interceptor and then
- * the redirect interceptor (listed after, so it is the outer one and every hop passes the bearer check).
+ * What an undici driver composes: the adapter's interceptor (none for a baseline) on an agent.
+ *
+ * @example
+ * ```ts
+ * const options: UndiciDriverOptions = { interceptor: () => m3terAuthInterceptor(auth) }
+ * ```
  */
-export function undiciDriver(undici: UndiciModule, auth: TokenProvider): AdapterDriver {
-  const agent = new undici.Agent()
-  const dispatcher = agent.compose(
-    m3terAuthInterceptor(auth),
-    undici.interceptors.redirect({ maxRedirections: 3 }),
-  )
+export interface UndiciDriverOptions {
+  /** Makes the adapter's interceptor, once for each dispatcher the driver composes. */
+  readonly interceptor?: () => Undici.Dispatcher.DispatcherComposeInterceptor
+  /** The agent to compose on (default: a new one); the driver closes it. */
+  readonly agent?: Undici.Agent
+}
+
+/**
+ * Drives undici's `request()` through an agent composed with the interceptor and then the redirect
+ * interceptor (listed after, so it is the outer one and every hop passes the bearer check); without
+ * redirects, the interceptor alone; with `throwHttpErrors`, undici's responseError interceptor outermost
+ * (its ResponseError is the counterpart of the other clients' errors). Each dispatcher is composed on first
+ * use.
+ *
+ * @example
+ * ```ts
+ * const driver = undiciDriver(undici, { interceptor: () => m3terAuthInterceptor(auth) })
+ * ```
+ */
+export function undiciDriver(undici: UndiciModule, options: UndiciDriverOptions = {}): Driver {
+  const agent = options.agent ?? new undici.Agent()
+  const auth = () => (options.interceptor ? [options.interceptor()] : [])
+  const redirect = () => undici.interceptors.redirect({ maxRedirections: 3 })
+  const dispatchers = new Map<string, Undici.Dispatcher>()
+  const dispatcher = (kind: 'following' | 'direct' | 'throwing') => {
+    let made = dispatchers.get(kind)
+    if (!made) {
+      made =
+        kind === 'direct'
+          ? agent.compose(...auth())
+          : kind === 'following'
+            ? agent.compose(...auth(), redirect())
+            : agent.compose(...auth(), redirect(), undici.interceptors.responseError())
+      dispatchers.set(kind, made)
+    }
+    return made
+  }
   return {
-    async request(req: DriverRequest) {
+    async request(req: DriveRequest) {
       const { body, contentType } = undiciBody(req.body, undici.FormData as unknown as typeof FormData)
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
@@ -26,7 +60,9 @@ export function undiciDriver(undici: UndiciModule, auth: TokenProvider): Adapter
         method: req.method as Undici.Dispatcher.HttpMethod,
         ...(headers ? { headers } : {}),
         body: body as never,
-        dispatcher,
+        dispatcher: dispatcher(
+          req.throwHttpErrors ? 'throwing' : req.followRedirects === false ? 'direct' : 'following',
+        ),
         ...(req.signal ? { signal: req.signal } : {}),
       })
       return { status: res.statusCode, headers: flatHeaders(res.headers), body: await res.body.text() }
@@ -36,12 +72,19 @@ export function undiciDriver(undici: UndiciModule, auth: TokenProvider): Adapter
   }
 }
 
-/** The same through undici's fetch, with the composed agent as its dispatcher. */
-export function undiciFetchDriver(undici: UndiciModule, auth: TokenProvider): AdapterDriver {
-  const agent = new undici.Agent()
-  const dispatcher = agent.compose(m3terAuthInterceptor(auth))
+/**
+ * The same through undici's fetch, with the agent composed with the interceptor as its dispatcher.
+ *
+ * @example
+ * ```ts
+ * const driver = undiciFetchDriver(undici, { interceptor: () => m3terAuthInterceptor(auth) })
+ * ```
+ */
+export function undiciFetchDriver(undici: UndiciModule, options: UndiciDriverOptions = {}): Driver {
+  const agent = options.agent ?? new undici.Agent()
+  const dispatcher = agent.compose(...(options.interceptor ? [options.interceptor()] : []))
   return {
-    async request(req: DriverRequest) {
+    async request(req: DriveRequest) {
       const contentType =
         req.body?.contentType ?? (req.body?.kind === 'json' ? 'application/json' : undefined)
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
@@ -55,12 +98,15 @@ export function undiciFetchDriver(undici: UndiciModule, auth: TokenProvider): Ad
             ? { body: req.body.text }
             : {}),
         ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.followRedirects === false ? { redirect: 'manual' as const } : {}),
       })
       const answer: Record<string, string> = {}
       res.headers.forEach((value, name) => {
         answer[name] = value
       })
-      return { status: res.status, headers: answer, body: await res.text() }
+      const body = await res.text()
+      if (req.throwHttpErrors && res.status >= 400) throw new Error(`undici fetch answered ${res.status}`)
+      return { status: res.status, headers: answer, body }
     },
     // Idempotent: the suite may close a driver itself before the harness closes it again.
     close: once(() => agent.close()),
@@ -115,22 +161,3 @@ function once(close: () => Promise<void>): () => Promise<void> {
     return closing
   }
 }
-
-/**
- * Shared rules undici's fetch() path cannot keep, with why. undici's fetch hands every request body to the
- * dispatcher as a stream (sent once; retrying fetch bodies is the job of @m3ter-auth/fetch wrapped around
- * undici's fetch, which sees the body before it becomes a stream), and follows redirects itself, each hop a
- * new dispatch with a new handler that the interceptor cannot tell from a new request. An oversize ingest
- * body is still sent once there, but its size is unknown to the dispatcher, so its 403 drops the token.
- */
-export const FETCH_PATH_SKIPS: readonly string[] = [
-  ...['text', 'json', 'urlencoded', 'bytes', 'form'].map((kind) =>
-    kind === 'text'
-      ? "§4.5 a 'text' body POST is retried after 403 and arrives intact"
-      : `§4.5 a '${kind}' body is retried after 403 and arrives intact`,
-  ),
-  '§4.5 a 403 from the target of a redirect (which never saw the bearer) is not a rejection',
-  '§4.6 a 302 redirect to the other in-scope origin carries no bearer there',
-  '§4.6 a 307 redirect to the other in-scope origin carries no bearer there',
-  '§4.5 an ingest body of 512,000 bytes or more answered 403 is never sent twice',
-]

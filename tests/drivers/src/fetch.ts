@@ -1,12 +1,21 @@
-import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
+import type { DriverBody } from '@m3ter-auth/testkit'
+import type { DriveRequest, Driver } from './request.ts'
 
 type Fetch = typeof globalThis.fetch
 
-/** The conformance driver: the suite's request as a plain fetch call through the wrapped fetch. */
-/** `Form`: the FormData class of the fetch's own realm (undici 8's fetch does not read Node's bundled one). */
-export function fetchDriver(authedFetch: Fetch, Form: typeof FormData = FormData): AdapterDriver {
+/**
+ * Drives a fetch function (the wrapped one, or a plain one for a baseline): the request as a plain fetch
+ * call. `Form`: the FormData class of the fetch's own realm (undici 8's fetch does not read Node's bundled
+ * one).
+ *
+ * @example
+ * ```ts
+ * describeAdapterConformance('fetch', (auth) => fetchDriver(withM3terAuth(auth)))
+ * ```
+ */
+export function fetchDriver(authedFetch: Fetch, Form: typeof FormData = FormData): Driver {
   return {
-    async request(req: DriverRequest) {
+    async request(req: DriveRequest) {
       const init: RequestInit & { duplex?: 'half' } = { method: req.method }
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const contentType =
@@ -16,17 +25,28 @@ export function fetchDriver(authedFetch: Fetch, Form: typeof FormData = FormData
       if (req.body) init.body = webBody(req.body, Form)
       if (req.body?.kind === 'stream') init.duplex = 'half'
       if (req.signal) init.signal = req.signal
+      if (req.followRedirects === false) init.redirect = 'manual'
       const res = await authedFetch(req.url, init)
       const answerHeaders: Record<string, string> = {}
       res.headers.forEach((value, name) => {
         answerHeaders[name] = value
       })
-      return { status: res.status, headers: answerHeaders, body: await res.text() }
+      const body = await res.text()
+      if (req.throwHttpErrors && res.status >= 400) throw new Error(`fetch answered ${res.status}`)
+      return { status: res.status, headers: answerHeaders, body }
     },
+    close: async () => {},
   }
 }
 
-/** A suite body as a fetch body of its kind. */
+/**
+ * A suite body as a fetch body of its kind.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { method: 'POST', body: webBody({ kind: 'urlencoded', text: 'a=1' }) })
+ * ```
+ */
 export function webBody(body: DriverBody, Form: typeof FormData = FormData): BodyInit {
   switch (body.kind) {
     case 'urlencoded':
@@ -45,7 +65,14 @@ export function webBody(body: DriverBody, Form: typeof FormData = FormData): Bod
   }
 }
 
-/** A one-shot web stream, the body fetch cannot send twice. */
+/**
+ * A one-shot web stream, the body fetch cannot send twice.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { method: 'POST', body: textStream('once'), duplex: 'half' } as RequestInit)
+ * ```
+ */
 export function textStream(text: string): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {

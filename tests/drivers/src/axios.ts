@@ -1,11 +1,25 @@
 import { Readable } from 'node:stream'
-import type { AdapterDriver, DriverBody, DriverRequest } from '@m3ter-auth/testkit'
+import type { DriverBody } from '@m3ter-auth/testkit'
 import type { AxiosInstance } from 'axios'
+import type { DriveRequest, Driver } from './request.ts'
 
-/** Drives an axios instance for the conformance suite: every status resolves, bodies come back as text. */
-export function axiosDriver(instance: AxiosInstance): AdapterDriver {
+/** An axios instance of any 1.x (the floor's types differ in details the driver does not use). */
+export type AxiosLike = Pick<AxiosInstance, 'request'>
+
+/**
+ * Drives an axios instance (with the adapter attached, or a plain one for a baseline): every status
+ * resolves unless `throwHttpErrors`, bodies come back as text.
+ *
+ * @example
+ * ```ts
+ * const instance = axios.create()
+ * attachM3terAuth(instance, auth)
+ * const driver = axiosDriver(instance)
+ * ```
+ */
+export function axiosDriver(instance: AxiosLike): Driver {
   return {
-    async request(req: DriverRequest) {
+    async request(req: DriveRequest) {
       const contentType = req.body?.contentType
       // The caller's own headers object goes in as it is: the adapter must not write to it.
       const headers = contentType ? { ...req.headers, 'content-type': contentType } : req.headers
@@ -17,14 +31,15 @@ export function axiosDriver(instance: AxiosInstance): AdapterDriver {
         ...(req.signal ? { signal: req.signal } : {}),
         responseType: 'text',
         transformResponse: [(body: unknown) => body],
-        validateStatus: () => true,
-        maxRedirects: 5,
+        ...(req.throwHttpErrors ? {} : { validateStatus: () => true }),
+        maxRedirects: req.followRedirects === false ? 0 : 5,
       })
       const out: Record<string, string> = {}
       for (const [name, value] of Object.entries(res.headers))
         if (value != null) out[name.toLowerCase()] = String(value)
       return { status: res.status, headers: out, body: String(res.data ?? '') }
     },
+    close: async () => {},
   }
 }
 

@@ -1,36 +1,27 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-/** A redis-server of our own on a loopback port: no daemon config, nothing saved to disk. */
-export interface RedisServer {
-  readonly port: number
-  readonly url: string
-  /** The running server's pid. */
-  readonly pid: number
-  /** SIGKILL, as a crash would: nothing flushed, every connection cut. */
-  kill(): Promise<void>
-  /** Starts a fresh, empty server on the same port (after `kill`). */
-  restart(): Promise<void>
-  stop(): Promise<void>
-}
+// One launcher for the Redis store's tests and the fleet benchmark (which runs on plain Node, hence
+// JavaScript; the types are in redis-server.d.mts).
 
-/** Whether Debian's redis-server is on PATH (CI installs it; a test that needs it fails without). */
+/** The redis-server binary: Debian's on PATH unless REDIS_SERVER names another. */
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server'
 
 /** A free loopback port: bind port 0, read it, let it go. */
-async function freePort(): Promise<number> {
+async function freePort() {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   await new Promise((resolve) => server.close(resolve))
   if (!address || typeof address === 'string') throw new Error('no port')
   return address.port
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/** Resolves with the child and the server's version once it accepts connections. */
+function launch(port, dir) {
   const child = spawn(
     REDIS_SERVER,
     [
@@ -52,24 +43,28 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   )
   return new Promise((resolve, reject) => {
     let output = ''
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk) => {
       output += chunk.toString()
       if (output.includes('Ready to accept connections')) {
         child.stdout?.off('data', onData)
         child.stdout?.resume()
-        resolve(child)
+        resolve({ child, version: /version=([\d.]+)/.exec(output)?.[1] ?? '?' })
       }
     }
     child.stdout?.on('data', onData)
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk) => {
       output += chunk.toString()
     })
-    child.once('error', reject)
+    child.once('error', () =>
+      reject(
+        new Error(`${REDIS_SERVER} could not start: apt-get install -y redis-server, or set REDIS_SERVER`),
+      ),
+    )
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output.slice(-500)}`)))
   })
 }
 
-function exited(child: ChildProcess): Promise<void> {
+function exited(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
@@ -80,15 +75,15 @@ function exited(child: ChildProcess): Promise<void> {
  * @example
  * ```ts
  * const redis = await startRedisServer()
- * const client = new Redis(redis.port, '127.0.0.1')
+ * const client = new Redis(redis.url)
  * await redis.stop()
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer() {
   const dir = mkdtempSync(join(tmpdir(), 'm3ter-auth-redis-'))
   const port = await freePort()
-  let child = await launch(port, dir)
-  const stopWith = async (signal: NodeJS.Signals) => {
+  let { child, version } = await launch(port, dir)
+  const stopWith = async (signal) => {
     const done = exited(child)
     if (child.pid) process.kill(child.pid, signal)
     await done
@@ -96,12 +91,15 @@ export async function startRedisServer(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get version() {
+      return version
+    },
     get pid() {
       return child.pid ?? -1
     },
     kill: () => stopWith('SIGKILL'),
     async restart() {
-      child = await launch(port, dir)
+      ;({ child, version } = await launch(port, dir))
     },
     async stop() {
       await stopWith('SIGTERM')

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTokenProvider, findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
+import type { UndiciModule } from '@m3ter-auth/drivers'
 import {
   createManualClock,
   createProviderFor,
@@ -12,7 +13,6 @@ import {
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
 import type { Dispatcher } from 'undici'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { UndiciModule } from './driver.ts'
 
 /** What is particular to undici, run once per major. */
 export function describeUndiciSpecifics(name: string, undici: UndiciModule): void {

@@ -1,0 +1,3 @@
+import { defineTests } from '../../vitest.shared.ts'
+
+export default defineTests(import.meta.url, { runs: ['floors'] })
