@@ -21,13 +21,18 @@ const includes: Record<string, string[]> = {
 // test run (and core's tests can use the testkit without a package cycle). The runtime tests load the built
 // packages instead, exactly as users do.
 const packages = ['core', 'fetch', 'axios', 'got', 'ky', 'undici', 'redis', 'testkit', 'cli', 'otel']
+// Exact matches: a string `find` would also take `@m3ter-auth/core/internals` as a path under core's index.
+const source = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url))
 const alias =
   set === 'runtimes'
     ? []
-    : packages.map((name) => ({
-        find: `@m3ter-auth/${name}`,
-        replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
-      }))
+    : [
+        { find: /^@m3ter-auth\/core\/internals$/, replacement: source('core/src/internals.ts') },
+        ...packages.map((name) => ({
+          find: new RegExp(`^@m3ter-auth/${name}$`),
+          replacement: source(`${name}/src/index.ts`),
+        })),
+      ]
 // Files named *.floor.test.ts run with every client resolved to the oldest version its peer range allows
 // (the `<client>-floor` aliases in each adapter's devDependencies), adapter sources included.
 const floors = ['axios', 'got', 'ky', 'undici'].map((client) => ({

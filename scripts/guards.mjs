@@ -3,7 +3,7 @@
 // import a `node:` module or any other package, use Buffer or a bare `process`, need either at import time,
 // or declare other runtime dependencies.
 // Sizes are scripts/size.mjs's business. Run after a build: node scripts/guards.mjs
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createContext, runInContext } from 'node:vm'
@@ -57,7 +57,9 @@ export async function importProblems(entry, allowed, contents) {
       },
     ],
   })
-  return found.filter((spec) => !allowed.includes(spec)).map((spec) => `${entry}: imports '${spec}'`)
+  // A package's subpaths (`@m3ter-auth/core/internals`) count as the package.
+  const isAllowed = (spec) => allowed.some((name) => spec === name || spec.startsWith(`${name}/`))
+  return found.filter((spec) => !isAllowed(spec)).map((spec) => `${entry}: imports '${spec}'`)
 }
 
 /**
@@ -147,15 +149,18 @@ export async function checkAll() {
     const at = (file) => `${root}${dir}/${file}`
     const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8'))
     problems.push(...dependencyProblems(name, pkg, allowed))
-    for (const file of ['src/index.ts', 'dist/index.js', 'dist/index.cjs']) {
+    // Every entry point (core has `internals` besides `index`) and every built file, shared chunks included.
+    const entries = readdirSync(at('src')).filter((f) => ['index.ts', 'internals.ts'].includes(f))
+    const built = readdirSync(at('dist')).filter((f) => f.endsWith('.js') || f.endsWith('.cjs'))
+    for (const file of [...entries.map((f) => `src/${f}`), ...built.map((f) => `dist/${f}`)]) {
       problems.push(...(await importProblems(at(file), allowed)))
     }
-    problems.push(
-      ...(await referenceProblems(`${name} dist/index.js`, readFileSync(at('dist/index.js'), 'utf8'))),
-    )
-    // The CommonJS build loads core with require, which the import check above has already vetted.
-    const cjs = readFileSync(at('dist/index.cjs'), 'utf8')
-    problems.push(...(await referenceProblems(`${name} dist/index.cjs`, cjs, ['Buffer', 'process'])))
+    for (const file of built) {
+      const code = readFileSync(at(`dist/${file}`), 'utf8')
+      // The CommonJS build loads core with require, which the import check above has already vetted.
+      const ids = file.endsWith('.cjs') ? ['Buffer', 'process'] : undefined
+      problems.push(...(await referenceProblems(`${name} dist/${file}`, code, ids)))
+    }
     const iife = await bundleIife(at('dist/index.js'))
     const smoke =
       own ?? (name === '@m3ter-auth/core' ? SMOKE : 'm3ter.withM3terAuth({ inScope: () => false })')

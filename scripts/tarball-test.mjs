@@ -273,6 +273,14 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   assert.ok(!(new Error('x') instanceof core.M3terAuthError), 'a plain Error is not one')
   const options = JSON.parse(process.env.M3TER_MOCK_PROVIDER_OPTIONS)
   const auth = core.createTokenProvider(options)
+  // Both entry points of one format share one copy of core: its error class and its request policy.
+  for (const [main, internals] of [[core, require('@m3ter-auth/core/internals')], [esmCore, await import('@m3ter-auth/core/internals')]]) {
+    assert.throws(() => internals.validateCredentials({}, 'x'), (e) => e.constructor === main.M3terAuthError, 'one error class')
+    const shared = main.createTokenProvider(options)
+    assert.ok(shared.inScope(options.tokenUrl), 'the token endpoint of the mock is in scope')
+    assert.equal(internals.shouldAuthorize(shared, options.tokenUrl), false, 'the request policy knows the provider')
+    await shared.close()
+  }
   const res = await withM3terAuth(auth)(process.env.M3TER_MOCK_API_URL + '/organizations/' + process.env.M3TER_ORG_ID + '/meters')
   assert.equal(res.status, 200)
   await auth.close()
@@ -283,7 +291,7 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   try {
     const m = mock.info
     attempt(
-      `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS`,
+      `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS, one core behind both entry points`,
       () =>
         run(process.execPath, ['smoke.cjs'], {
           cwd: cjs,

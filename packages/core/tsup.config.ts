@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tsup.base.ts'
 
-export default libraryConfig()
+// `internals` is the unstable entry point for tests and advanced users; both share one copy of core.
+export default libraryConfig({ entry: ['src/index.ts', 'src/internals.ts'] })
