@@ -1,6 +1,6 @@
+import { createTokenCipher } from '@m3ter-auth/core/internals'
 import { describe, expect, it } from 'vitest'
 import { decodeValue, encodeValue } from './codec.ts'
-import { checkEncryptionKey, importEncryptionKey } from './crypto.ts'
 
 // Made once by the released code, kept to prove that values already in Redis stay readable.
 const EARLIER = {
@@ -18,14 +18,14 @@ const token = {
 
 describe('stored values', () => {
   it('reads a sealed value written by an earlier release', async () => {
-    const key = await importEncryptionKey(checkEncryptionKey(EARLIER.key))
+    const key = createTokenCipher(EARLIER.key, 'createRedisStore')
     expect(await decodeValue(EARLIER.value, EARLIER.context, key)).toEqual({ token })
     expect(await decodeValue(EARLIER.value, 'another:redis:key', key)).toEqual({ ignored: 'wrong_key' })
     expect(await decodeValue(EARLIER.value, EARLIER.context)).toEqual({ ignored: 'encrypted' })
   })
 
   it('seals a token so that only the same key and Redis key open it, and never writes it in clear', async () => {
-    const key = await importEncryptionKey(checkEncryptionKey(EARLIER.key))
+    const key = createTokenCipher(EARLIER.key, 'createRedisStore')
     const value = await encodeValue(token, 'k', key)
     expect(value).not.toContain('eyJ')
     expect(JSON.parse(value)).toEqual({
@@ -33,7 +33,7 @@ describe('stored values', () => {
       sealed: expect.stringMatching(/^[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+$/),
     })
     expect(await decodeValue(value, 'k', key)).toEqual({ token })
-    const other = await importEncryptionKey(checkEncryptionKey(new Uint8Array(32)))
+    const other = createTokenCipher(new Uint8Array(32), 'createRedisStore')
     expect(await decodeValue(value, 'k', other)).toEqual({ ignored: 'wrong_key' })
   })
 })
