@@ -27,9 +27,16 @@ export async function buildMember(): Promise<string> {
     target: 'node20',
     logLevel: 'error',
     external: ['ioredis', 'ioredis-6', 'redis', 'redis-4', 'redis-5', 'undici'],
-    alias: Object.fromEntries(
-      ['core', 'fetch', 'testkit'].map((name) => [`@m3ter-auth/${name}`, `${packages}${name}/src/index.ts`]),
-    ),
+    // esbuild takes an exact key before a package's: the unstable subpath resolves to its own entry.
+    alias: {
+      ...Object.fromEntries(
+        ['core', 'fetch', 'testkit'].map((name) => [
+          `@m3ter-auth/${name}`,
+          `${packages}${name}/src/index.ts`,
+        ]),
+      ),
+      '@m3ter-auth/core/internals': `${packages}core/src/internals.ts`,
+    },
   })
   return outfile
 }
