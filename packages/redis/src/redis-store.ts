@@ -93,10 +93,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   if (typeof prefix !== 'string') invalid('prefix must be a string')
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) invalid('timeoutMs must be a number > 0')
-  const cipher =
-    options.encryptionKey === undefined
-      ? undefined
-      : createTokenCipher(options.encryptionKey, 'createRedisStore')
+  const keyInput = options.encryptionKey
+  const cipher = keyInput === undefined ? undefined : createTokenCipher(keyInput, 'createRedisStore')
   const now = () => (options.clock ?? Date).now()
   const emit = (event: Record<string, unknown> & { type: RedisStoreEvent['type'] }) => {
     try {
