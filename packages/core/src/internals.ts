@@ -8,6 +8,7 @@
  *   for someone writing an adapter for another HTTP client;
  * - the pure state machine (`createStep`, `initialState`, `statusOf`) and the time policies it uses;
  * - the token endpoint's pure builder and processor and the one function that sends between them;
+ * - the sealed-token cipher (AES-256-GCM) that the Redis store and the Cloudflare broker keep tokens in;
  * - the defaults, limits and validators the provider applies to its options.
  *
  * Both entry points share one copy of core's code (the builds put it in a common chunk), so an error made
@@ -64,13 +65,17 @@ export {
   type Verdict,
 } from './request-policy.ts'
 export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
-export { requestToken, type TokenAttempt, type TokenFailure } from './token-endpoint.ts'
-export { buildTokenRequest, type TokenRequest } from './token-request.ts'
+export { createTokenCipher, type EncryptionKeyInput, type TokenCipher } from './sealed-token.ts'
+export { requestToken, type TokenAttempt, type TokenExchange, type TokenFailure } from './token-endpoint.ts'
+export { tokenFailure, transportFailure } from './token-failure.ts'
+export { buildTokenRequest, describeTokenRequest, type TokenRequest } from './token-request.ts'
 export {
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
   MIN_EXPIRES_IN_SECONDS,
   parseTokenResponse,
+  processTokenResponse,
   type TokenAnswer,
+  type TokenResponse,
 } from './token-response.ts'
 export { isLoopbackHost, isSecureUrl } from './urls.ts'

@@ -51,3 +51,18 @@ export function buildTokenRequest(
     },
   }
 }
+
+/**
+ * The token request as error messages name it: method, origin and path. Never the query, where a secret
+ * pasted into the URL would be printed back.
+ *
+ * @param tokenUrl - an absolute URL (options validation has checked it); anything else throws a TypeError
+ * @example
+ * ```ts
+ * describeTokenRequest('https://api.m3ter.com/oauth/token?debug=1') // 'POST https://api.m3ter.com/oauth/token'
+ * ```
+ */
+export function describeTokenRequest(tokenUrl: string): string {
+  const { origin, pathname } = new URL(tokenUrl)
+  return `POST ${origin}${pathname}`
+}

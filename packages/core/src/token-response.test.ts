@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { buildTokenRequest } from './token-request.ts'
-import { MIN_EXPIRES_IN_SECONDS, parseTokenResponse } from './token-response.ts'
+import { buildTokenRequest, describeTokenRequest } from './token-request.ts'
+import {
+  MAX_TOKEN_RESPONSE_BYTES,
+  MIN_EXPIRES_IN_SECONDS,
+  parseTokenResponse,
+  processTokenResponse,
+} from './token-response.ts'
 
 const where = 'POST https://api.m3ter.com/oauth/token'
 const parse = (body: unknown) =>
@@ -59,5 +64,119 @@ describe('token response (§4.9)', () => {
     expect(error).toMatchObject({ code: 'invalid_token_response', name: 'M3terAuthError' })
     expect((error as Error).message).toContain(where)
     expect((error as Error).message).not.toContain('eyJhbGciOiJIUzI1NiJ9')
+  })
+})
+
+describe('what an answer from the token endpoint means', () => {
+  const tokenUrl = 'https://api.m3ter.com/oauth/token?secret=hunter2'
+  const request = { tokenUrl, accessKeyId: 'KEY-1' }
+  const answer = (status: number, body: string | undefined, headers: Record<string, string> = {}) =>
+    processTokenResponse({ status, headers: new Headers(headers), body }, request, 1_000_000)
+  const failureOf = (attempt: ReturnType<typeof answer>) => {
+    if (attempt.ok) throw new Error('expected a failure')
+    return attempt.failure
+  }
+
+  it('gives the validated answer for any 2xx with a good body', () => {
+    for (const status of [200, 201, 299])
+      expect(answer(status, JSON.stringify(ok))).toEqual({
+        ok: true,
+        answer: { accessToken: ok.access_token, expiresInSeconds: 18000 },
+      })
+  })
+
+  it.each([400, 401, 403])('takes %i as the key rejected: not retryable, Retry-After ignored', (status) => {
+    const failure = failureOf(answer(status, undefined, { 'retry-after': '5' }))
+    expect(failure).toEqual({
+      error: expect.objectContaining({ code: 'invalid_credentials', status }),
+      retryable: false,
+      credentialsRejected: true,
+      retryAfterMs: undefined,
+    })
+    expect(failure.error.message).toBe(`${where}: answered ${status}; access key KEY-1 is wrong or inactive`)
+    expect(failure.error.cause).toBeUndefined()
+  })
+
+  it.each([408, 429, 500, 502, 503, 504, 599])('takes %i as worth another attempt', (status) => {
+    const failure = failureOf(answer(status, '<html>busy</html>'))
+    expect(failure).toEqual({
+      error: expect.objectContaining({ code: 'token_endpoint_unavailable', status }),
+      retryable: true,
+      credentialsRejected: false,
+      retryAfterMs: undefined,
+    })
+    expect(failure.error.message).toBe(`${where}: answered ${status}`)
+  })
+
+  it('reads Retry-After of a retryable answer in seconds or as a date against now', () => {
+    expect(failureOf(answer(429, '', { 'retry-after': '2' })).retryAfterMs).toBe(2000)
+    expect(failureOf(answer(503, '', { 'retry-after': ' 0 ' })).retryAfterMs).toBe(0)
+    const inAMinute = new Date(1_000_000 + 60_000).toUTCString()
+    expect(failureOf(answer(503, '', { 'retry-after': inAMinute })).retryAfterMs).toBe(60_000)
+    const past = new Date(0).toUTCString()
+    expect(failureOf(answer(503, '', { 'retry-after': past })).retryAfterMs).toBe(0)
+    expect(failureOf(answer(503, '', { 'retry-after': 'soon' })).retryAfterMs).toBeUndefined()
+  })
+
+  it.each([100, 199, 404, 405, 409, 410, 418, 422])(
+    'takes %i as unavailable and not worth retrying',
+    (status) => {
+      const failure = failureOf(answer(status, '', { 'retry-after': '5' }))
+      expect(failure).toEqual({
+        error: expect.objectContaining({ code: 'token_endpoint_unavailable', status }),
+        retryable: false,
+        credentialsRejected: false,
+        retryAfterMs: undefined,
+      })
+      expect(failure.error.message).toBe(`${where}: answered ${status}`)
+    },
+  )
+
+  it.each([300, 301, 302, 303, 307, 308])(
+    'refuses the redirect %i: the Basic credentials would follow it',
+    (status) => {
+      const failure = failureOf(answer(status, '', { location: 'https://elsewhere.example/' }))
+      expect(failure).toEqual({
+        error: expect.objectContaining({ code: 'invalid_token_response', status }),
+        retryable: false,
+        credentialsRejected: false,
+        retryAfterMs: undefined,
+      })
+      expect(failure.error.message).toBe(`${where}: answered a redirect (${status})`)
+    },
+  )
+
+  it('refuses a 2xx body that was too large to read', () => {
+    const failure = failureOf(answer(200, undefined))
+    expect(failure.error).toMatchObject({ code: 'invalid_token_response', status: 200 })
+    expect(failure.error.message).toBe(`${where}: answer is over ${MAX_TOKEN_RESPONSE_BYTES} bytes`)
+    expect(failure.retryable).toBe(false)
+  })
+
+  it('checks the status before the body: a rejection or an outage that was too large is still one', () => {
+    expect(failureOf(answer(401, undefined)).error.code).toBe('invalid_credentials')
+    expect(failureOf(answer(503, undefined)).error.code).toBe('token_endpoint_unavailable')
+    expect(failureOf(answer(302, undefined)).error.message).toContain('redirect')
+  })
+
+  it('turns a malformed 2xx body into a failure, never a throw, and never echoes it', () => {
+    for (const status of [200, 204]) {
+      const failure = failureOf(answer(status, JSON.stringify({ ...ok, token_type: 'mac' })))
+      expect(failure).toEqual({
+        error: expect.objectContaining({ code: 'invalid_token_response', status: 200 }),
+        retryable: false,
+        credentialsRejected: false,
+        retryAfterMs: undefined,
+      })
+      expect(failure.error.message).toContain(where)
+      expect(failure.error.message).not.toContain('eyJhbGciOiJIUzI1NiJ9')
+    }
+    expect(failureOf(answer(204, '')).error.message).toBe(`${where}: answered a body that is not JSON`)
+  })
+
+  it('names the URL by origin and path only', () => {
+    expect(describeTokenRequest(tokenUrl)).toBe(where)
+    for (const status of [200, 302, 401, 503])
+      expect(failureOf(answer(status, 'x')).error.message).not.toContain('hunter2')
   })
 })

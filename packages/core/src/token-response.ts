@@ -1,4 +1,7 @@
+import { parseRetryAfter } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
+import { type TokenAttempt, tokenFailure } from './token-failure.ts'
+import { describeTokenRequest } from './token-request.ts'
 
 /**
  * The one part of a token answer that m3ter-auth keeps.
@@ -96,4 +99,80 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
       `expires_in is ${expiresIn} s; it must be from ${MIN_EXPIRES_IN_SECONDS} to ${MAX_EXPIRES_IN_SECONDS}`,
     )
   return { accessToken, expiresInSeconds: expiresIn }
+}
+
+/**
+ * What {@link processTokenResponse} needs of the token endpoint's answer.
+ *
+ * @example
+ * ```ts
+ * const answer: TokenResponse = { status: res.status, headers: res.headers, body: await res.text() }
+ * ```
+ */
+export interface TokenResponse {
+  readonly status: number
+  /** A `Headers`, or anything with its `get`: only `Retry-After` is read. */
+  readonly headers: { get(name: string): string | null }
+  /** The body as text, or undefined when it was longer than {@link MAX_TOKEN_RESPONSE_BYTES} and not read. */
+  readonly body: string | undefined
+}
+
+/**
+ * Decides what the token endpoint's answer means, without any I/O: a token, or a typed failure that says
+ * whether the key was rejected (400, 401, 403), whether another attempt is worth it (408, 429, 5xx) and
+ * when (`Retry-After`, in seconds or as a date, read against `now`). A redirect is refused: following it
+ * would send the Basic credentials wherever it points. A 2xx body is checked by
+ * {@link parseTokenResponse}. It never throws for any answer.
+ *
+ * @param request - the token URL (messages name its origin and path only) and the access key id (named
+ *   when it is rejected; the secret is never needed)
+ * @param now - the clock's time in ms, for a `Retry-After` date
+ * @example
+ * ```ts
+ * const { url, init } = buildTokenRequest(tokenUrl, credentials)
+ * const res = await fetch(url, init)
+ * const attempt = processTokenResponse(
+ *   { status: res.status, headers: res.headers, body: await res.text() },
+ *   { tokenUrl, accessKeyId: credentials.accessKeyId },
+ *   Date.now(),
+ * )
+ * if (attempt.ok) use(attempt.answer.accessToken)
+ * else if (attempt.failure.retryable) retryIn(attempt.failure.retryAfterMs ?? 1000)
+ * ```
+ */
+export function processTokenResponse(
+  response: TokenResponse,
+  request: { readonly tokenUrl: string; readonly accessKeyId: string },
+  now: number,
+): TokenAttempt {
+  const { status, body } = response
+  const where = describeTokenRequest(request.tokenUrl)
+  if (status === 400 || status === 401 || status === 403) {
+    const what = `answered ${status}; access key ${request.accessKeyId} is wrong or inactive`
+    return tokenFailure(where, 'invalid_credentials', what, false, { status })
+  }
+  if (status < 200 || status > 399) {
+    const retryable = status === 408 || status === 429 || status > 499
+    const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
+    const extra = retryAfterMs === undefined ? { status } : { status, retryAfterMs }
+    return tokenFailure(where, 'token_endpoint_unavailable', `answered ${status}`, retryable, extra)
+  }
+  if (status > 299)
+    return tokenFailure(where, 'invalid_token_response', `answered a redirect (${status})`, false, { status })
+  if (body === undefined) {
+    const what = `answer is over ${MAX_TOKEN_RESPONSE_BYTES} bytes`
+    return tokenFailure(where, 'invalid_token_response', what, false, { status })
+  }
+  try {
+    return { ok: true, answer: parseTokenResponse(body, where) }
+  } catch (error) {
+    // parseTokenResponse throws only M3terAuthErrors, whose messages never echo the body.
+    const failure = {
+      error: error as M3terAuthError,
+      retryable: false,
+      credentialsRejected: false,
+      retryAfterMs: undefined,
+    }
+    return { ok: false, failure }
+  }
 }

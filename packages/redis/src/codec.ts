@@ -1,5 +1,5 @@
 import type { StoredToken } from '@m3ter-auth/core'
-import { open, seal } from './crypto.ts'
+import type { TokenCipher } from '@m3ter-auth/core/internals'
 
 /**
  * The format version this package writes. A value with a higher one was written by a newer release: it
@@ -33,7 +33,7 @@ export type IgnoredReason = 'corrupt' | 'newer_version' | 'wrong_key' | 'encrypt
  *
  * @example
  * ```ts
- * const read = await decodeValue(raw, redisKey, key)
+ * const read = await decodeValue(raw, redisKey, cipher)
  * if ('token' in read) use(read.token)
  * ```
  */
@@ -45,15 +45,19 @@ export type Decoded = { readonly token: StoredToken } | { readonly ignored: Igno
  *
  * @example
  * ```ts
- * await redis.set(redisKey, await encodeValue(token, redisKey, cryptoKey), 'PX', ttl)
+ * await redis.set(redisKey, await encodeValue(token, redisKey, cipher), 'PX', ttl)
  * ```
  */
-export async function encodeValue(token: StoredToken, context: string, key?: CryptoKey): Promise<string> {
+export async function encodeValue(
+  token: StoredToken,
+  context: string,
+  cipher?: TokenCipher,
+): Promise<string> {
   const { accessToken, obtainedAt, expiresAt, refreshAt } = token
   const plain = { accessToken, obtainedAt, expiresAt, refreshAt }
   return JSON.stringify(
-    key
-      ? { v: VALUE_VERSION, sealed: await seal(key, JSON.stringify(plain), context) }
+    cipher
+      ? { v: VALUE_VERSION, sealed: await cipher.seal(JSON.stringify(plain), context) }
       : { v: VALUE_VERSION, token: plain },
   )
 }
@@ -66,18 +70,18 @@ export async function encodeValue(token: StoredToken, context: string, key?: Cry
  * await decodeValue('{"v":2}', redisKey) // { ignored: 'newer_version' }
  * ```
  */
-export async function decodeValue(raw: string, context: string, key?: CryptoKey): Promise<Decoded> {
+export async function decodeValue(raw: string, context: string, cipher?: TokenCipher): Promise<Decoded> {
   const value = parse(raw)
   if (!isRecord(value) || !Number.isSafeInteger(value.v) || (value.v as number) < 1)
     return { ignored: 'corrupt' }
   if ((value.v as number) > VALUE_VERSION) return { ignored: 'newer_version' }
   if (typeof value.sealed === 'string') {
-    if (!key) return { ignored: 'encrypted' }
-    const opened = await open(key, value.sealed, context)
+    if (!cipher) return { ignored: 'encrypted' }
+    const opened = await cipher.open(value.sealed, context)
     if (opened === undefined) return { ignored: 'wrong_key' }
     return asToken(parse(opened))
   }
-  if (key) return { ignored: 'not_encrypted' }
+  if (cipher) return { ignored: 'not_encrypted' }
   return asToken(value.token)
 }
 

@@ -1,13 +1,8 @@
 import { M3terAuthError, type StoredToken, type TokenLease, type TokenStore } from '@m3ter-auth/core'
+import { createTokenCipher } from '@m3ter-auth/core/internals'
 import { type Commands, commandsOf, type RedisClient } from './client.ts'
 import { decodeValue, encodeValue, type IgnoredReason } from './codec.ts'
-import {
-  checkEncryptionKey,
-  type EncryptionKeyInput,
-  importEncryptionKey,
-  randomHex,
-  sha256Hex,
-} from './crypto.ts'
+import { type EncryptionKeyInput, randomHex, sha256Hex } from './crypto.ts'
 
 /**
  * Options of {@link createRedisStore}.
@@ -104,8 +99,8 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   if (typeof prefix !== 'string') invalid('prefix must be a string')
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) invalid('timeoutMs must be a number > 0')
-  const material = options.encryptionKey === undefined ? undefined : checkEncryptionKey(options.encryptionKey)
-  const cryptoKey = material && importEncryptionKey(material)
+  const keyInput = options.encryptionKey
+  const cipher = keyInput === undefined ? undefined : createTokenCipher(keyInput, 'createRedisStore')
   const now = () => (options.clock ?? Date).now()
   const emit = (event: Record<string, unknown> & { type: RedisStoreEvent['type'] }) => {
     try {
@@ -128,7 +123,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
   async function read(redisKey: string): Promise<{ raw: string; token?: StoredToken } | undefined> {
     const raw = await run('get', (c) => c.get(redisKey))
     if (raw === null) return undefined
-    const decoded = await decodeValue(raw, redisKey, await cryptoKey)
+    const decoded = await decodeValue(raw, redisKey, cipher)
     if ('token' in decoded) return { raw, token: decoded.token }
     emit({ type: 'value_ignored', reason: decoded.ignored, key: redisKey })
     return { raw }
@@ -143,7 +138,7 @@ export function createRedisStore(options: RedisStoreOptions): TokenStore {
       const redisKey = await redisKeyOf(key)
       const ttl = Math.ceil(token.expiresAt - now())
       if (ttl <= 0) return
-      const value = await encodeValue(token, redisKey, await cryptoKey)
+      const value = await encodeValue(token, redisKey, cipher)
       await run('set', (c) => c.set(redisKey, value, ttl))
     },
     async delete(key, accessToken) {

@@ -27,6 +27,7 @@ export async function buildMember(): Promise<string> {
     target: 'node20',
     logLevel: 'error',
     external: ['ioredis', 'ioredis-6', 'redis', 'redis-4', 'redis-5', 'undici'],
+    // esbuild takes an exact key before a package's: the unstable subpath resolves to its own entry.
     alias: {
       ...Object.fromEntries(
         ['core', 'fetch', 'testkit'].map((name) => [
