@@ -1,4 +1,4 @@
-// The fleet figures of @m3ter-auth/redis (issue 10), from one run against a real redis-server:
+// The fleet figures of @m3ter-auth/redis, from one run against a real redis-server:
 // 1. token requests per token lifetime for fleets of N = 1, 5, 20 processes, without and with the Redis
 //    store (target with it: 1), counted by the mock m3ter over three lifetimes on a shared manual clock;
 // 2. the time a cold fleet takes until every process has a token (real clock, wall time);

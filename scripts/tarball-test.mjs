@@ -144,27 +144,57 @@ async function startMock(dir) {
   return { info: JSON.parse(line), stop: () => child.kill() }
 }
 
-function runExamples(dir, mock, list, label) {
-  const env = {
+// What the examples read: the mock's key, organisation and URLs, and the provider options pointing at it.
+function mockEnv(info, dir) {
+  return {
     ...process.env,
-    M3TER_API_KEY: mock.accessKeyId,
-    M3TER_API_SECRET: mock.apiSecret,
+    M3TER_API_KEY: info.accessKeyId,
+    M3TER_API_SECRET: info.apiSecret,
     // The key-rotation recipe's second key: the mock started by the CLI has one, which serves as both.
-    M3TER_NEXT_API_KEY: mock.accessKeyId,
-    M3TER_NEXT_API_SECRET: mock.apiSecret,
-    M3TER_ORG_ID: mock.orgId,
-    M3TER_MOCK_API_URL: mock.apiUrl,
-    M3TER_MOCK_INGEST_URL: mock.ingestUrl,
+    M3TER_NEXT_API_KEY: info.accessKeyId,
+    M3TER_NEXT_API_SECRET: info.apiSecret,
+    M3TER_ORG_ID: info.orgId,
+    M3TER_MOCK_API_URL: info.apiUrl,
+    M3TER_MOCK_INGEST_URL: info.ingestUrl,
     M3TER_MOCK_PROVIDER_OPTIONS: JSON.stringify({
-      tokenUrl: mock.tokenUrl,
-      scope: [mock.apiUrl, mock.ingestUrl],
+      tokenUrl: info.tokenUrl,
+      scope: [info.apiUrl, info.ingestUrl],
     }),
     XDG_CACHE_HOME: join(dir, '.cache'),
   }
-  for (const example of list) {
-    attempt(`${label}: runs ${example.source} against the mock`, () =>
-      run(process.execPath, [join(dir, 'run-out', `${example.id}.js`)], { cwd: dir, env, timeout: 60_000 }),
-    )
+}
+
+// Typechecks `list` in `dir` as one program (an error names the example's file: its README and line are in
+// the id). With `runs`, the runnable ones are compiled pointed at the mock and each runs against the mock
+// that the packed CLI starts.
+async function checkExamples(dir, label, list, resolution, { what, runs = false }) {
+  const compilerOptions = { ...resolution, types: ['node'], lib: userLib }
+  mkdirSync(join(dir, 'examples'))
+  for (const example of list) writeFileSync(join(dir, 'examples', `${example.id}.ts`), example.code)
+  tsconfig(dir, { ...compilerOptions, noEmit: true }, ['examples'])
+  attempt(`${label}: ${what}`, () => tsc(dir, ['--pretty', 'false']))
+  if (!runs) return
+  const runnable = list.filter((e) => e.run)
+  mkdirSync(join(dir, 'run'))
+  for (const example of runnable)
+    writeFileSync(join(dir, 'run', `${example.id}.ts`), againstMock(example.code))
+  writeFileSync(
+    join(dir, 'tsconfig.run.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'es2022', ...compilerOptions, outDir: 'run-out', noCheck: true },
+      include: ['run'],
+    }),
+  )
+  attempt(`${label}: compiles the examples pointed at the mock`, () => tsc(dir, ['-p', 'tsconfig.run.json']))
+  const { info, stop } = await startMock(dir)
+  const env = mockEnv(info, dir)
+  try {
+    for (const example of runnable)
+      attempt(`${label}: runs ${example.source} against the mock`, () =>
+        run(process.execPath, [join(dir, 'run-out', `${example.id}.js`)], { cwd: dir, env, timeout: 60_000 }),
+      )
+  } finally {
+    stop()
   }
 }
 
@@ -192,64 +222,21 @@ for (const spec of [...imported, ...imported.filter((s) => s.startsWith('@m3ter-
 }
 
 // ESM + TypeScript node16: every README example typechecks as written and runs against the mock.
+const node16 = { module: 'node16', moduleResolution: 'node16' }
 const esm = project('esm-node16', { extra: { ...tooling, ...exampleDeps } })
-if (esm) {
-  mkdirSync(join(esm, 'examples'))
-  mkdirSync(join(esm, 'run'))
-  for (const example of examples) {
-    writeFileSync(join(esm, 'examples', `${example.id}.ts`), example.code)
-    if (example.run) writeFileSync(join(esm, 'run', `${example.id}.ts`), againstMock(example.code))
-  }
-  tsconfig(
-    esm,
-    { module: 'node16', moduleResolution: 'node16', types: ['node'], lib: userLib, noEmit: true },
-    ['examples'],
-  )
-  // One program holds every example; an error names the example's file (its README and line in the id).
-  attempt(`esm-node16: ${examples.length} README examples typecheck`, () => tsc(esm, ['--pretty', 'false']))
-  writeFileSync(
-    join(esm, 'tsconfig.run.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'es2022',
-        module: 'node16',
-        moduleResolution: 'node16',
-        types: ['node'],
-        lib: userLib,
-        outDir: 'run-out',
-        noCheck: true,
-      },
-      include: ['run'],
-    }),
-  )
-  attempt('esm-node16: compiles the examples pointed at the mock', () =>
-    tsc(esm, ['-p', 'tsconfig.run.json']),
-  )
-  const mock = await startMock(esm)
-  try {
-    runExamples(
-      esm,
-      mock.info,
-      examples.filter((e) => e.run),
-      'esm-node16',
-    )
-  } finally {
-    mock.stop()
-  }
-}
+if (esm)
+  await checkExamples(esm, 'esm-node16', examples, node16, {
+    what: `${examples.length} README examples typecheck`,
+    runs: true,
+  })
 
 // TypeScript moduleResolution bundler: the same examples typecheck.
+const bundlerResolution = { module: 'esnext', moduleResolution: 'bundler' }
 const bundler = project('ts-bundler', { extra: { ...tooling, ...exampleDeps } })
-if (bundler) {
-  mkdirSync(join(bundler, 'examples'))
-  for (const example of examples) writeFileSync(join(bundler, 'examples', `${example.id}.ts`), example.code)
-  tsconfig(
-    bundler,
-    { module: 'esnext', moduleResolution: 'bundler', types: ['node'], lib: userLib, noEmit: true },
-    ['examples'],
-  )
-  attempt('ts-bundler: every README example typechecks', () => tsc(bundler, ['--pretty', 'false']))
-}
+if (bundler)
+  await checkExamples(bundler, 'ts-bundler', examples, bundlerResolution, {
+    what: 'every README example typechecks',
+  })
 
 // CommonJS: every package with a require condition loads through require(), works against the mock, and an
 // error made by the ESM copy of core is an instance of the CJS copy's class (and the reverse).
@@ -289,21 +276,13 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   )
   const mock = await startMock(cjs)
   try {
-    const m = mock.info
     attempt(
       `cjs: require() of ${requirable.length} packages, a request through the mock, instanceof across ESM and CJS, one core behind both entry points`,
       () =>
         run(process.execPath, ['smoke.cjs'], {
           cwd: cjs,
           timeout: 60_000,
-          env: {
-            ...process.env,
-            M3TER_API_KEY: m.accessKeyId,
-            M3TER_API_SECRET: m.apiSecret,
-            M3TER_ORG_ID: m.orgId,
-            M3TER_MOCK_API_URL: m.apiUrl,
-            M3TER_MOCK_PROVIDER_OPTIONS: JSON.stringify({ tokenUrl: m.tokenUrl, scope: [m.apiUrl] }),
-          },
+          env: mockEnv(mock.info, cjs),
         }),
     )
   } finally {
@@ -353,47 +332,11 @@ const floorExamples = examples.filter(
 )
 const floor = project('floors', { clients: floors, extra: tooling })
 if (floor) {
-  mkdirSync(join(floor, 'examples'))
-  mkdirSync(join(floor, 'run'))
-  for (const example of floorExamples) {
-    writeFileSync(join(floor, 'examples', `${example.id}.ts`), example.code)
-    writeFileSync(join(floor, 'run', `${example.id}.ts`), againstMock(example.code))
-  }
-  const label = `floors (${Object.entries(floors)
-    .map(([n, v]) => `${n} ${v}`)
-    .join(', ')})`
-  tsconfig(
-    floor,
-    { module: 'node16', moduleResolution: 'node16', types: ['node'], lib: userLib, noEmit: true },
-    ['examples'],
-  )
-  attempt(`${label}: ${floorExamples.length} client examples typecheck`, () =>
-    tsc(floor, ['--pretty', 'false']),
-  )
-  writeFileSync(
-    join(floor, 'tsconfig.run.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'es2022',
-        module: 'node16',
-        moduleResolution: 'node16',
-        types: ['node'],
-        lib: userLib,
-        outDir: 'run-out',
-        noCheck: true,
-      },
-      include: ['run'],
-    }),
-  )
-  attempt(`${label}: compiles the examples pointed at the mock`, () =>
-    tsc(floor, ['-p', 'tsconfig.run.json']),
-  )
-  const mock = await startMock(floor)
-  try {
-    runExamples(floor, mock.info, floorExamples, 'floors')
-  } finally {
-    mock.stop()
-  }
+  const versions = Object.entries(floors).map(([n, v]) => `${n} ${v}`)
+  await checkExamples(floor, 'floors', floorExamples, node16, {
+    what: `${floorExamples.length} client examples typecheck on ${versions.join(', ')}`,
+    runs: true,
+  })
 }
 
 if (!keep) rmSync(work, { recursive: true, force: true })

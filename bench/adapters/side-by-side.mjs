@@ -1,4 +1,4 @@
-// The harness every adapter benchmark shares (issue 4's target): a client with its m3ter-auth adapter
+// The harness every adapter benchmark shares: a client with its m3ter-auth adapter
 // against the same client without it, side by side in one process, over a loopback keep-alive server that
 // answers a token endpoint and a meters page. The figure is the median of the per-round ratios
 // (wrapped / bare requests per second); target >= 0.97. A bench file only builds its two clients.

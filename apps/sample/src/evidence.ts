@@ -1,7 +1,14 @@
 import type { M3terAuthEvent } from '@m3ter-auth/core'
 import type { ForeignServer, MockM3ter } from '@m3ter-auth/testkit'
 
-/** What the servers saw during one step: the evidence printed beside each claim. */
+/**
+ * What the servers saw during one step: the evidence printed beside each claim.
+ *
+ * @example
+ * ```ts
+ * const revoked: Partial<Counters> = { rejections: 1, tokenRequests: 1, retries: 1 } // one refresh, one retry
+ * ```
+ */
 export interface Counters {
   /** Requests that reached the API, ingest or foreign host (token requests not included). */
   readonly requests: number
@@ -14,9 +21,16 @@ export interface Counters {
   readonly leaks: number
 }
 
-export const COUNTER_NAMES = ['requests', 'rejections', 'tokenRequests', 'retries', 'leaks'] as const
-
-/** Reads the counters from the mock and the foreign server: the servers' word, not the client's. */
+/**
+ * Reads the counters from the mock and the foreign server: the servers' word, not the client's.
+ *
+ * @example
+ * ```ts
+ * const before = readCounters(m3ter, foreign)
+ * await step.run(ctx)
+ * const evidence = difference(readCounters(m3ter, foreign), before)
+ * ```
+ */
 export function readCounters(m3ter: MockM3ter, foreign: ForeignServer): Counters {
   const hasBearer = (headers: Readonly<Record<string, string>>) =>
     /^bearer\s/i.test(headers.authorization ?? '')
@@ -32,6 +46,14 @@ export function readCounters(m3ter: MockM3ter, foreign: ForeignServer): Counters
   }
 }
 
+/**
+ * What changed between two readings: the counts of one step.
+ *
+ * @example
+ * ```ts
+ * if (difference(readCounters(m3ter, foreign), before).tokenRequests !== 1) failures.push('expected one refresh')
+ * ```
+ */
 export function difference(after: Counters, before: Counters): Counters {
   return {
     requests: after.requests - before.requests,
@@ -44,13 +66,31 @@ export function difference(after: Counters, before: Counters): Counters {
 
 type EventType = M3terAuthEvent['type']
 
-/** The provider's events, with a way to wait for the next one of some types. */
+/**
+ * The provider's events, with a way to wait for the next one of some types.
+ *
+ * @example
+ * ```ts
+ * const fetched = events.next('token_fetched') // before the call that starts the refresh
+ * await driver.send('GET', url)
+ * await fetched
+ * ```
+ */
 export interface EventLog {
   readonly onEvent: (event: M3terAuthEvent) => void
   /** Resolves with the next event of one of `types` emitted after this call. */
   next(...types: EventType[]): Promise<M3terAuthEvent>
 }
 
+/**
+ * An empty event log; give its `onEvent` to the provider.
+ *
+ * @example
+ * ```ts
+ * const events = createEventLog()
+ * const auth = createTokenProvider({ credentials: key, tokenUrl: m3ter.tokenUrl, onEvent: events.onEvent })
+ * ```
+ */
 export function createEventLog(): EventLog {
   let waiters: { types: EventType[]; resolve: (event: M3terAuthEvent) => void }[] = []
   return {
@@ -67,6 +107,11 @@ export function createEventLog(): EventLog {
  * Waits for `promise`, or gives up after `ms` of real time. This is a watchdog, not a sleep: a step that
  * works never waits for it, and a step that is broken (a request stuck behind a held token request) ends
  * with a failure instead of hanging the run.
+ *
+ * @example
+ * ```ts
+ * if (!(await within(events.next('token_fetched'), 5_000)).ok) failures.push('the refresh never finished')
+ * ```
  */
 export async function within<T>(
   promise: Promise<T>,

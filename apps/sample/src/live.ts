@@ -8,6 +8,14 @@ import { type AdapterName, drivers } from './drivers.ts'
 import { oneLine } from './scenario.ts'
 import { formatTable, type Row } from './table.ts'
 
+/**
+ * Options of {@link runLive}: which adapters to call m3ter through, and another token endpoint if given.
+ *
+ * @example
+ * ```ts
+ * const options: LiveOptions = { adapters: ['fetch'], tokenUrl: process.env.M3TER_TOKEN_URL }
+ * ```
+ */
 export interface LiveOptions {
   readonly adapters: readonly AdapterName[]
   readonly tokenUrl?: string | undefined
@@ -18,6 +26,11 @@ const REQUIRED = ['M3TER_API_KEY', 'M3TER_API_SECRET', 'M3TER_ORG_ID'] as const
 /**
  * Read-only calls to real m3ter through each adapter: one page of meters each, sharing one token.
  * Returns the exit code: 0 all answered 200, 1 some call failed, 2 usage or credentials, 3 network.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runLive(process.env, { adapters: ['fetch', 'axios'] })
+ * ```
  */
 export async function runLive(env: NodeJS.ProcessEnv, options: LiveOptions): Promise<number> {
   const missing = REQUIRED.filter((name) => !env[name])

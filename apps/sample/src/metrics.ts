@@ -12,7 +12,14 @@ import {
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { formatTable, type Row } from './table.ts'
 
-/** What the mock counted for one adapter's run: the metrics must say the same. */
+/**
+ * What the mock counted for one adapter's run: the metrics must say the same.
+ *
+ * @example
+ * ```ts
+ * await metrics.collect('axios', { tokenRequests: m3ter.stats.tokenRequests, rejections: m3ter.stats.bearerRejections })
+ * ```
+ */
 export interface MockCounts {
   readonly tokenRequests: number
   readonly rejections: number
@@ -22,6 +29,15 @@ export interface MockCounts {
  * `--metrics`: every provider instrumented with @m3ter-auth/otel into the OpenTelemetry SDK, read through the
  * SDK's in-memory exporters (metrics and spans) after each adapter's scenario, printed as one table with a
  * column per adapter, and checked against the mock's own counters.
+ *
+ * @example
+ * ```ts
+ * const stop = metrics.instrument(auth, 'ky', clock)
+ * await runScenario(ctx)
+ * await metrics.collect('ky', counts)
+ * stop()
+ * const { text, failures } = metrics.report()
+ * ```
  */
 export interface MetricsRun {
   instrument(auth: TokenProvider, adapter: string, clock: { now(): number }): () => void
@@ -39,6 +55,20 @@ interface Cell {
 
 const ORDER: readonly string[] = Object.values(METRICS)
 
+/**
+ * Starts the OpenTelemetry SDK (a MeterProvider and a tracer provider with in-memory exporters) for one run.
+ *
+ * @example
+ * ```ts
+ * const metrics = startMetricsRun()
+ * try {
+ *   // ... each adapter: metrics.instrument, runScenario, metrics.collect ...
+ *   console.log(metrics.report().text)
+ * } finally {
+ *   await metrics.close()
+ * }
+ * ```
+ */
 export function startMetricsRun(): MetricsRun {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
   // Read on demand only (forceFlush): an hour-long interval never fires during the sample.

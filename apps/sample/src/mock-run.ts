@@ -5,6 +5,15 @@ import { createEventLog } from './evidence.ts'
 import { runScenario, type StepResult } from './scenario.ts'
 import { formatTable, type Row } from './table.ts'
 
+/**
+ * What `sample` was asked for on the command line.
+ *
+ * @example
+ * ```ts
+ * // node apps/sample/dist/main.js --adapter fetch --adapter ky --metrics
+ * const options: MockRunOptions = { adapters: ['fetch', 'ky'], metrics: true }
+ * ```
+ */
 export interface MockRunOptions {
   readonly adapters?: readonly AdapterName[]
   readonly injectLeak?: boolean
@@ -15,6 +24,11 @@ export interface MockRunOptions {
 /**
  * Drives every adapter through the scenario against the embedded mock m3ter and prints the table.
  * Returns the exit code: 0 when every expectation held, 1 otherwise.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runAgainstMock({ adapters: ['undici'] })
+ * ```
  */
 export async function runAgainstMock(options: MockRunOptions = {}): Promise<number> {
   const started = performance.now()

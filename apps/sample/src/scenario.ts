@@ -3,7 +3,14 @@ import type { ForeignServer, ManualClock, MockM3ter } from '@m3ter-auth/testkit'
 import type { Answer, Driver } from './drivers.ts'
 import { type Counters, difference, type EventLog, readCounters, within } from './evidence.ts'
 
-/** Everything a step works with: one adapter's driver over one provider, and the servers it talks to. */
+/**
+ * Everything a step works with: one adapter's driver over one provider, and the servers it talks to.
+ *
+ * @example
+ * ```ts
+ * const ctx: Context = { m3ter, foreign, clock, auth, driver: drivers[adapter](auth), events, injectLeak: false }
+ * ```
+ */
 export interface Context {
   readonly m3ter: MockM3ter
   readonly foreign: ForeignServer
@@ -15,6 +22,22 @@ export interface Context {
   readonly injectLeak: boolean
 }
 
+/**
+ * One claim of the scenario: what it does, and the counters the servers must show after it.
+ *
+ * @example
+ * ```ts
+ * const warm: Step = {
+ *   title: 'warm calls',
+ *   expect: { requests: 10, tokenRequests: 0 },
+ *   async run({ driver, m3ter }) {
+ *     const urls = Array.from({ length: 10 }, (_, i) => accountsUrl(m3ter, i + 1))
+ *     const answers = await Promise.all(urls.map((url) => driver.send('GET', url)))
+ *     return { happened: tally(answers), failures: allOk(answers) }
+ *   },
+ * }
+ * ```
+ */
 export interface Step {
   readonly title: string
   /** Counters the servers must show; `leaks` is always expected to be 0. */
@@ -22,6 +45,14 @@ export interface Step {
   run(ctx: Context): Promise<{ happened: string; failures: string[] }>
 }
 
+/**
+ * One step as it went: a row of the printed table.
+ *
+ * @example
+ * ```ts
+ * const failed = results.filter((result: StepResult) => result.failures.length > 0)
+ * ```
+ */
 export interface StepResult {
   readonly title: string
   readonly happened: string
@@ -201,6 +232,14 @@ const foreignHost: Step = {
   },
 }
 
+/**
+ * The scenario, in order: each step starts where the previous one left the provider.
+ *
+ * @example
+ * ```ts
+ * console.log(STEPS.map((step) => step.title).join(' → '))
+ * ```
+ */
 export const STEPS: readonly Step[] = [
   coldStart,
   listAndIngest,
@@ -210,7 +249,14 @@ export const STEPS: readonly Step[] = [
   foreignHost,
 ]
 
-/** Runs every step for one adapter, measuring each on the servers' counters. A step that throws fails alone. */
+/**
+ * Runs every step for one adapter, measuring each on the servers' counters. A step that throws fails alone.
+ *
+ * @example
+ * ```ts
+ * const steps = await runScenario({ m3ter, foreign, clock, auth, driver, events, injectLeak: false })
+ * ```
+ */
 export async function runScenario(ctx: Context): Promise<StepResult[]> {
   const results: StepResult[] = []
   for (const step of STEPS) {
@@ -255,6 +301,14 @@ function allOk(answers: readonly Answer[]): string[] {
   return bad.length === 0 ? [] : [`${bad.length} of ${answers.length} requests failed: ${tally(bad)}`]
 }
 
+/**
+ * An error's first line, for a table cell or a one-line message on stderr.
+ *
+ * @example
+ * ```ts
+ * console.error(`sample: ${oneLine(error)}`)
+ * ```
+ */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   return message.split('\n')[0] ?? ''

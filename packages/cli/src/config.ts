@@ -1,7 +1,18 @@
 import { type Credentials, DEFAULT_TOKEN_URL, ENV_ACCESS_KEY_ID, ENV_API_SECRET } from '@m3ter-auth/core'
 import { CliError, ExitCode } from './exit-codes.ts'
 
-/** Where the token comes from: the Service User's key and the token endpoint. */
+/**
+ * Where the token comes from: the Service User's key and the token endpoint.
+ *
+ * @example
+ * ```ts
+ * const config: TokenConfig = {
+ *   credentials: { accessKeyId: vault.m3terKeyId, apiSecret: vault.m3terSecret },
+ *   tokenUrl: 'https://api.m3ter.com/oauth/token',
+ * }
+ * const { accessToken } = await obtainToken(config, {}) // no cacheDir: no file cache
+ * ```
+ */
 export interface TokenConfig {
   readonly credentials: Credentials
   readonly tokenUrl: string
@@ -13,6 +24,7 @@ export interface TokenConfig {
  *
  * @example
  * ```ts
+ * // M3TER_API_KEY and M3TER_API_SECRET, and M3TER_BASE_URL when it points at a mock or another region
  * const { credentials, tokenUrl } = tokenConfig(process.env, undefined)
  * ```
  */

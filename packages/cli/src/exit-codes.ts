@@ -3,8 +3,11 @@
  *
  * @example
  * ```ts
+ * import { spawnSync } from 'node:child_process'
  * import { ExitCode } from '@m3ter-auth/cli'
- * if (code === ExitCode.Credentials) console.error('check M3TER_API_KEY / M3TER_API_SECRET')
+ *
+ * const { status } = spawnSync('m3ter-auth', ['token'], { stdio: ['ignore', 'pipe', 'inherit'] })
+ * if (status === ExitCode.Credentials) console.error('check M3TER_API_KEY / M3TER_API_SECRET')
  * ```
  */
 export const ExitCode = {
@@ -18,7 +21,15 @@ export const ExitCode = {
   Network: 3,
 } as const
 
-/** One of {@link ExitCode}'s values. */
+/**
+ * One of {@link ExitCode}'s values.
+ *
+ * @example
+ * ```ts
+ * const exitCodeOf = (error: unknown): ExitCodeValue =>
+ *   error instanceof CliError ? error.exitCode : ExitCode.Network
+ * ```
+ */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 /**
@@ -27,7 +38,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
  *
  * @example
  * ```ts
- * throw new CliError(ExitCode.Usage, 'unknown command "tokn"; see m3ter-auth --help')
+ * if (!process.env.M3TER_ORG_ID) throw new CliError(ExitCode.Usage, 'set M3TER_ORG_ID')
  * ```
  */
 export class CliError extends Error {

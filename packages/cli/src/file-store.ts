@@ -10,7 +10,7 @@ import type { StoredToken, TokenStore } from '@m3ter-auth/core'
  *
  * @example
  * ```ts
- * defaultCacheDir({ XDG_CACHE_HOME: '/tmp/cache' }) // '/tmp/cache/m3ter-auth'
+ * const store = createFileTokenStore(defaultCacheDir()) // ~/.cache/m3ter-auth unless XDG_CACHE_HOME is set
  * ```
  */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -20,7 +20,16 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   return join(root, 'm3ter-auth')
 }
 
-/** A {@link TokenStore} on disk that can also wait for its writes, so a short-lived process exits after them. */
+/**
+ * A {@link TokenStore} on disk that can also wait for its writes, so a short-lived process exits after them.
+ *
+ * @example
+ * ```ts
+ * const store: FileTokenStore = createFileTokenStore(defaultCacheDir())
+ * const token = await createTokenProvider({ store }).getToken()
+ * await store.flush() // before the process exits, so the next run finds the token on disk
+ * ```
+ */
 export interface FileTokenStore extends TokenStore {
   /** Resolves once every write and delete started so far has finished (they never reject). */
   flush(): Promise<void>

@@ -1,4 +1,13 @@
-/** What a command touches of the outside world; `runCli` gets the real one from bin.ts, tests may pass their own. */
+/**
+ * What a command touches of the outside world; `runCli` gets the real one from bin.ts, tests may pass their own.
+ *
+ * @example
+ * ```ts
+ * const out: string[] = []
+ * const io: CliIo = { ...processIo(), env: { M3TER_API_KEY: key, M3TER_API_SECRET: secret }, stdout: (t) => out.push(t) }
+ * expect(await runCli(['token', '--no-cache'], io)).toBe(ExitCode.Ok)
+ * ```
+ */
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>
   stdout(text: string): void

@@ -1,6 +1,14 @@
 import { CliError, ExitCode } from './exit-codes.ts'
 
-/** A JWT taken apart for display. The signature is deliberately not kept: only its length. */
+/**
+ * A JWT taken apart for display. The signature is deliberately not kept: only its length.
+ *
+ * @example
+ * ```ts
+ * const { header }: DecodedJwt = decodeJwt(token)
+ * if (header.alg === 'none') throw new Error('an unsigned token')
+ * ```
+ */
 export interface DecodedJwt {
   readonly header: Record<string, unknown>
   readonly claims: Record<string, unknown>
@@ -48,7 +56,7 @@ function decodePart(part: string, name: string): Record<string, unknown> {
  *
  * @example
  * ```ts
- * organizationOf({ orgId: 'b6f9…', exp: 1767225600 }) // 'b6f9…'
+ * const orgId = organizationOf(decodeJwt(token).claims) ?? process.env.M3TER_ORG_ID
  * ```
  */
 export function organizationOf(claims: Record<string, unknown>): string | undefined {

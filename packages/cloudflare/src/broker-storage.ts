@@ -21,6 +21,14 @@ interface Entry {
 /**
  * Core's {@link TokenStore} on a Durable Object's storage: the broker's own provider keeps its token here
  * so that an evicted or restarted broker takes it up again instead of asking m3ter for another.
+ *
+ * @example
+ * ```ts
+ * const storage: BrokerStorage = createBrokerStorage(state.storage, cipher, onIgnored)
+ * const provider = createTokenProvider({ credentials, store: storage })
+ * provider.invalidate(rejected)
+ * await storage.flushed() // answer the isolate only once the deletion has reached storage
+ * ```
  */
 export interface BrokerStorage extends TokenStore {
   /** The token last written, or last read and handed to the provider: what compare-and-delete compares. */

@@ -7,7 +7,11 @@ import type { Credentials, CredentialsSource } from '@m3ter-auth/core'
  *
  * @example
  * ```ts
- * storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * // An admin route that makes the whole fleet take a new token at once
+ * const store = createDurableObjectStore(env.M3TER_TOKENS)
+ * const key = storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * const current = await store.get(key)
+ * if (current) await store.delete(key, current.accessToken) // compare-and-delete at the broker
  * ```
  */
 export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
@@ -17,6 +21,12 @@ export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
 /**
  * The keys a broker with these credentials serves: both keys of a pair (a token of either serves the one
  * Service User), none for a credentials function (its keys are known only when it is called).
+ *
+ * @example
+ * ```ts
+ * const known = staticKeys(tokenUrl, credentials) // undefined until a credentials function has been called
+ * if (known && !known.includes(query.key)) return refusal(409, 'unknown_key')
+ * ```
  */
 export function staticKeys(tokenUrl: string, credentials: CredentialsSource): string[] | undefined {
   if (typeof credentials === 'function') return undefined
@@ -24,7 +34,14 @@ export function staticKeys(tokenUrl: string, credentials: CredentialsSource): st
   return list.map((c) => storeKeyFor(tokenUrl, c.accessKeyId))
 }
 
-/** The Durable Object name for a store key: a digest, so no URL or key id shows in the dashboard. */
+/**
+ * The Durable Object name for a store key: a digest, so no URL or key id shows in the dashboard.
+ *
+ * @example
+ * ```ts
+ * const stub = namespace.get(namespace.idFromName(await objectNameFor(key)))
+ * ```
+ */
 export async function objectNameFor(key: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
   let hex = ''

@@ -9,7 +9,9 @@ import type { EncryptionKeyInput } from './token-cipher.ts'
  *
  * @example
  * ```ts
- * const stub: DurableObjectStubLike = env.M3TER_TOKENS.get(env.M3TER_TOKENS.idFromName('x'))
+ * // A namespace double for a unit test outside workerd: every stub reaches the one broker.
+ * const stub: DurableObjectStubLike = { fetch: (input, init) => broker.fetch(new Request(input, init)) }
+ * const store = createDurableObjectStore({ idFromName: (name) => name, get: () => stub })
  * ```
  */
 export interface DurableObjectStubLike {
@@ -35,7 +37,13 @@ export interface DurableObjectNamespaceLike {
  *
  * @example
  * ```ts
- * await state.storage.put('token', value)
+ * // An in-memory storage for a broker in a unit test
+ * const entries = new Map<string, unknown>()
+ * const storage: DurableObjectStorageLike = {
+ *   get: async (key) => entries.get(key),
+ *   put: async (key, value) => void entries.set(key, value),
+ *   delete: async (key) => entries.delete(key),
+ * }
  * ```
  */
 export interface DurableObjectStorageLike {
@@ -49,7 +57,8 @@ export interface DurableObjectStorageLike {
  *
  * @example
  * ```ts
- * constructor(state: DurableObjectStateLike, env: TokenBrokerEnv) { super(state, env) }
+ * const state: DurableObjectStateLike = { storage }
+ * const broker = new M3terTokenBroker(state, { M3TER_API_KEY: key, M3TER_API_SECRET: secret })
  * ```
  */
 export interface DurableObjectStateLike {
@@ -81,9 +90,18 @@ export interface TokenBrokerEnv {
  *
  * @example
  * ```ts
+ * import { M3terTokenBroker as Base, type DurableObjectStateLike } from '@m3ter-auth/cloudflare'
+ *
+ * // Both keys of a rotation pair: the broker falls back to the second when m3ter refuses the first.
  * export class M3terTokenBroker extends Base {
  *   constructor(state: DurableObjectStateLike, env: Env) {
- *     super(state, env, { credentials: [env.KEY_A, env.KEY_B], encryptionKey: env.TOKEN_KEY })
+ *     super(state, env, {
+ *       credentials: [
+ *         { accessKeyId: env.M3TER_API_KEY, apiSecret: env.M3TER_API_SECRET },
+ *         { accessKeyId: env.M3TER_NEXT_API_KEY, apiSecret: env.M3TER_NEXT_API_SECRET },
+ *       ],
+ *       encryptionKey: env.M3TER_TOKEN_ENCRYPTION_KEY,
+ *     })
  *   }
  * }
  * ```
@@ -109,7 +127,10 @@ export interface TokenBrokerOptions
  *
  * @example
  * ```ts
- * createDurableObjectStore(env.M3TER_TOKENS, { timeoutMs: 5_000, onEvent: (e) => console.log(e.type, e.op) })
+ * const store = createDurableObjectStore(env.M3TER_TOKENS, {
+ *   timeoutMs: 5_000, // then this isolate fetches its own token
+ *   onEvent: (event) => console.warn('m3ter token broker', event.type, event.reason),
+ * })
  * ```
  */
 export interface DurableObjectStoreOptions {
@@ -162,7 +183,11 @@ export type IgnoredReason = 'corrupt' | 'newer_version' | 'wrong_key' | 'encrypt
  *
  * @example
  * ```ts
- * super(state, env, { onEvent: (e) => console.log(e.type) })
+ * super(state, env, {
+ *   onEvent: (event: TokenBrokerEvent) => {
+ *     if (event.type === 'credentials_rejected' || event.type === 'value_ignored') console.error(event)
+ *   },
+ * })
  * ```
  */
 export type TokenBrokerEvent =

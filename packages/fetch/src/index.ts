@@ -9,10 +9,32 @@ import {
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
  * fetches with their own Request/RequestInit types (undici's) are accepted and keep those types.
+ *
+ * @example
+ * ```ts
+ * import { Agent, fetch as undiciFetch } from 'undici'
+ *
+ * const m3terFetch = withM3terAuth(auth, undiciFetch)
+ * // still undici's signature: its own options, such as `dispatcher`, typecheck
+ * const res = await m3terFetch(url, { dispatcher: new Agent({ connections: 10 }) })
+ * ```
  */
 export type FetchLike = (input: never, init?: never) => Promise<unknown>
 
-/** Options of {@link withM3terAuth}. */
+/**
+ * Options of {@link withM3terAuth}.
+ *
+ * @example
+ * ```ts
+ * // A Cloudflare Worker: a refresh started by this request outlives its response.
+ * export default {
+ *   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+ *     const m3terFetch = withM3terAuth(auth, fetch, { waitUntil: (work) => ctx.waitUntil(work) })
+ *     return m3terFetch(`https://api.m3ter.com/organizations/${env.M3TER_ORG_ID}/meters`)
+ *   },
+ * }
+ * ```
+ */
 export interface WithM3terAuthOptions {
   /**
    * Cloudflare Workers end a request's pending work when its response is returned, which would lose a
@@ -35,19 +57,17 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
  * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
  *
- * @param auth the token provider from `createTokenProvider`
  * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
- * @param options `waitUntil` for runtimes that drop a finished request's pending work (Cloudflare Workers)
- * @returns a function with the wrapped fetch's signature
  *
  * @example
  * ```ts
  * import { createTokenProvider } from '@m3ter-auth/core'
  * import { withM3terAuth } from '@m3ter-auth/fetch'
  *
- * const auth = createTokenProvider({ credentials: { accessKeyId: 'key', apiSecret: 'secret' } })
+ * const auth = createTokenProvider() // M3TER_API_KEY and M3TER_API_SECRET from the environment
  * const m3terFetch = withM3terAuth(auth)
- * const res = await m3terFetch('https://api.m3ter.com/organizations/ORG/meters')
+ * const res = await m3terFetch(`https://api.m3ter.com/organizations/${process.env.M3TER_ORG_ID}/meters`)
+ * const { data: meters } = await res.json()
  * ```
  */
 export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(

@@ -10,7 +10,19 @@ import {
 // got 14 and got 16 each declare their own `Options` class, and classes with private members only match
 // themselves, so the hooks are typed by the few members they use; both majors' objects fit these shapes.
 
-/** What the hooks read and write on got's per-request options. */
+/**
+ * What the hooks read and write on got's per-request options: enough to type a hook of your own that works
+ * with got 14 and got 16 alike.
+ *
+ * @example
+ * ```ts
+ * const tagged = (options: GotOptionsLike) => {
+ *   options.headers['x-request-id'] = crypto.randomUUID()
+ * }
+ * const hooks = m3terAuthHooks(auth)
+ * const api = got.extend({ hooks: { ...hooks, beforeRequest: [tagged, ...hooks.beforeRequest] } })
+ * ```
+ */
 export interface GotOptionsLike {
   url?: string | URL | undefined
   method?: string
@@ -23,7 +35,18 @@ export interface GotOptionsLike {
   isStream?: boolean
 }
 
-/** What the hooks read on a got response. */
+/**
+ * What the hooks read on a got response.
+ *
+ * @example
+ * ```ts
+ * // An afterResponse hook of your own, typed for got 14 and got 16 alike.
+ * const logStatus = <R extends GotResponseLike>(response: R): R => {
+ *   console.log(response.statusCode, response.url)
+ *   return response
+ * }
+ * ```
+ */
 export interface GotResponseLike {
   statusCode: number
   url: string
@@ -31,7 +54,16 @@ export interface GotResponseLike {
   request: { options: GotOptionsLike }
 }
 
-/** The hooks {@link m3terAuthHooks} returns, ready for `got.extend({ hooks })`. */
+/**
+ * The hooks {@link m3terAuthHooks} returns, ready for `got.extend({ hooks })`. Spread them to add hooks of
+ * your own; keep ours first in `afterResponse`, so your later hooks see the answer after any retry.
+ *
+ * @example
+ * ```ts
+ * const hooks = m3terAuthHooks(auth)
+ * const api = got.extend({ hooks: { ...hooks, afterResponse: [...hooks.afterResponse, logStatus] } })
+ * ```
+ */
 export interface M3terAuthGotHooks {
   beforeRequest: Array<(options: GotOptionsLike) => Promise<void>>
   beforeRedirect: Array<(options: GotOptionsLike, response: GotResponseLike) => void>
@@ -72,18 +104,21 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * ```
  */
 export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
-  const judge = (options: GotOptionsLike, response: GotResponseLike) =>
-    judgeAnswer(auth, {
+  const judge = (options: GotOptionsLike, response: GotResponseLike) => {
+    const url = response.requestUrl ?? String(options.url)
+    return judgeAnswer(auth, {
       method: options.method ?? 'GET',
-      url: response.requestUrl ?? String(options.url),
+      url,
       status: response.statusCode,
       token: tokenOfHeader(options.headers.authorization),
-      answeredFrom: answeredFrom(response.requestUrl ?? String(options.url), response.url),
+      answeredFrom: answeredFrom(url, response.url),
       get body() {
         return bodyOf(options)
       },
+      // A retried answer is never judged a retry again: the mark is what keeps this from looping.
       retried: options.context[RETRIED] === true,
     })
+  }
   return {
     // Runs before every attempt (retries included), so each attempt carries the current token.
     beforeRequest: [
@@ -108,15 +143,10 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     ],
     afterResponse: [
       (response, retryWithMergedOptions) => {
-        if (
-          judge(response.request.options, response) !== 'retry' ||
-          response.request.options.context[RETRIED]
-        ) {
-          return response
-        }
+        if (judge(response.request.options, response) !== 'retry') return response
         // beforeRequest runs again for the retry and fetches the new token; got 14 and 16 both let this
         // retry through even with `retry.limit: 0`. preserveHooks keeps the caller's later afterResponse
-        // hooks for the retried answer; the RETRIED mark keeps this hook from retrying again.
+        // hooks for the retried answer.
         return retryWithMergedOptions({ context: { [RETRIED]: true }, preserveHooks: true })
       },
     ],

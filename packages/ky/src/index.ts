@@ -11,7 +11,15 @@ import {
 // so the hooks are typed loosely enough to fit either major's Hooks type.
 type AnyHook<R> = (...args: unknown[]) => Promise<R>
 
-/** Options of {@link m3terAuth}. */
+/**
+ * Options of {@link m3terAuth}.
+ *
+ * @example
+ * ```ts
+ * // A fetch of your own (tracing, a proxy) goes here, not to ky: ky's `fetch` option is this adapter.
+ * const api = ky.extend(m3terAuth(auth, { fetch: tracedFetch }))
+ * ```
+ */
 export interface M3terAuthKyOptions {
   /**
    * The fetch every request goes through (ky's own `fetch` option is where this adapter sits, so give yours
@@ -20,7 +28,20 @@ export interface M3terAuthKyOptions {
   readonly fetch?: typeof globalThis.fetch | undefined
 }
 
-/** What {@link m3terAuth} returns: options for `ky.extend(...)` or `ky.create(...)`. */
+/**
+ * What {@link m3terAuth} returns: options for `ky.extend(...)` or `ky.create(...)`. Spread its hooks to add
+ * your own.
+ *
+ * @example
+ * ```ts
+ * const { fetch, hooks } = m3terAuth(auth)
+ * const api = ky.create({
+ *   prefixUrl: `https://api.m3ter.com/organizations/${orgId}`,
+ *   fetch,
+ *   hooks: { ...hooks, afterResponse: [({ response }) => log(response.status)] }, // ky 2's state object
+ * })
+ * ```
+ */
 export interface M3terAuthKyExtension {
   fetch: typeof globalThis.fetch
   hooks: {

@@ -29,6 +29,28 @@ const STATUSES: readonly TokenStatus[] = [
   'closed',
 ]
 
+// Each metric's description and unit, as its instrument is created with them.
+const DESCRIBED: Record<keyof typeof METRICS, readonly [description: string, unit: string]> = {
+  tokenRequests: ['Token requests by outcome', '{request}'],
+  tokenRequestDuration: ['Duration of token requests', 's'],
+  refreshes: ['Token refreshes started, by reason', '{refresh}'],
+  rejections: ['Tokens rejected by the API, by whether the rejection led to a refresh', '{rejection}'],
+  waitDuration: ['Time a getToken caller that had to wait waited for a token', 's'],
+  demands: ['getToken calls, by whether they waited (waited=false is the hot path)', '{call}'],
+  timeToExpiry: ['Time until the current token expires', 's'],
+  status: ["1 for the token provider's current status, 0 for the others", '1'],
+}
+
+// The arguments an instrument is created with: its name and options (histograms add their buckets).
+function instrument(key: keyof typeof METRICS, buckets?: number[]) {
+  const [description, unit] = DESCRIBED[key]
+  const options =
+    buckets === undefined
+      ? { description, unit }
+      : { description, unit, advice: { explicitBucketBoundaries: buckets } }
+  return [METRICS[key], options] as const
+}
+
 /**
  * Options of {@link instrumentM3terAuth}.
  *
@@ -84,40 +106,14 @@ export function instrumentM3terAuth(
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE, VERSION)
   const spans = tokenRequestSpans(tracer, common)
 
-  const requests = meter.createCounter(METRICS.tokenRequests, {
-    description: 'Token requests by outcome',
-    unit: '{request}',
-  })
-  const requestDuration = meter.createHistogram(METRICS.tokenRequestDuration, {
-    description: 'Duration of token requests',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  })
-  const refreshes = meter.createCounter(METRICS.refreshes, {
-    description: 'Token refreshes started, by reason',
-    unit: '{refresh}',
-  })
-  const rejections = meter.createCounter(METRICS.rejections, {
-    description: 'Tokens rejected by the API, by whether the rejection led to a refresh',
-    unit: '{rejection}',
-  })
-  const waits = meter.createHistogram(METRICS.waitDuration, {
-    description: 'Time a getToken caller that had to wait waited for a token',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [0, ...DURATION_BUCKETS] },
-  })
-  const demands = meter.createObservableCounter(METRICS.demands, {
-    description: 'getToken calls, by whether they waited (waited=false is the hot path)',
-    unit: '{call}',
-  })
-  const timeToExpiry = meter.createObservableGauge(METRICS.timeToExpiry, {
-    description: 'Time until the current token expires',
-    unit: 's',
-  })
-  const status = meter.createObservableGauge(METRICS.status, {
-    description: "1 for the token provider's current status, 0 for the others",
-    unit: '1',
-  })
+  const requests = meter.createCounter(...instrument('tokenRequests'))
+  const requestDuration = meter.createHistogram(...instrument('tokenRequestDuration', DURATION_BUCKETS))
+  const refreshes = meter.createCounter(...instrument('refreshes'))
+  const rejections = meter.createCounter(...instrument('rejections'))
+  const waits = meter.createHistogram(...instrument('waitDuration', [0, ...DURATION_BUCKETS]))
+  const demands = meter.createObservableCounter(...instrument('demands'))
+  const timeToExpiry = meter.createObservableGauge(...instrument('timeToExpiry'))
+  const status = meter.createObservableGauge(...instrument('status'))
 
   let startedAt: number | undefined
   let waited = 0

@@ -33,8 +33,11 @@ export const METRICS = {
  *
  * @example
  * ```ts
- * import { ATTRIBUTES } from '@m3ter-auth/otel'
- * span.attributes[ATTRIBUTES.outcome] // 'ok'
+ * import { ATTRIBUTES, TOKEN_REQUEST_SPAN } from '@m3ter-auth/otel'
+ *
+ * const failed = exporter
+ *   .getFinishedSpans()
+ *   .filter((span) => span.name === TOKEN_REQUEST_SPAN && span.attributes[ATTRIBUTES.outcome] !== 'ok')
  * ```
  */
 export const ATTRIBUTES = {
@@ -69,7 +72,8 @@ export const ATTRIBUTES = {
  *
  * @example
  * ```ts
- * exporter.getFinishedSpans().filter((s) => s.name === TOKEN_REQUEST_SPAN)
+ * const tokenRequests = exporter.getFinishedSpans().filter((span) => span.name === TOKEN_REQUEST_SPAN)
+ * expect(tokenRequests).toHaveLength(1)
  * ```
  */
 export const TOKEN_REQUEST_SPAN = 'm3ter_auth.token_request'

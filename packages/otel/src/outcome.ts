@@ -5,7 +5,7 @@ import type { M3terAuthErrorCode, RefreshReason } from '@m3ter-auth/core'
  *
  * @example
  * ```ts
- * const o: TokenOutcome = outcomeOf('token_endpoint_unavailable') // 'unavailable'
+ * const paging: ReadonlySet<TokenOutcome> = new Set(['invalid_credentials', 'unavailable', 'timeout'])
  * ```
  */
 export type TokenOutcome =
@@ -36,7 +36,9 @@ const OUTCOMES: Record<M3terAuthErrorCode, TokenOutcome> = {
  *
  * @example
  * ```ts
- * outcomeOf('invalid_token_response') // 'invalid_response'
+ * auth.subscribe((event) => {
+ *   if (event.type === 'refresh_failed') logger.warn({ outcome: outcomeOf(event.code) }, 'token request failed')
+ * })
  * ```
  */
 export function outcomeOf(code: M3terAuthErrorCode): TokenOutcome {
@@ -50,7 +52,10 @@ export function outcomeOf(code: M3terAuthErrorCode): TokenOutcome {
  *
  * @example
  * ```ts
- * refreshReasonOf('refresh_window') // 'ahead'
+ * auth.subscribe((event) => {
+ *   const reason = event.type === 'fetch_started' ? refreshReasonOf(event.reason) : undefined
+ *   if (reason) logger.info({ reason }, 'token refresh') // 'cold', 'ahead', 'invalidated', ...
+ * })
  * ```
  */
 export function refreshReasonOf(reason: RefreshReason): string | undefined {

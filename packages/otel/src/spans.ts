@@ -26,9 +26,11 @@ type Started = Extract<M3terAuthEvent, { type: 'fetch_started' }>
  *
  * @example
  * ```ts
- * const spans = tokenRequestSpans(trace.getTracer('x'), { 'm3ter_auth.provider.name': 'billing' })
- * spans.started(event)
- * spans.ended(event.at, { 'm3ter_auth.token.outcome': 'ok' })
+ * const spans = tokenRequestSpans(tracer, { [ATTRIBUTES.providerName]: 'billing' })
+ * auth.subscribe((event) => {
+ *   if (event.type === 'fetch_started') spans.started(event)
+ *   if (event.type === 'token_fetched') spans.ended(event.at, { [ATTRIBUTES.outcome]: 'ok' })
+ * })
  * ```
  */
 export function tokenRequestSpans(tracer: Tracer, common: Attributes) {

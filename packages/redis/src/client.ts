@@ -43,7 +43,15 @@ export interface NodeRedisLike {
  */
 export type RedisClient = IoRedisLike | NodeRedisLike
 
-/** The few commands the store needs, the same on both clients (and on Valkey). */
+/**
+ * The few commands the store needs, the same on both clients (and on Valkey).
+ *
+ * @example
+ * ```ts
+ * const commands: Commands | undefined = commandsOf(client)
+ * if (commands?.ready()) await commands.set(redisKey, value, ttlMs)
+ * ```
+ */
 export interface Commands {
   /** Whether a command sent now goes to the server at once (rather than into a queue). */
   ready(): boolean

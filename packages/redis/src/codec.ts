@@ -7,7 +7,9 @@ import type { TokenCipher } from '@m3ter-auth/core/internals'
  *
  * @example
  * ```ts
- * JSON.parse(await redis.get(key)).v === VALUE_VERSION
+ * // A look at the fleet's stored token (its key from `redis-cli --scan --pattern 'm3ter-auth:*'`)
+ * const { v } = JSON.parse((await redis.get(key)) ?? '{}')
+ * if (v > VALUE_VERSION) console.warn('written by a newer @m3ter-auth/redis: this release ignores it')
  * ```
  */
 export const VALUE_VERSION = 1
@@ -19,7 +21,9 @@ export const VALUE_VERSION = 1
  *
  * @example
  * ```ts
- * onEvent: (e) => { if (e.type === 'value_ignored' && e.reason === 'wrong_key') alert('key mismatch') }
+ * onEvent: (e) => {
+ *   if (e.type === 'value_ignored' && e.reason === 'wrong_key') console.warn('M3TER_TOKEN_KEY differs across the fleet')
+ * }
  * ```
  */
 export type IgnoredReason = 'corrupt' | 'newer_version' | 'wrong_key' | 'encrypted' | 'not_encrypted'

@@ -35,7 +35,13 @@ export interface RedisStoreOptions {
  *
  * @example
  * ```ts
- * const op: RedisStoreOperation = 'lease'
+ * const failed = new Map<RedisStoreOperation, number>()
+ * const store = createRedisStore({
+ *   client,
+ *   onEvent: (e) => {
+ *     if (e.type === 'command_failed') failed.set(e.operation, (failed.get(e.operation) ?? 0) + 1)
+ *   },
+ * })
  * ```
  */
 export type RedisStoreOperation = 'get' | 'set' | 'delete' | 'lease' | 'release'

@@ -8,10 +8,26 @@ import type { MockState } from './state.ts'
 const ORG_PATH = /^\/organizations\/([^/]+)(\/.*)?$/
 const MEASUREMENTS = /^\/measurements\/?$/
 
-/** The claims of a good bearer, or why it was refused. */
+/**
+ * The claims of a good bearer, or why it was refused.
+ *
+ * @example
+ * ```ts
+ * const bearer: BearerCheck = checkBearer(state, ex.req.headers.authorization)
+ * if (!bearer.ok) return ex.error(state.rejectStatus, bearer.message)
+ * ```
+ */
 export type BearerCheck = { ok: true; claims: MockTokenClaims } | { ok: false; message: string }
 
-/** Checks a bearer as m3ter's gateway does: shape, signature, expiry, revocation and organization. */
+/**
+ * Checks a bearer as m3ter's gateway does: shape, signature, expiry, revocation and organization.
+ *
+ * @example
+ * ```ts
+ * const bearer = checkBearer(state, ex.req.headers.authorization)
+ * if (!bearer.ok) return ex.error(state.rejectStatus, bearer.message)
+ * ```
+ */
 export function checkBearer(state: MockState, header: string | undefined): BearerCheck {
   const match = header === undefined ? null : /^bearer\s+(\S+)\s*$/i.exec(header)
   if (!match?.[1]) return { ok: false, message: 'Missing bearer token' }
@@ -32,6 +48,11 @@ export function checkBearer(state: MockState, header: string | undefined): Beare
  * Api and ingest origins: everything under `/organizations/{orgId}/` needs a good bearer, then an
  * organization the mock knows, then a route the key may use. Each refusal is a 403 of its own kind, so a
  * test can tell "token rejected" (`bearerRejections`) from "not about the token" (the other counters).
+ *
+ * @example
+ * ```ts
+ * return isToken ? handleToken(ex, state) : handleApi(ex, state, origin)
+ * ```
  */
 export async function handleApi(
   ex: Exchange,

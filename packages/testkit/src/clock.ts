@@ -1,6 +1,14 @@
 import type { Clock } from '@m3ter-auth/core'
 
-/** A timer handle of the manual clock; `unref` exists so code written for Node timers can call it. */
+/**
+ * A timer handle of the manual clock; `unref` exists so code written for Node timers can call it.
+ *
+ * @example
+ * ```ts
+ * const timer = clock.setTimeout(() => refresh(), 60_000).unref()
+ * expect(timer.due).toBe(clock.monotonic() + 60_000)
+ * ```
+ */
 export interface ManualTimer {
   readonly id: number
   readonly due: number
@@ -11,6 +19,13 @@ export interface ManualTimer {
 /**
  * A {@link Clock} that only moves when told to, so hours of token lifetime pass in milliseconds and tests
  * never sleep. Share one between the mock server and the provider under test.
+ *
+ * @example
+ * ```ts
+ * const clock: ManualClock = createManualClock()
+ * clock.stepWall(-60_000) // an NTP correction: now() moves back, monotonic() and the timers do not
+ * await clock.advance(5 * 60 * 60 * 1000) // every timer due in the next five hours runs, in order
+ * ```
  */
 export interface ManualClock extends Clock {
   /** Monotonic time: moved by `advance`, never by `stepWall`. Timers run on it. */

@@ -2,13 +2,35 @@ import { randomUUID } from 'node:crypto'
 import { type Entity, paginate } from './fixtures.ts'
 import { asObject, codeProblem, fieldCodeProblem, textProblem } from './validate.ts'
 
-/** The config entities the mock keeps: meters and accounts. */
+/**
+ * The config entities the mock keeps: meters and accounts.
+ *
+ * @example
+ * ```ts
+ * const meters = new EntityStore('meters', generateEntities('meter', 250), now)
+ * ```
+ */
 export type EntityKind = 'meters' | 'accounts'
 
-/** A config entity as m3ter answers it: id, version, code, name, audit fields and the kind's own fields. */
+/**
+ * A config entity as m3ter answers it: id, version, code, name, audit fields and the kind's own fields.
+ *
+ * @example
+ * ```ts
+ * const created: StoredEntity | undefined = m3ter.meters.find((meter) => meter.code === 'api_calls')
+ * ```
+ */
 export type StoredEntity = Entity & Readonly<Record<string, unknown>>
 
-/** An answer of the store: a status and the body m3ter would send (the entity, a page, or `{message}`). */
+/**
+ * An answer of the store: a status and the body m3ter would send (the entity, a page, or `{message}`).
+ *
+ * @example
+ * ```ts
+ * const { status, body }: StoreAnswer = state.meters.list(ex.url.searchParams)
+ * ex.json(status, body)
+ * ```
+ */
 export type StoreAnswer = { readonly status: number; readonly body: unknown }
 
 const DATA_CATEGORIES = new Set(['WHO', 'WHERE', 'WHAT', 'OTHER', 'METADATA', 'MEASURE', 'INCOME', 'COST'])
@@ -20,6 +42,12 @@ const UUID_LENGTH = 36
 /**
  * Meters or accounts of one organization: list (paging, `ids` and `codes` filters), get, create, update
  * (the caller's `version` must match) and delete, with m3ter's shapes and its 400/404 `{message}` errors.
+ *
+ * @example
+ * ```ts
+ * const answer = state.meters.create(JSON.parse(ex.body), claims.keyId)
+ * ex.json(answer.status, answer.body)
+ * ```
  */
 export class EntityStore {
   readonly #kind: EntityKind

@@ -39,10 +39,26 @@ export interface RequestLogEntry {
  */
 export type Refusal = 'token' | 'organization' | 'route' | 'body-size' | 'rate-limit'
 
-/** A mutable log entry while the request is in progress. */
+/**
+ * A mutable log entry while the request is in progress.
+ *
+ * @example
+ * ```ts
+ * const entry: LiveEntry = { origin, method: req.method ?? 'GET', url, headers: headerRecord(req), status: 0, at: now(), body: '' }
+ * entry.status = 403 // filled in as the answer leaves
+ * ```
+ */
 export type LiveEntry = { -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K] }
 
-/** A request in flight: what came, and the one way answers leave (so status is recorded before the client sees it). */
+/**
+ * A request in flight: what came, and the one way answers leave (so status is recorded before the client sees it).
+ *
+ * @example
+ * ```ts
+ * if (!ORG_PATH.test(ex.url.pathname)) return ex.error(404, `No route for ${ex.url.pathname}`)
+ * ex.json(200, { result: 'accepted' })
+ * ```
+ */
 export interface Exchange {
   readonly req: IncomingMessage
   readonly res: ServerResponse
@@ -58,6 +74,18 @@ export interface Exchange {
   noAnswer(): void
 }
 
+/**
+ * Wraps one request and its response; the first answer given records its status in the log entry and
+ * reports it through `onStatus`, before the client can see it.
+ *
+ * @example
+ * ```ts
+ * const ex = createExchange(req, res, entry, (status) => {
+ *   if (isToken && status !== 200) state.stats.tokenFailures += 1
+ * })
+ * await handleApi(ex, state, 'api')
+ * ```
+ */
 export function createExchange(
   req: IncomingMessage,
   res: ServerResponse,

@@ -11,6 +11,12 @@ const MAX_SLOW_MS = 10_000
 /**
  * Answers a request as the fault says. `normal` produces the endpoint's real answer, for faults that only
  * delay it (slow, hold).
+ *
+ * @example
+ * ```ts
+ * const fault = state.faults.take(origin)
+ * if (fault) await answerWithFault(ex, fault, state, keyId, () => handleToken(ex, state))
+ * ```
  */
 export async function answerWithFault(
   ex: Exchange,

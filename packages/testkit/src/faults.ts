@@ -1,10 +1,34 @@
-/** The three origins of the mock; a fault targets one of them. */
+/**
+ * The three origins of the mock; a fault targets one of them.
+ *
+ * @example
+ * ```ts
+ * for (const endpoint of ['api', 'ingest'] satisfies Endpoint[]) m3ter.faults.inject(endpoint, { kind: 'drop' })
+ * ```
+ */
 export type Endpoint = 'token' | 'api' | 'ingest'
 
-/** 30x statuses a redirect fault may use. */
+/**
+ * 30x statuses a redirect fault may use.
+ *
+ * @example
+ * ```ts
+ * it.each([301, 302, 303, 307, 308] satisfies RedirectStatus[])('no bearer follows a %d', async (status) => {
+ *   m3ter.faults.inject('api', { kind: 'redirect', location: `${foreign.url}/landing`, status })
+ * })
+ * ```
+ */
 export type RedirectStatus = 301 | 302 | 303 | 307 | 308
 
-/** Faults every endpoint can show. */
+/**
+ * Faults every endpoint can show.
+ *
+ * @example
+ * ```ts
+ * const outage: Fault = { kind: 'status', status: 503, retryAfter: 30 }
+ * m3ter.faults.inject('token', outage, { times: Infinity })
+ * ```
+ */
 export type Fault =
   /** Answers `status` with m3ter's `{"message"}` body (or `body` verbatim); `retryAfter` sets Retry-After (seconds, or an HTTP-date string). */
   | {
@@ -31,7 +55,15 @@ export type Fault =
   /** A redirect to `location` (the foreign server, say) with `status` (default 302). */
   | { readonly kind: 'redirect'; readonly location: string; readonly status?: RedirectStatus }
 
-/** Faults that only make sense on the token endpoint: answers that look like tokens but are not right. */
+/**
+ * Faults that only make sense on the token endpoint: answers that look like tokens but are not right.
+ *
+ * @example
+ * ```ts
+ * m3ter.faults.inject('token', { kind: 'expires-in', expiresIn: -1 })
+ * await expect(auth.getToken()).rejects.toMatchObject({ code: 'invalid_token_response' })
+ * ```
+ */
 export type TokenFault =
   /** A 200 JSON answer without `access_token`. */
   | { readonly kind: 'missing-access-token' }
@@ -42,13 +74,34 @@ export type TokenFault =
   /** A well-formed token answer whose token the API will reject (bad signature): tokens that never work. */
   | { readonly kind: 'rejected-token' }
 
-/** Any fault; token-only kinds are refused for the api and ingest endpoints. */
+/**
+ * Any fault; token-only kinds are refused for the api and ingest endpoints.
+ *
+ * @example
+ * ```ts
+ * const malformed: AnyFault[] = [{ kind: 'html' }, { kind: 'missing-access-token' }, { kind: 'token-type' }]
+ * ```
+ */
 export type AnyFault = Fault | TokenFault
 
-/** Kinds of {@link AnyFault}. */
+/**
+ * Kinds of {@link AnyFault}.
+ *
+ * @example
+ * ```ts
+ * const fired = m3ter.faults.active().map((f): FaultKind => f.fault.kind)
+ * ```
+ */
 export type FaultKind = AnyFault['kind']
 
-/** How long a fault lasts: the next `times` requests (default 1), or every request until clock time `until`. */
+/**
+ * How long a fault lasts: the next `times` requests (default 1), or every request until clock time `until`.
+ *
+ * @example
+ * ```ts
+ * m3ter.faults.inject('token', { kind: 'drop' }, { until: clock.now() + 10 * 60_000 }) // a ten-minute outage
+ * ```
+ */
 export interface FaultWindow {
   /** Number of requests the fault answers; `Infinity` for all. Default 1, or unlimited when `until` is given. */
   readonly times?: number
@@ -56,7 +109,17 @@ export interface FaultWindow {
   readonly until?: number
 }
 
-/** A fault once injected: how often it fired, and a way to withdraw it early. */
+/**
+ * A fault once injected: how often it fired, and a way to withdraw it early.
+ *
+ * @example
+ * ```ts
+ * const outage = m3ter.faults.inject('token', { kind: 'status', status: 503 }, { times: Infinity })
+ * // ... a minute of traffic on the manual clock ...
+ * expect(outage.hits).toBeLessThan(10) // backoff: a handful of token requests, not one per call
+ * outage.cancel()
+ * ```
+ */
 export interface InjectedFault {
   readonly endpoint: Endpoint
   readonly fault: AnyFault
@@ -101,12 +164,28 @@ export interface FaultController {
   active(): readonly InjectedFault[]
 }
 
-/** The controller plus the server-side hooks the mock uses; not part of the public surface. */
+/**
+ * The controller plus the server-side hooks the mock uses; not part of the public surface.
+ *
+ * @example
+ * ```ts
+ * const fault = state.faults.take('token') // the oldest live fault answers this request, if any
+ * ```
+ */
 export interface FaultRegistry extends FaultController {
   take(endpoint: Endpoint): AnyFault | undefined
   hold(): Promise<void>
 }
 
+/**
+ * A fault registry whose time windows run on `now` (the mock's clock).
+ *
+ * @example
+ * ```ts
+ * const faults = createFaultRegistry(() => clock.now())
+ * faults.inject('api', { kind: 'drop' }, { times: 2 })
+ * ```
+ */
 export function createFaultRegistry(now: () => number): FaultRegistry {
   let slots: Slot[] = []
   let waiters: Array<() => void> = []

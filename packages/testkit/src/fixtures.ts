@@ -1,4 +1,12 @@
-/** One generated config entity: enough fields to page through and compare. */
+/**
+ * One generated config entity: enough fields to page through and compare.
+ *
+ * @example
+ * ```ts
+ * const expected: Entity[] = generateEntities('meter', 250) // the mock's default meters
+ * expect(everyPage.flat().map((meter) => meter.code)).toEqual(expected.map((meter) => meter.code))
+ * ```
+ */
 export interface Entity {
   readonly id: string
   readonly code: string
@@ -28,7 +36,16 @@ export function generateEntities(kind: string, count: number): Entity[] {
   })
 }
 
-/** A page, or why the query was refused. */
+/**
+ * A page, or why the query was refused.
+ *
+ * @example
+ * ```ts
+ * const result: PageResult = paginate(items, ex.url.searchParams)
+ * if (!result.ok) return ex.error(400, result.message)
+ * ex.json(200, result.page)
+ * ```
+ */
 export type PageResult =
   | { ok: true; page: { data: Entity[]; nextToken?: string } }
   | { ok: false; message: string }

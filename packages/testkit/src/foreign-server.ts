@@ -2,7 +2,17 @@ import type { RequestLogEntry } from './exchange.ts'
 import { headerRecord, readBody, sendJson } from './http-util.ts'
 import { listen } from './listen.ts'
 
-/** A server on an origin outside every scope: it records what it is sent, to prove no bearer reaches it. */
+/**
+ * A server on an origin outside every scope: it records what it is sent, to prove no bearer reaches it.
+ *
+ * @example
+ * ```ts
+ * let foreign: ForeignServer
+ * beforeAll(async () => { foreign = await startForeignServer() })
+ * afterEach(() => foreign.reset())
+ * afterAll(() => foreign.close())
+ * ```
+ */
 export interface ForeignServer extends AsyncDisposable {
   /** Origin, e.g. `http://127.0.0.1:41240`. */
   readonly url: string

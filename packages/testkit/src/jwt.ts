@@ -1,6 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
-/** Claims of a token issued by the mock. Times are seconds, as in any JWT. */
+/**
+ * Claims of a token issued by the mock. Times are seconds, as in any JWT.
+ *
+ * @example
+ * ```ts
+ * const claims: MockTokenClaims | undefined = decodeJwtClaims(await auth.getToken())
+ * expect(claims?.orgId).toBe(m3ter.orgId)
+ * expect(claims!.exp - claims!.iat).toBe(18_000) // five hours, as m3ter's
+ * ```
+ */
 export interface MockTokenClaims {
   readonly orgId: string
   readonly keyId: string
@@ -14,7 +23,14 @@ const base64url = (data: Buffer | string): string => Buffer.from(data).toString(
 
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
 
-/** A throwaway HS256 key: tokens signed with it are accepted by no mock. */
+/**
+ * A throwaway HS256 key: tokens signed with it are accepted by no mock.
+ *
+ * @example
+ * ```ts
+ * const forged = signJwt(claims, newSigningKey()) // the API refuses it: bad signature
+ * ```
+ */
 export function newSigningKey(): Buffer {
   return randomBytes(32)
 }
@@ -53,7 +69,15 @@ export function signJwt(claims: MockTokenClaims, key: Buffer): string {
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
 }
 
-/** Why a bearer was not accepted; `ok` carries the claims. */
+/**
+ * Why a bearer was not accepted; `ok` carries the claims.
+ *
+ * @example
+ * ```ts
+ * const check: JwtCheck = verifyJwt(token, state.signingKey)
+ * if (!check.ok) return { ok: false, message: check.reason === 'signature' ? 'Bad signature' : 'Malformed token' }
+ * ```
+ */
 export type JwtCheck =
   | { ok: true; claims: MockTokenClaims }
   | { ok: false; reason: 'malformed' | 'signature' }

@@ -1,20 +1,42 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 
-/** A Service User access key as the mock holds it. */
+/**
+ * A Service User access key as the mock holds it.
+ *
+ * @example
+ * ```ts
+ * const [key]: readonly MockAccessKey[] = m3ter.keys
+ * const auth = createTokenProvider({ credentials: key!, tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl] })
+ * ```
+ */
 export interface MockAccessKey {
   readonly accessKeyId: string
   readonly apiSecret: string
   readonly active: boolean
 }
 
-/** What a caller may give to add a key; anything missing is generated. */
+/**
+ * What a caller may give to add a key; anything missing is generated.
+ *
+ * @example
+ * ```ts
+ * const m3ter = await startMockM3ter({ keys: [{ accessKeyId: 'old' }, { accessKeyId: 'new', active: false }] })
+ * ```
+ */
 export interface AccessKeyInput {
   readonly accessKeyId?: string
   readonly apiSecret?: string
   readonly active?: boolean
 }
 
-/** m3ter lets a Service User hold at most two access keys at once. */
+/**
+ * m3ter lets a Service User hold at most two access keys at once.
+ *
+ * @example
+ * ```ts
+ * while (m3ter.keys.length < MAX_KEYS) m3ter.addKey()
+ * ```
+ */
 export const MAX_KEYS = 2
 
 /**
@@ -30,7 +52,15 @@ export function generateAccessKey(): MockAccessKey {
   return { accessKeyId: randomUUID(), apiSecret: randomBytes(24).toString('base64url'), active: true }
 }
 
-/** The keys of the mock's one Service User, with m3ter's two-key limit. */
+/**
+ * The keys of the mock's one Service User, with m3ter's two-key limit.
+ *
+ * @example
+ * ```ts
+ * const keys = new KeyRing(options.keys)
+ * const { previous, next } = keys.rotate()
+ * ```
+ */
 export class KeyRing {
   #keys: MockAccessKey[] = []
 

@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-/** A started loopback server and the way to stop it for good. */
+/**
+ * A started loopback server and the way to stop it for good.
+ *
+ * @example
+ * ```ts
+ * const servers: Listening[] = [await listen(handle('api'), { host }), await listen(handle('ingest'), { host })]
+ * await Promise.all(servers.map((s) => s.close()))
+ * ```
+ */
 export interface Listening {
   readonly server: Server
   readonly origin: string

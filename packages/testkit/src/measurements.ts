@@ -1,13 +1,21 @@
 import { asObject, codeProblem, isDateTime, mapProblem, textProblem } from './validate.ts'
 
-/** m3ter's ingest limits. */
+/**
+ * The most measurements m3ter takes in one ingest body.
+ *
+ * @example
+ * ```ts
+ * const measurements = Array.from({ length: INGEST_MAX_ITEMS }, (_, i) => ({ uid: `m-${i}`, meter, account, ts }))
+ * ```
+ */
 export const INGEST_MAX_ITEMS = 1000
 /**
  * The size from which m3ter refuses an ingest body (403), in bytes.
  *
  * @example
  * ```ts
- * const oversize = 'x'.repeat(INGEST_MAX_BYTES)
+ * // Refused with 403 whatever the token: a client must not take it for a rejected token.
+ * const body = JSON.stringify({ measurements: [{ meter, account, ts, who: { note: 'x'.repeat(INGEST_MAX_BYTES) } }] })
  * ```
  */
 export const INGEST_MAX_BYTES = 512_000

@@ -70,9 +70,15 @@ export interface MockM3terOptions {
  *
  * @example
  * ```ts
- * m3ter.revokeAll()
- * expect(m3ter.stats.tokenRequests).toBe(1)
- * expect(m3ter.log.at(-1)?.headers.authorization).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+ * const m3ter = await startMockM3ter()
+ * const m3terFetch = withM3terAuth(createProviderFor(m3ter))
+ * const meters = `${m3ter.apiUrl}/organizations/${m3ter.orgId}/meters`
+ * await m3terFetch(meters)
+ * m3ter.revokeAll() // the next call is refused, refreshes once and is retried
+ * expect((await m3terFetch(meters)).status).toBe(200)
+ * expect(m3ter.stats.tokenRequests).toBe(2)
+ * expect(m3ter.log.at(-1)?.headers.authorization).toBe(`Bearer ${m3ter.issuedTokens[1]}`)
+ * await m3ter.close()
  * ```
  */
 export interface MockM3ter extends AsyncDisposable {

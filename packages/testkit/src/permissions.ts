@@ -22,7 +22,15 @@ export type DeniedRoute =
       readonly accessKeyId?: string
     }
 
-/** A rule ready to test. */
+/**
+ * A rule ready to test.
+ *
+ * @example
+ * ```ts
+ * const rule: RouteRule = compileRoute('POST /organizations/{orgId}/meters', orgId)
+ * const refused = rule.method === 'POST' && rule.path.test(path)
+ * ```
+ */
 export interface RouteRule {
   readonly method: string | undefined
   readonly path: RegExp
@@ -31,7 +39,14 @@ export interface RouteRule {
 
 const METHOD_AND_PATH = /^([A-Za-z]+)\s+(\/\S*)$/
 
-/** Turns a {@link DeniedRoute} into a rule; throws on a pattern that names no path, so mistakes show at once. */
+/**
+ * Turns a {@link DeniedRoute} into a rule; throws on a pattern that names no path, so mistakes show at once.
+ *
+ * @example
+ * ```ts
+ * const rules = denied.map((route) => compileRoute(route, orgId))
+ * ```
+ */
 export function compileRoute(route: DeniedRoute, orgId: string): RouteRule {
   if (typeof route === 'string') {
     const split = METHOD_AND_PATH.exec(route.trim())
@@ -77,6 +92,15 @@ export interface PermissionController {
   allows(accessKeyId: string, method: string, path: string): boolean
 }
 
+/**
+ * The routes refused to the Service User's keys, compiled once and changeable while the mock runs.
+ *
+ * @example
+ * ```ts
+ * const permissions = createPermissions(options.deny ?? [], orgId)
+ * const allow = permissions.deny('GET /organizations/{orgId}/accounts')
+ * ```
+ */
 export function createPermissions(initial: readonly DeniedRoute[], orgId: string): PermissionController {
   let rules = initial.map((route) => compileRoute(route, orgId))
   return {

@@ -16,7 +16,14 @@ export type RateLimitOption =
       readonly retryAfter?: string | number
     }
 
-/** One sliding one-second window per bucket, on the mock's clock. */
+/**
+ * One sliding one-second window per bucket, on the mock's clock.
+ *
+ * @example
+ * ```ts
+ * if (state.rateLimiter && !state.rateLimiter.admit(origin === 'ingest' ? 'ingest' : 'config')) ex.error(429, 'Too many requests')
+ * ```
+ */
 export interface RateLimiter {
   /** Admits the request (true) or refuses it (false); refused requests do not use up the window. */
   admit(bucket: string): boolean
@@ -27,6 +34,14 @@ export interface RateLimiter {
 
 const WINDOW_MS = 1000
 
+/**
+ * The limiter for the `rateLimit` option, on the mock's clock; `undefined` when the option is off.
+ *
+ * @example
+ * ```ts
+ * const rateLimiter = createRateLimiter(options.rateLimit, () => clock.now()) // undefined when off
+ * ```
+ */
 export function createRateLimiter(
   option: RateLimitOption | undefined,
   now: () => number,

@@ -8,7 +8,14 @@ import type { PermissionController } from './permissions.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import type { MockStats } from './stats.ts'
 
-/** Everything the endpoints share; owned by `startMockM3ter`. */
+/**
+ * Everything the endpoints share; owned by `startMockM3ter`.
+ *
+ * @example
+ * ```ts
+ * if (state.revoked.has(claims.jti)) return { ok: false, message: 'Token revoked' }
+ * ```
+ */
 export interface MockState {
   readonly orgId: string
   readonly permissions: PermissionController
@@ -34,6 +41,11 @@ export interface MockState {
 /**
  * Signs a token for `keyId` with the mock's clock and records it, so leak checks can look for every token.
  * `signingKey` other than the server's makes a token the API will refuse.
+ *
+ * @example
+ * ```ts
+ * ex.json(200, { token_type: 'Bearer', access_token: issueToken(state, key.accessKeyId), expires_in: state.lifetimeSeconds })
+ * ```
  */
 export function issueToken(state: MockState, keyId: string, signingKey: Buffer = state.signingKey): string {
   const iat = Math.floor(state.now() / 1000)
@@ -51,7 +63,14 @@ export function issueToken(state: MockState, keyId: string, signingKey: Buffer =
   return token
 }
 
-/** A token no mock will accept: signed with a throwaway key. */
+/**
+ * A token no mock will accept: signed with a throwaway key.
+ *
+ * @example
+ * ```ts
+ * ex.json(200, { token_type: 'Bearer', access_token: issueRejectedToken(state, keyId), expires_in: state.lifetimeSeconds })
+ * ```
+ */
 export function issueRejectedToken(state: MockState, keyId: string): string {
   return issueToken(state, keyId, newSigningKey())
 }

@@ -42,6 +42,14 @@ export interface MockStats {
   faultsApplied: number
 }
 
+/**
+ * Every counter at zero.
+ *
+ * @example
+ * ```ts
+ * state.stats = emptyStats() // the mock's reset()
+ * ```
+ */
 export function emptyStats(): MockStats {
   return {
     tokenRequests: 0,

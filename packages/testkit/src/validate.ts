@@ -10,7 +10,15 @@ const FIELD_CODE = /^[\p{L}_$][\p{L}_$0-9]*$/u
 // RFC 3339 date-time, as OpenAPI's `format: date-time`: a zone (Z or an offset) is required.
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/
 
-/** Why `value` is not an m3ter code, or undefined. `field` names it in the message. */
+/**
+ * Why `value` is not an m3ter code, or undefined. `field` names it in the message.
+ *
+ * @example
+ * ```ts
+ * const problem = codeProblem('code', input.code) ?? textProblem('name', input.name, 200)
+ * if (problem) return { status: 400, body: { message: problem } }
+ * ```
+ */
 export function codeProblem(field: string, value: unknown, max = 80): string | undefined {
   if (typeof value !== 'string' || value === '') return `${field} is required`
   if (value.length > max) return `${field} must be at most ${max} characters`
@@ -19,7 +27,14 @@ export function codeProblem(field: string, value: unknown, max = 80): string | u
   return undefined
 }
 
-/** Why `value` is not a data field code, or undefined. */
+/**
+ * Why `value` is not a data field code, or undefined.
+ *
+ * @example
+ * ```ts
+ * fieldCodeProblem('dataFields[0].code', field.code) // undefined, or what is wrong with it
+ * ```
+ */
 export function fieldCodeProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return `${field} is required`
   if (value.length > 80) return `${field} must be at most 80 characters`
@@ -28,7 +43,14 @@ export function fieldCodeProblem(field: string, value: unknown): string | undefi
   return undefined
 }
 
-/** Whether `value` is an RFC 3339 date-time naming a real instant (no 30 February, no hour 24). */
+/**
+ * Whether `value` is an RFC 3339 date-time naming a real instant (no 30 February, no hour 24).
+ *
+ * @example
+ * ```ts
+ * if (!isDateTime(measurement.ts)) return 'ts must be an ISO 8601 date-time with a zone'
+ * ```
+ */
 export function isDateTime(value: unknown): boolean {
   if (typeof value !== 'string') return false
   const m = DATE_TIME.exec(value)
@@ -48,14 +70,28 @@ export function isDateTime(value: unknown): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
 }
 
-/** Why `value` is not a string of 1..`max` characters, or undefined. */
+/**
+ * Why `value` is not a string of 1..`max` characters, or undefined.
+ *
+ * @example
+ * ```ts
+ * textProblem('name', input.name, 200) // 'name is required', 'name must be at most 200 characters'
+ * ```
+ */
 export function textProblem(field: string, value: unknown, max: number): string | undefined {
   if (typeof value !== 'string' || value === '') return `${field} is required`
   if (value.length > max) return `${field} must be at most ${max} characters`
   return undefined
 }
 
-/** Why `value` is not an object whose values all have type `kind`, or undefined. */
+/**
+ * Why `value` is not an object whose values all have type `kind`, or undefined.
+ *
+ * @example
+ * ```ts
+ * const problem = mapProblem('measure', measurement.measure, 'number')
+ * ```
+ */
 export function mapProblem(field: string, value: unknown, kind: 'string' | 'number'): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${field} must be an object`
   for (const [key, entry] of Object.entries(value))
@@ -64,7 +100,15 @@ export function mapProblem(field: string, value: unknown, kind: 'string' | 'numb
   return undefined
 }
 
-/** A plain JSON object, or undefined. */
+/**
+ * A plain JSON object, or undefined.
+ *
+ * @example
+ * ```ts
+ * const input = asObject(JSON.parse(ex.body))
+ * if (!input) return { status: 400, body: { message: 'Body must be a JSON object' } }
+ * ```
+ */
 export function asObject(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)

@@ -13,13 +13,32 @@ type Progress = Partial<
 /**
  * The request-local mark: a dispatch this interceptor made (first try or retry) is never handled again,
  * even by a second copy of it further down the chain (Symbol.for: duplicated installs agree).
+ *
+ * @example
+ * ```ts
+ * if ((opts as Marked)[HANDLED]) return next(opts, handler) // ours already: pass it on untouched
+ * ```
  */
 export const HANDLED = Symbol.for('m3ter-auth.undici.handled')
 
-/** Dispatch options with the mark. */
+/**
+ * Dispatch options with the mark.
+ *
+ * @example
+ * ```ts
+ * const own: Marked = Object.assign({}, opts)
+ * ```
+ */
 export type Marked = Options & { [HANDLED]?: true }
 
-/** What one request needs from its interceptor: the provider, and how to sign a copy of the options. */
+/**
+ * What one request needs from its interceptor: the provider, and how to sign a copy of the options.
+ *
+ * @example
+ * ```ts
+ * const signer: Signer = { auth, sign: (opts, token) => (opts.headers = withAuthorization(opts.headers, bearerHeader(token))) }
+ * ```
+ */
 export interface Signer {
   readonly auth: TokenProvider
   readonly sign: (opts: Marked, token: string) => void
@@ -28,6 +47,12 @@ export interface Signer {
 /**
  * One in-scope request, across its (at most two) attempts. The caller's handler sees one request: one
  * `onRequestStart`, given a controller that follows whichever attempt is live, and one response.
+ *
+ * @example
+ * ```ts
+ * new AuthorizedRequest(signer, next, own, handler).start()
+ * return true // dispatched: the caller's handler hears from the request from now on
+ * ```
  */
 export class AuthorizedRequest implements Handler {
   #live: Controller | undefined

@@ -5,6 +5,11 @@ type Headers = Dispatcher.DispatchOptions['headers']
 /**
  * A copy of `headers` in the same shape with the bearer in place of any Authorization the caller set; the
  * caller's object is never written.
+ *
+ * @example
+ * ```ts
+ * opts.headers = withAuthorization(opts.headers, 'Bearer eyJ…') // { accept: 'application/json', authorization: 'Bearer eyJ…' }
+ * ```
  */
 export function withAuthorization(headers: Headers, value: string): NonNullable<Headers> {
   if (headers === null || headers === undefined) return { authorization: value }
@@ -23,7 +28,14 @@ export function withAuthorization(headers: Headers, value: string): NonNullable<
   return flat
 }
 
-/** The value of one header (name in lower case) in any of undici's header shapes. */
+/**
+ * The value of one header (name in lower case) in any of undici's header shapes.
+ *
+ * @example
+ * ```ts
+ * const length = Number(headerIn(opts.headers, 'content-length')) || undefined
+ * ```
+ */
 export function headerIn(headers: Headers, name: string): unknown {
   if (headers === null || headers === undefined) return undefined
   if (!Array.isArray(headers) && !isIterable(headers)) {

@@ -20,9 +20,11 @@ import { headerIn, withAuthorization } from './headers.ts'
  * import { createTokenProvider } from '@m3ter-auth/core'
  * import { m3terAuthInterceptor } from '@m3ter-auth/undici'
  *
- * const auth = createTokenProvider({ credentials: { accessKeyId: 'key', apiSecret: 'secret' } })
+ * const auth = createTokenProvider() // M3TER_API_KEY and M3TER_API_SECRET from the environment
  * const dispatcher = new Agent().compose(m3terAuthInterceptor(auth), interceptors.redirect({ maxRedirections: 3 }))
- * const { statusCode, body } = await request('https://api.m3ter.com/organizations/ORG/meters', { dispatcher })
+ * const url = `https://api.m3ter.com/organizations/${process.env.M3TER_ORG_ID}/meters`
+ * const { statusCode, body } = await request(url, { dispatcher })
+ * const page = await body.json()
  * ```
  */
 export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.DispatcherComposeInterceptor {

@@ -1,6 +1,14 @@
 import { decodeJwt, organizationOf } from '../jwt.ts'
 
-/** What `m3ter-auth inspect --json` prints. */
+/**
+ * What `m3ter-auth inspect --json` prints.
+ *
+ * @example
+ * ```ts
+ * const output = execFileSync('m3ter-auth', ['inspect', '--json', token], { encoding: 'utf8' })
+ * const { organization, expires_at }: Inspection = JSON.parse(output)
+ * ```
+ */
 export interface Inspection {
   readonly header: Record<string, unknown>
   readonly claims: Record<string, unknown>
@@ -18,7 +26,8 @@ export interface Inspection {
  *
  * @example
  * ```ts
- * inspectToken(token, Date.now()).expires_in // 17990
+ * const { expires_in, organization } = inspectToken(await auth.getToken(), Date.now())
+ * if (expires_in !== null && expires_in < 300) console.warn(`${organization}: token expires in ${expires_in} s`)
  * ```
  */
 export function inspectToken(token: string, now: number): Inspection {
@@ -37,7 +46,14 @@ export function inspectToken(token: string, now: number): Inspection {
   }
 }
 
-/** The text form: one aligned line per fact, claims last. */
+/**
+ * The text form: one aligned line per fact, claims last.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(formatInspection(inspectToken(token, Date.now())))
+ * ```
+ */
 export function formatInspection(inspection: Inspection): string {
   const left = inspection.expires_in
   const expiry =

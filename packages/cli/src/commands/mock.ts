@@ -1,7 +1,15 @@
 import { CliError, ExitCode } from '../exit-codes.ts'
 import type { CliIo } from '../io.ts'
 
-/** Options of `m3ter-auth mock`. */
+/**
+ * Options of `m3ter-auth mock`, as its flags give them (strings, unparsed).
+ *
+ * @example
+ * ```ts
+ * // A mock on fixed ports with a known key, for a docker-compose service or a CI job
+ * await mockCommand({ port: '8080', keyId: 'ci-key', secret: 'ci-secret', lifetime: '60' }, processIo())
+ * ```
+ */
 export interface MockCommandOptions {
   readonly port?: string | undefined
   readonly host?: string | undefined
@@ -12,7 +20,15 @@ export interface MockCommandOptions {
   readonly json?: boolean | undefined
 }
 
-/** What `m3ter-auth mock --json` prints: everything a program needs to use the mock. */
+/**
+ * What `m3ter-auth mock --json` prints: everything a program needs to use the mock.
+ *
+ * @example
+ * ```ts
+ * // The first line `m3ter-auth mock --json` prints, read by a test harness or a script
+ * const { apiUrl, orgId, accessKeyId, apiSecret }: MockFacts = JSON.parse(line)
+ * ```
+ */
 export interface MockFacts {
   readonly apiUrl: string
   readonly ingestUrl: string
@@ -28,6 +44,7 @@ export interface MockFacts {
  *
  * @example
  * ```ts
+ * // Prints the mock's URLs and key as one JSON line, then serves until SIGINT or SIGTERM.
  * await mockCommand({ json: true }, processIo())
  * ```
  */

@@ -3,7 +3,15 @@ import type { TokenConfig } from '../config.ts'
 import { CliError, ExitCode, type ExitCodeValue } from '../exit-codes.ts'
 import { createFileTokenStore } from '../file-store.ts'
 
-/** A token and when it stops being served. */
+/**
+ * A token and when it stops being served.
+ *
+ * @example
+ * ```ts
+ * const { accessToken, expiresAt, cached } = await obtainToken(config, { cacheDir: defaultCacheDir() })
+ * if (!cached) console.error(`new token, served until ${new Date(expiresAt).toISOString()}`)
+ * ```
+ */
 export interface ObtainedToken {
   readonly accessToken: string
   /** Epoch ms: m3ter's expiry less the provider's safety margin. */
@@ -38,7 +46,10 @@ const EXIT_FOR: Record<M3terAuthErrorCode, ExitCodeValue> = {
  *
  * @example
  * ```ts
+ * import { defaultCacheDir, obtainToken, tokenConfig } from '@m3ter-auth/cli'
+ *
  * const { accessToken } = await obtainToken(tokenConfig(process.env, undefined), { cacheDir: defaultCacheDir() })
+ * const res = await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } })
  * ```
  */
 export async function obtainToken(
