@@ -25,8 +25,8 @@
  * [2] No valid token: failing → reply the failure's error. Else in idle → fetching (`cold`, `expired` or
  *     `invalidated`); the reply `{}` says wait for the next settle.
  * [3] A request in flight for `staleAfterMs` or more is aborted and started anew (`retry`) first.
- * [4] → idle with the token; every waiter settles with it; a token from the endpoint is stored. A token
- *     already expired when it arrives is a failure that gives up (see [8]).
+ * [4] → idle with the token, failure and give-ups forgotten; every waiter settles with it; a token from
+ *     the endpoint is stored. A token already expired when it arrives is a failure that gives up ([8]).
  * [5] The current token → dropped, deleted from the store, reply `true`. Any other: reply `false`.
  * [6] Back to the first key; failure and give-ups forgotten. A request in flight is aborted and
  *     started anew with the new key; a backoff keeps its timer, and its retry starts a new round.

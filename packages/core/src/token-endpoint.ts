@@ -33,9 +33,9 @@ export interface TokenExchange {
 }
 
 /**
- * One token request attempt, and only its I/O: {@link buildTokenRequest} makes the request, the injected
- * fetch sends it, at most {@link MAX_TOKEN_RESPONSE_BYTES} of the body are read, and
- * {@link processTokenResponse} says what the answer means. The attempt is bounded by `timeoutMs` on the
+ * One token request attempt, and only its I/O: `buildTokenRequest` makes the request, the injected
+ * fetch sends it, at most `MAX_TOKEN_RESPONSE_BYTES` of the body are read, and
+ * `processTokenResponse` says what the answer means. The attempt is bounded by `timeoutMs` on the
  * injected clock, even when the injected fetch ignores its AbortSignal. It never throws; every failure
  * comes back typed, with the cause scrubbed of any Basic or Bearer value.
  *

@@ -102,7 +102,7 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
 }
 
 /**
- * What {@link processTokenResponse} needs of the token endpoint's answer.
+ * What `processTokenResponse` needs of the token endpoint's answer.
  *
  * @example
  * ```ts
@@ -122,7 +122,7 @@ export interface TokenResponse {
  * whether the key was rejected (400, 401, 403), whether another attempt is worth it (408, 429, 5xx) and
  * when (`Retry-After`, in seconds or as a date, read against `now`). A redirect is refused: following it
  * would send the Basic credentials wherever it points. A 2xx body is checked by
- * {@link parseTokenResponse}. It never throws for any answer.
+ * `parseTokenResponse`. It never throws for any answer.
  *
  * @param request - the token URL (messages name its origin and path only) and the access key id (named
  *   when it is rejected; the secret is never needed)
