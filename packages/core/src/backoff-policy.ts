@@ -1,4 +1,4 @@
-import type { RetryOptions } from './types.ts'
+import type { RetryOptions } from './options.ts'
 
 /**
  * The retry options with every field filled in: what {@link backoffDelay} and the state machine read.

@@ -1,5 +1,5 @@
+import type { Clock } from './clock.ts'
 import { M3terAuthError } from './errors.ts'
-import type { Clock } from './types.ts'
 
 /**
  * Runs one step of a token attempt within `ms` on the injected clock. It settles as `work` does, or

@@ -1,8 +1,8 @@
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dispatch, perform } from './effect-interpreter.ts'
+import type { M3terAuthEvent } from './events.ts'
 import { createShell } from './provider-shell.ts'
-import type { M3terAuthEvent } from './types.ts'
 
 const closers: Array<() => Promise<void>> = []
 afterEach(async () => {

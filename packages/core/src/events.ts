@@ -1,5 +1,5 @@
 import type { M3terAuthErrorCode } from './errors.ts'
-import type { TokenProvider } from './types.ts'
+import type { TokenProvider } from './provider.ts'
 
 /**
  * Why a token request started.

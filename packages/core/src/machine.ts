@@ -41,9 +41,11 @@
  */
 import { backoffDelay, type RetryPolicy } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
+import type { M3terAuthEvent, RefreshReason } from './events.ts'
+import type { TokenStatus } from './provider.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy, tokenTimes } from './refresh-policy.ts'
 import type { TokenFailure } from './token-endpoint.ts'
-import type { M3terAuthEvent, RefreshReason, StoredToken, TokenStatus } from './types.ts'
+import type { StoredToken } from './token-store.ts'
 
 /**
  * The token being served, with what the machine needs to judge it.

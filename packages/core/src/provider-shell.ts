@@ -1,9 +1,10 @@
 import { type CredentialsResolver, credentialsResolver } from './credentials.ts'
 import type { M3terAuthError } from './errors.ts'
+import type { M3terAuthEvent } from './events.ts'
 import { createStep, type Emitted, initialState, type MachineState, type Step } from './machine.ts'
+import type { TokenProviderOptions } from './options.ts'
 import { type ResolvedOptions, resolveOptions } from './options.ts'
 import { createStoreSync, type StoreSync } from './store-sync.ts'
-import type { M3terAuthEvent, TokenProviderOptions } from './types.ts'
 
 /**
  * A caller waiting for the next settle: called once, with a token or the error.

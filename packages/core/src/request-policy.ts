@@ -1,5 +1,5 @@
+import type { TokenProvider } from './provider.ts'
 import { isTokenRejected } from './rejection-policy.ts'
-import type { TokenProvider } from './types.ts'
 
 /**
  * m3ter refuses an ingest body of this many bytes or more, with a 403 that says nothing about the token.

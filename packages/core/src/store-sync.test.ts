@@ -1,5 +1,6 @@
 import { createManualClock, type ManualClock } from '@m3ter-auth/testkit'
 import { describe, expect, it } from 'vitest'
+import type { M3terAuthEvent } from './events.ts'
 import { createMemoryStore } from './memory-store.ts'
 import {
   type Acquired,
@@ -10,7 +11,7 @@ import {
   type StoreSync,
   usable,
 } from './store-sync.ts'
-import type { M3terAuthEvent, StoredToken, TokenStore } from './types.ts'
+import type { StoredToken, TokenStore } from './token-store.ts'
 
 const KEY = 'm3ter-auth:v1:https://api.m3ter.com/oauth/token:key'
 const TIMEOUT_MS = 10_000

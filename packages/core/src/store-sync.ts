@@ -1,4 +1,6 @@
-import type { Clock, M3terAuthEvent, StoredToken, TokenLease, TokenStore } from './types.ts'
+import type { Clock } from './clock.ts'
+import type { M3terAuthEvent } from './events.ts'
+import type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
 
 /**
  * How often a member waiting on another's lease looks in the store for the token.

@@ -4,7 +4,7 @@ import type { MachineEvent } from './machine.ts'
 import type { Shell } from './provider-shell.ts'
 import { scrubbed } from './scrub.ts'
 import { requestToken, type TokenFailure } from './token-endpoint.ts'
-import type { TokenLease } from './types.ts'
+import type { TokenLease } from './token-store.ts'
 
 /**
  * Runs the attempt the machine asked for with a `fetch` effect: reads the credentials of key

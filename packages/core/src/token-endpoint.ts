@@ -1,7 +1,8 @@
+import type { Clock } from './clock.ts'
+import type { Credentials } from './credentials.ts'
 import { type TokenAttempt, transportFailure } from './token-failure.ts'
 import { buildTokenRequest, describeTokenRequest } from './token-request.ts'
 import { MAX_TOKEN_RESPONSE_BYTES, processTokenResponse } from './token-response.ts'
-import type { Clock, Credentials } from './types.ts'
 
 export type { TokenAttempt, TokenFailure } from './token-failure.ts'
 

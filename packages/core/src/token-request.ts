@@ -1,5 +1,5 @@
 import { utf8ToBase64 } from './base64.ts'
-import type { Credentials } from './types.ts'
+import type { Credentials } from './credentials.ts'
 
 /**
  * What `fetch` needs to ask for a token. Holds the Basic header: never log it.

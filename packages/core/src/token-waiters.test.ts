@@ -2,9 +2,9 @@ import { createManualClock } from '@m3ter-auth/testkit'
 import { describe, expect, it } from 'vitest'
 import { perform } from './effect-interpreter.ts'
 import { M3terAuthError } from './errors.ts'
+import type { M3terAuthEvent } from './events.ts'
 import { createShell } from './provider-shell.ts'
 import { keepAlive, waitForToken } from './token-waiters.ts'
-import type { M3terAuthEvent } from './types.ts'
 
 function setup() {
   const clock = createManualClock()

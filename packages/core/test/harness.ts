@@ -2,8 +2,8 @@ import { inspect } from 'node:util'
 import { createManualClock, type ManualClock, type MockM3ter, startMockM3ter } from '@m3ter-auth/testkit'
 import type { M3terAuthEvent } from '../src/events.ts'
 import type { TokenProviderOptions } from '../src/options.ts'
+import type { TokenProvider } from '../src/provider.ts'
 import { createTokenProvider } from '../src/provider.ts'
-import type { TokenProvider } from '../src/types.ts'
 
 /** A provider wired to a fresh mock m3ter on one manual clock, with its events recorded. */
 export interface Rig {
