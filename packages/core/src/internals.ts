@@ -45,8 +45,12 @@ export {
   initialState,
   type MachineEvent,
   type MachineState,
+  type Phase,
   type Reply,
+  type Round,
+  type Step,
   statusOf,
+  type Transition,
 } from './machine.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
@@ -66,8 +70,8 @@ export {
 } from './request-policy.ts'
 export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 export { createTokenCipher, type EncryptionKeyInput, type TokenCipher } from './sealed-token.ts'
-export { requestToken, type TokenAttempt, type TokenExchange, type TokenFailure } from './token-endpoint.ts'
-export { tokenFailure, transportFailure } from './token-failure.ts'
+export { requestToken, type TokenExchange } from './token-endpoint.ts'
+export { type TokenAttempt, type TokenFailure, tokenFailure, transportFailure } from './token-failure.ts'
 export { buildTokenRequest, describeTokenRequest, type TokenRequest } from './token-request.ts'
 export {
   MAX_EXPIRES_IN_SECONDS,

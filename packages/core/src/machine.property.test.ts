@@ -4,7 +4,7 @@ import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import { createStep, type Effect, initialState, type MachineEvent, type MachineState } from './machine.ts'
 import { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
-import type { TokenFailure } from './token-endpoint.ts'
+import type { TokenFailure } from './token-failure.ts'
 
 // Model-based test of the pure state machine. A harness plays the provider (pending request, timer,
 // waiters) on a fake clock; a reference model says which token must be served. Invariants are checked

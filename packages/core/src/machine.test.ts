@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import { createStep, type Effect, initialState, type MachineState, type Phase } from './machine.ts'
-import type { TokenFailure } from './token-endpoint.ts'
+import type { TokenFailure } from './token-failure.ts'
 
 const step = createStep(DEFAULT_RETRY, 20_000)
 const malformed: TokenFailure = {

@@ -44,7 +44,7 @@ import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent, RefreshReason } from './events.ts'
 import type { TokenStatus } from './provider.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy, tokenTimes } from './refresh-policy.ts'
-import type { TokenFailure } from './token-endpoint.ts'
+import type { TokenFailure } from './token-failure.ts'
 import type { StoredToken } from './token-store.ts'
 
 /**

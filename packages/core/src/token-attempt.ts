@@ -3,7 +3,8 @@ import { M3terAuthError } from './errors.ts'
 import type { MachineEvent } from './machine.ts'
 import type { Shell } from './provider-shell.ts'
 import { scrubbed } from './scrub.ts'
-import { requestToken, type TokenFailure } from './token-endpoint.ts'
+import { requestToken } from './token-endpoint.ts'
+import type { TokenFailure } from './token-failure.ts'
 import type { TokenLease } from './token-store.ts'
 
 /**

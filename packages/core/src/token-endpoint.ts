@@ -4,8 +4,6 @@ import { type TokenAttempt, transportFailure } from './token-failure.ts'
 import { buildTokenRequest, describeTokenRequest } from './token-request.ts'
 import { MAX_TOKEN_RESPONSE_BYTES, processTokenResponse } from './token-response.ts'
 
-export type { TokenAttempt, TokenFailure } from './token-failure.ts'
-
 /**
  * Everything one token request needs: where and how to send it, and what bounds it.
  *
