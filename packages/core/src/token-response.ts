@@ -61,12 +61,8 @@ const TOKEN_CHARACTERS = /^[A-Za-z0-9\-._~+/]+=*$/
  * ```
  */
 export function parseTokenResponse(bodyText: string, where: string): TokenAnswer {
-  const fail = (what: string, cause?: unknown): never => {
-    throw new M3terAuthError(
-      'invalid_token_response',
-      `${where}: ${what}`,
-      cause === undefined ? { status: 200 } : { status: 200, cause },
-    )
+  const fail = (what: string): never => {
+    throw new M3terAuthError('invalid_token_response', `${where}: ${what}`, { status: 200 })
   }
   let body: unknown
   try {
