@@ -447,7 +447,6 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
   const generation = state.generation + 1
   const token = { ...stored, generation, offset: mono - now }
   const { source } = event
-  const { attempt } = phase.round
   return {
     state: { ...state, phase: IDLE, token, generation, failure: undefined, giveUps: 0 },
     effects: [
@@ -461,7 +460,7 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
           durationMs: mono - event.startedAt,
           expiresAt,
           refreshAt,
-          attempt,
+          attempt: phase.round.attempt,
           source,
         },
       },
