@@ -48,9 +48,14 @@ export function perform(shell: Shell, effect: Effect): void {
       for (const waiter of settled) waiter(effect.accessToken, effect.error)
       break
     }
-    case 'store':
-      toStore(shell, effect)
+    case 'store': {
+      // Shares a token the endpoint gave with the fleet, or withdraws one found rejected.
+      const { sync, storeKey } = shell
+      if (!sync || !storeKey) break
+      if (effect.remove) sync.remove(storeKey, effect.token.accessToken)
+      else sync.write(storeKey, effect.token)
       break
+    }
     case 'emit':
       emit(shell, effect.event)
   }
@@ -62,12 +67,4 @@ function setTimer(shell: Shell, timerId: number, at: number): void {
   clock.clearTimeout(shell.timer)
   shell.timer = clock.setTimeout(() => dispatch(shell, { type: 'timer', timerId }), at - shell.mono())
   if (shell.waiters.size) keepAlive(shell.timer)
-}
-
-/** Shares a token the endpoint gave with the fleet, or withdraws one found rejected. */
-function toStore(shell: Shell, { token, remove }: Extract<Effect, { type: 'store' }>): void {
-  const { sync, storeKey } = shell
-  if (!sync || !storeKey) return
-  if (remove) sync.remove(storeKey, token.accessToken)
-  else sync.write(storeKey, token)
 }
