@@ -374,7 +374,7 @@ export function statusOf(state: MachineState, now: number, mono = now): TokenSta
  */
 export function createStep(
   retry: RetryPolicy,
-  staleAfterMs = Number.POSITIVE_INFINITY,
+  staleAfterMs: number,
   refresh: RefreshPolicy = DEFAULT_REFRESH,
 ): Step {
   return (state, event, now, mono = now) => {
