@@ -297,7 +297,7 @@ const CLOSED: Phase = { type: 'closed' }
  * @example
  * ```ts
  * const state = initialState(2) // a [primary, secondary] pair of keys
- * statusOf(state, Date.now()) // 'empty'
+ * statusOf(state, Date.now(), performance.now()) // 'empty'
  * ```
  */
 export function initialState(keyCount: number): MachineState {
@@ -334,7 +334,7 @@ export function tokenTime(token: CurrentToken, now: number, mono: number): numbe
  * const bearer = validToken(state, Date.now(), performance.now())?.accessToken
  * ```
  */
-export function validToken(state: MachineState, now: number, mono = now): CurrentToken | undefined {
+export function validToken(state: MachineState, now: number, mono: number): CurrentToken | undefined {
   const token = state.token
   return token && tokenTime(token, now, mono) < token.expiresAt ? token : undefined
 }
@@ -344,10 +344,10 @@ export function validToken(state: MachineState, now: number, mono = now): Curren
  *
  * @example
  * ```ts
- * statusOf(initialState(1), Date.now()) // 'empty'
+ * statusOf(initialState(1), Date.now(), performance.now()) // 'empty'
  * ```
  */
-export function statusOf(state: MachineState, now: number, mono = now): TokenStatus {
+export function statusOf(state: MachineState, now: number, mono: number): TokenStatus {
   const { type } = state.phase
   if (type === 'closed' || type === 'backoff') return type
   const valid = validToken(state, now, mono)
