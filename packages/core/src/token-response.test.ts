@@ -17,7 +17,7 @@ describe('token request', () => {
     const { init } = buildTokenRequest('https://api.m3ter.com/oauth/token', {
       accessKeyId: 'k',
       apiSecret: 'sé:c',
-    })
+    }, 'json')
     expect(init.headers.authorization).toBe(`Basic ${Buffer.from('k:sé:c').toString('base64')}`)
     expect(JSON.parse(init.body)).toEqual({ grant_type: 'client_credentials' })
     expect(init.redirect).toBe('manual')

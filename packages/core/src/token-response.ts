@@ -125,7 +125,7 @@ export interface TokenResponse {
  * @param now - the clock's time in ms, for a `Retry-After` date
  * @example
  * ```ts
- * const { url, init } = buildTokenRequest(tokenUrl, credentials)
+ * const { url, init } = buildTokenRequest(tokenUrl, credentials, 'json')
  * const res = await fetch(url, init)
  * const attempt = processTokenResponse(
  *   { status: res.status, headers: res.headers, body: await res.text() },
