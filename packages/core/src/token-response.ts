@@ -150,8 +150,10 @@ export function processTokenResponse(
   if (status < 200 || status > 399) {
     const retryable = status === 408 || status === 429 || status > 499
     const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
-    const extra = retryAfterMs === undefined ? { status } : { status, retryAfterMs }
-    return tokenFailure(where, 'token_endpoint_unavailable', `answered ${status}`, retryable, extra)
+    return tokenFailure(where, 'token_endpoint_unavailable', `answered ${status}`, retryable, {
+      status,
+      retryAfterMs,
+    })
   }
   if (status > 299)
     return tokenFailure(where, 'invalid_token_response', `answered a redirect (${status})`, false, { status })
