@@ -83,7 +83,7 @@ export function createShell(options: TokenProviderOptions): Shell {
   for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
   const shell: Shell = {
     config,
-    mono: clock.monotonic ? clock.monotonic.bind(clock) : () => clock.now(),
+    mono: () => clock.monotonic?.() ?? clock.now(),
     // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
     step: createStep(config.retry, config.timeoutMs * 2, config.refresh),
     state: initialState(resolver.keyCount),
