@@ -1,6 +1,6 @@
 import type { Effect, MachineEvent, TransitionTo } from './machine.ts'
 import { emit, type Shell } from './provider-shell.ts'
-import { abortAttempt, fetchToken } from './token-attempt.ts'
+import { fetchToken } from './token-attempt.ts'
 import { keepAlive } from './token-waiters.ts'
 
 /**
@@ -35,7 +35,11 @@ export function perform(shell: Shell, effect: Effect): void {
       shell.fetching = fetchToken(shell, effect.fetchId, effect.keyIndex, (event) => dispatch(shell, event))
       break
     case 'abort':
-      abortAttempt(shell)
+      try {
+        shell.inFlight?.abort()
+      } catch {
+        // workerd refuses I/O for a request that has already answered; the request is abandoned anyway.
+      }
       shell.config.clock.clearTimeout(shell.timer)
       break
     case 'timer':
