@@ -5,7 +5,7 @@ import type { RetryOptions } from './options.ts'
  *
  * @example
  * ```ts
- * const step = createStep({ ...DEFAULT_RETRY, maxAttempts: 2 }) // a machine whose rounds give up sooner
+ * const step = createStep({ ...DEFAULT_RETRY, maxAttempts: 2 }, 20_000) // a machine whose rounds give up sooner
  * ```
  */
 export type RetryPolicy = Required<RetryOptions>

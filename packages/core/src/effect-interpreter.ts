@@ -1,6 +1,6 @@
 import type { Effect, MachineEvent, TransitionTo } from './machine.ts'
 import { emit, type Shell } from './provider-shell.ts'
-import { abortAttempt, fetchToken } from './token-attempt.ts'
+import { fetchToken } from './token-attempt.ts'
 import { keepAlive } from './token-waiters.ts'
 
 /**
@@ -35,7 +35,11 @@ export function perform(shell: Shell, effect: Effect): void {
       shell.fetching = fetchToken(shell, effect.fetchId, effect.keyIndex, (event) => dispatch(shell, event))
       break
     case 'abort':
-      abortAttempt(shell)
+      try {
+        shell.inFlight?.abort()
+      } catch {
+        // workerd refuses I/O for a request that has already answered; the request is abandoned anyway.
+      }
       shell.config.clock.clearTimeout(shell.timer)
       break
     case 'timer':
@@ -48,9 +52,14 @@ export function perform(shell: Shell, effect: Effect): void {
       for (const waiter of settled) waiter(effect.accessToken, effect.error)
       break
     }
-    case 'store':
-      toStore(shell, effect)
+    case 'store': {
+      // Shares a token the endpoint gave with the fleet, or withdraws one found rejected.
+      const { sync, storeKey } = shell
+      if (!sync || !storeKey) break
+      if (effect.remove) sync.remove(storeKey, effect.token.accessToken)
+      else sync.write(storeKey, effect.token)
       break
+    }
     case 'emit':
       emit(shell, effect.event)
   }
@@ -62,12 +71,4 @@ function setTimer(shell: Shell, timerId: number, at: number): void {
   clock.clearTimeout(shell.timer)
   shell.timer = clock.setTimeout(() => dispatch(shell, { type: 'timer', timerId }), at - shell.mono())
   if (shell.waiters.size) keepAlive(shell.timer)
-}
-
-/** Shares a token the endpoint gave with the fleet, or withdraws one found rejected. */
-function toStore(shell: Shell, { token, remove }: Extract<Effect, { type: 'store' }>): void {
-  const { sync, storeKey } = shell
-  if (!sync || !storeKey) return
-  if (remove) sync.remove(storeKey, token.accessToken)
-  else sync.write(storeKey, token)
 }

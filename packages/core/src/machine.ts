@@ -299,7 +299,7 @@ const CLOSED: Phase = { type: 'closed' }
  * @example
  * ```ts
  * const state = initialState(2) // a [primary, secondary] pair of keys
- * statusOf(state, Date.now()) // 'empty'
+ * statusOf(state, Date.now(), performance.now()) // 'empty'
  * ```
  */
 export function initialState(keyCount: number): MachineState {
@@ -336,7 +336,7 @@ export function tokenTime(token: CurrentToken, now: number, mono: number): numbe
  * const bearer = validToken(state, Date.now(), performance.now())?.accessToken
  * ```
  */
-export function validToken(state: MachineState, now: number, mono = now): CurrentToken | undefined {
+export function validToken(state: MachineState, now: number, mono: number): CurrentToken | undefined {
   const token = state.token
   return token && tokenTime(token, now, mono) < token.expiresAt ? token : undefined
 }
@@ -346,10 +346,10 @@ export function validToken(state: MachineState, now: number, mono = now): Curren
  *
  * @example
  * ```ts
- * statusOf(initialState(1), Date.now()) // 'empty'
+ * statusOf(initialState(1), Date.now(), performance.now()) // 'empty'
  * ```
  */
-export function statusOf(state: MachineState, now: number, mono = now): TokenStatus {
+export function statusOf(state: MachineState, now: number, mono: number): TokenStatus {
   const { type } = state.phase
   if (type === 'closed' || type === 'backoff') return type
   const valid = validToken(state, now, mono)
@@ -376,7 +376,7 @@ export function statusOf(state: MachineState, now: number, mono = now): TokenSta
  */
 export function createStep(
   retry: RetryPolicy,
-  staleAfterMs = Number.POSITIVE_INFINITY,
+  staleAfterMs: number,
   refresh: RefreshPolicy = DEFAULT_REFRESH,
 ): Step {
   return (state, event, now, mono = now) => {
@@ -449,7 +449,6 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
   const generation = state.generation + 1
   const token = { ...stored, generation, offset: mono - now }
   const { source } = event
-  const { attempt } = phase.round
   return {
     state: { ...state, phase: IDLE, token, generation, failure: undefined, giveUps: 0 },
     effects: [
@@ -463,7 +462,7 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
           durationMs: mono - event.startedAt,
           expiresAt,
           refreshAt,
-          attempt,
+          attempt: phase.round.attempt,
           source,
         },
       },

@@ -51,15 +51,15 @@ export interface Shell {
   /** Callers waiting for the next settle; replaced by a new set at each settle. */
   waiters: Set<Waiter>
   /** The backoff timer's handle (the last one set). */
-  timer: unknown
+  timer?: unknown
   /** Aborts the attempt in flight; undefined between attempts. */
-  inFlight: AbortController | undefined
+  inFlight?: AbortController | undefined
   /** The latest attempt, settled once it is done (its lease released): what waiters tie themselves to. */
   fetching: Promise<void>
   /** Where the fleet shares the token for the current key; empty before the first attempt. */
   storeKey: string
   /** A token this provider saw rejected: never taken from the store again. */
-  lastInvalidated: string | undefined
+  lastInvalidated?: string | undefined
   /** `getToken` calls answered without waiting (`snapshot().servedAtOnce`). */
   servedAtOnce: number
   /** Wrapped in objects, so that one function subscribed twice is called twice. */
@@ -84,17 +84,14 @@ export function createShell(options: TokenProviderOptions): Shell {
   for (const listener of [config.onEvent, config.log]) if (listener) listeners.add({ listener })
   const shell: Shell = {
     config,
-    mono: clock.monotonic ? clock.monotonic.bind(clock) : () => clock.now(),
+    mono: () => clock.monotonic?.() ?? clock.now(),
     // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
     step: createStep(config.retry, config.timeoutMs * 2, config.refresh),
     state: initialState(resolver.keyCount),
     resolver,
     waiters: new Set(),
-    timer: undefined,
-    inFlight: undefined,
     fetching: Promise.resolve(),
     storeKey: '',
-    lastInvalidated: undefined,
     servedAtOnce: 0,
     listeners,
     sync:

@@ -143,13 +143,13 @@ declare global {
  */
 export function createTokenProvider(options: TokenProviderOptions = {}): TokenProvider {
   const shell = createShell(options)
-  const { config } = shell
+  const { clock, inScope, tokenUrl } = shell.config
   const getToken = (getOptions?: GetTokenOptions) => tokenFor(shell, getOptions)
   const provider: TokenProvider & { toJSON(): unknown } = {
     getToken,
     authorize: async (url, authorizeOptions) =>
-      config.inScope(url) ? `Bearer ${await getToken(authorizeOptions)}` : undefined,
-    inScope: config.inScope,
+      inScope(url) ? `Bearer ${await getToken(authorizeOptions)}` : undefined,
+    inScope,
     invalidate(token) {
       const invalidated = dispatch(shell, { type: 'invalidate', accessToken: token })
       if (invalidated) shell.lastInvalidated = token
@@ -161,7 +161,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
       dispatch(shell, { type: 'credentials_changed', keyCount: shell.resolver.keyCount })
     },
     snapshot: () => ({
-      status: statusOf(shell.state, config.clock.now(), shell.mono()),
+      status: statusOf(shell.state, clock.now(), shell.mono()),
       expiresAt: shell.state.token?.expiresAt,
       generation: shell.state.generation,
       servedAtOnce: shell.servedAtOnce,
@@ -176,7 +176,7 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
-  registerRequestPolicy(provider, { tokenUrl: config.tokenUrl, now: () => config.clock.now() })
+  registerRequestPolicy(provider, { tokenUrl, now: () => clock.now() })
   return provider
 }
 

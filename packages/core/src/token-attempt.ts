@@ -12,7 +12,8 @@ import type { TokenLease } from './token-store.ts'
  * `keyIndex`, looks in the fleet's store (taking its lease, or waiting for the member that holds it),
  * and asks the token endpoint unless the store had the token. The outcome goes to `report` as the
  * `fetched` or `failed` event carrying `fetchId`; nothing is reported for an attempt abandoned in the
- * store phase. Every step is bounded in time; an {@link abortAttempt} ends any wait at once.
+ * store phase. Every step is bounded in time; the `abort` effect, which aborts `shell.inFlight`, ends any
+ * wait at once.
  *
  * @returns settles once the attempt is over, its lease released after the token was written
  * @example
@@ -73,23 +74,6 @@ export async function fetchToken(
     if (shell.inFlight === controller) shell.inFlight = undefined
     // Only after the token write: released earlier, another member would fetch a second token.
     await sync?.release(lease)
-  }
-}
-
-/**
- * Abandons the attempt in flight, if any: every wait in it ends, and its outcome, should it still come,
- * is one the machine ignores.
- *
- * @example
- * ```ts
- * if (effect.type === 'abort') abortAttempt(shell)
- * ```
- */
-export function abortAttempt(shell: Shell): void {
-  try {
-    shell.inFlight?.abort()
-  } catch {
-    // workerd refuses I/O for a request that has already answered; the request is abandoned anyway.
   }
 }
 

@@ -51,7 +51,7 @@ export function tokenFailure(
   code: M3terAuthErrorCode,
   what: string,
   retryable: boolean,
-  extra: { status?: number; cause?: unknown; retryAfterMs?: number } = {},
+  extra: { status?: number; cause?: unknown; retryAfterMs?: number | undefined } = {},
 ): TokenAttempt {
   return {
     ok: false,

@@ -6,7 +6,7 @@ import type { Credentials } from './credentials.ts'
  *
  * @example
  * ```ts
- * const { url, init } = buildTokenRequest(tokenUrl, credentials)
+ * const { url, init } = buildTokenRequest(tokenUrl, credentials, 'json')
  * await fetch(url, init)
  * ```
  */
@@ -27,14 +27,14 @@ export interface TokenRequest {
  *
  * @example
  * ```ts
- * const { url, init } = buildTokenRequest('https://api.m3ter.com/oauth/token', { accessKeyId, apiSecret })
+ * const { url, init } = buildTokenRequest('https://api.m3ter.com/oauth/token', { accessKeyId, apiSecret }, 'json')
  * const res = await fetch(url, init)
  * ```
  */
 export function buildTokenRequest(
   tokenUrl: string,
   credentials: Credentials,
-  encoding: 'json' | 'form' = 'json',
+  encoding: 'json' | 'form',
 ): TokenRequest {
   const form = encoding === 'form'
   return {

@@ -14,10 +14,14 @@ const ok = { token_type: 'Bearer', access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJ4Ijoxf
 
 describe('token request', () => {
   it('sends Basic base64(utf8 key:secret) and the JSON grant', () => {
-    const { init } = buildTokenRequest('https://api.m3ter.com/oauth/token', {
-      accessKeyId: 'k',
-      apiSecret: 'sé:c',
-    })
+    const { init } = buildTokenRequest(
+      'https://api.m3ter.com/oauth/token',
+      {
+        accessKeyId: 'k',
+        apiSecret: 'sé:c',
+      },
+      'json',
+    )
     expect(init.headers.authorization).toBe(`Basic ${Buffer.from('k:sé:c').toString('base64')}`)
     expect(JSON.parse(init.body)).toEqual({ grant_type: 'client_credentials' })
     expect(init.redirect).toBe('manual')

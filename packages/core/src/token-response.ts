@@ -61,12 +61,8 @@ const TOKEN_CHARACTERS = /^[A-Za-z0-9\-._~+/]+=*$/
  * ```
  */
 export function parseTokenResponse(bodyText: string, where: string): TokenAnswer {
-  const fail = (what: string, cause?: unknown): never => {
-    throw new M3terAuthError(
-      'invalid_token_response',
-      `${where}: ${what}`,
-      cause === undefined ? { status: 200 } : { status: 200, cause },
-    )
+  const fail = (what: string): never => {
+    throw new M3terAuthError('invalid_token_response', `${where}: ${what}`, { status: 200 })
   }
   let body: unknown
   try {
@@ -129,7 +125,7 @@ export interface TokenResponse {
  * @param now - the clock's time in ms, for a `Retry-After` date
  * @example
  * ```ts
- * const { url, init } = buildTokenRequest(tokenUrl, credentials)
+ * const { url, init } = buildTokenRequest(tokenUrl, credentials, 'json')
  * const res = await fetch(url, init)
  * const attempt = processTokenResponse(
  *   { status: res.status, headers: res.headers, body: await res.text() },
@@ -154,8 +150,10 @@ export function processTokenResponse(
   if (status < 200 || status > 399) {
     const retryable = status === 408 || status === 429 || status > 499
     const retryAfterMs = retryable ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
-    const extra = retryAfterMs === undefined ? { status } : { status, retryAfterMs }
-    return tokenFailure(where, 'token_endpoint_unavailable', `answered ${status}`, retryable, extra)
+    return tokenFailure(where, 'token_endpoint_unavailable', `answered ${status}`, retryable, {
+      status,
+      retryAfterMs,
+    })
   }
   if (status > 299)
     return tokenFailure(where, 'invalid_token_response', `answered a redirect (${status})`, false, { status })

@@ -71,12 +71,10 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
   options: WithM3terAuthOptions = {},
 ): F {
   const { waitUntil } = options
-  // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when
-  // fetch's receiver is some other object.
-  const pick = (): AnyFetch => (fetch ?? globalThis.fetch) as unknown as AnyFetch
-
   async function m3terFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const send = pick()
+    // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when
+    // fetch's receiver is some other object.
+    const send = (fetch ?? globalThis.fetch) as unknown as AnyFetch
     const request = isRequestLike(input) ? input : undefined
     const url = request ? request.url : input instanceof URL ? input : String(input)
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
