@@ -9,17 +9,22 @@
 // adapter shares, which is why the fetch adapter adds almost nothing on top. Each budget sits a few percent
 // above the current build: growth is a decision taken with the change that needs it (raise the number in
 // that commit and say why), never an accident. Lower a budget whenever a change shrinks the build.
+//
+// Core's code is split by concern (the machine's handlers, the provider's interpreter, attempt and waiters,
+// the token endpoint's builder, processor and sender) so that a newcomer can read it; the split costs about
+// 3% of every bundle with the provider in it (shared state read through an object, one function per
+// event), which these budgets accept. The whole-core figure counts only the public entry point's exports.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 9472 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 8704 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 9472,
+    limit: 9728,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -35,7 +40,7 @@ const budgets = [
     contents: "export * from './dist/index.js'",
     dir: 'packages/redis',
     external: ['@m3ter-auth/core'],
-    limit: 2560,
+    limit: 2048,
   },
   // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
   // Both include core.
@@ -44,13 +49,13 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 10240,
+    limit: 10496,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 10880,
+    limit: 11136,
   },
 ]
 
