@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a developer's choice of lines, not a build input
 const lines = (process.env.NODE_LINES ?? '22,24').split(',').map((line) => line.trim())
 // The README's test command covers packages/* and apps/* but Redis (its own step starts redis-server).
 const DEFAULT_DIRS = [
@@ -47,7 +48,10 @@ function run({ line, node, dir }) {
   const newer = line !== '22' && hasRun(dir, 'node22') ? ['--project', 'node22'] : []
   const args = [vitest, 'run', '--project', 'default', ...newer]
   return new Promise((done) => {
-    const child = spawn(node, args, { cwd: join(root, dir), env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } })
+    const child = spawn(node, args, {
+      cwd: join(root, dir),
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    })
     let output = ''
     child.stdout.on('data', (chunk) => {
       output += chunk
@@ -59,10 +63,10 @@ function run({ line, node, dir }) {
       // Each job's output in one block, prefixed like turbo's, so the CI summary counts its tests.
       const prefix = `${dir.split('/').pop()}:test:node${line}: `
       process.stdout.write(
-        output
+        `${output
           .split('\n')
           .map((text) => prefix + text)
-          .join('\n') + '\n',
+          .join('\n')}\n`,
       )
       done({ line, dir, ok: code === 0 })
     })
@@ -78,5 +82,7 @@ await Promise.all(
 )
 const failed = results.filter((result) => !result.ok)
 for (const { line, dir } of failed) console.error(`node-lines: ${dir} failed on Node ${line}`)
-console.log(`node-lines: ${results.length - failed.length} of ${results.length} runs passed (Node ${lines.join(', ')})`)
+console.log(
+  `node-lines: ${results.length - failed.length} of ${results.length} runs passed (Node ${lines.join(', ')})`,
+)
 process.exit(failed.length > 0 ? 1 : 0)
