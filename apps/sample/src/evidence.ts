@@ -127,3 +127,22 @@ export async function within<T>(
     clearTimeout(timer)
   }
 }
+
+/**
+ * Whether `condition()` comes to hold within `ms` of real time, looking after each turn of the event loop (I/O
+ * included): for a state that real I/O brings about, such as a token request reaching the mock. A watchdog
+ * like {@link within}: a run that works stops looking as soon as the condition holds.
+ *
+ * @example
+ * ```ts
+ * if (!(await eventually(() => m3ter.faults.held() > 0, 5_000))) failures.push('no token request arrived')
+ * ```
+ */
+export async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms
+  while (!condition()) {
+    if (performance.now() > deadline) return false
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return true
+}
