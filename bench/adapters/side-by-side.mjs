@@ -42,6 +42,9 @@ const median = (values) => {
  */
 export async function sideBySide() {
   let tokenRequests = 0
+  // Requests to the API that came without our bearer: a wrapper that fetched a token but never sent it would
+  // otherwise look fast. Both sides send it (the bare one by hand), so every request must carry it.
+  let withoutBearer = 0
   // Content-length rather than chunked: the smallest framing, so the client's own work dominates.
   const page = JSON.stringify({ data: [{ id: 'm1', code: 'calls' }], nextToken: null })
   const server = createServer((req, res) => {
@@ -54,6 +57,7 @@ export async function sideBySide() {
       })
       return
     }
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) withoutBearer++
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(page) })
     res.end(page)
   })
@@ -131,15 +135,25 @@ export async function sideBySide() {
         medianRatio: Number(ratio.toFixed(4)),
         target: TARGET,
         tokenRequests,
+        withoutBearer,
+        // The ratio is a figure to read, not a check: these machines are shared and noisy (--strict makes
+        // it one). The token requests and the bearer on every request are behaviour: they fail the run.
+        ratioIs: process.argv.includes('--strict') ? 'checked' : 'informational',
       }),
     )
+    if (withoutBearer !== 0) {
+      console.error(`FAIL: ${withoutBearer} requests reached the API without the bearer`)
+      process.exitCode = 1
+    }
     if (tokenRequests !== 1) {
       console.error(`FAIL: ${tokenRequests} token requests; expected exactly 1 while the token is fresh`)
       process.exitCode = 1
     }
     if (ratio < TARGET) {
       const strict = process.argv.includes('--strict')
-      console.error(`${strict ? 'FAIL' : 'WARN'}: median ratio ${ratio.toFixed(4)} < ${TARGET}`)
+      console.error(
+        `${strict ? 'FAIL' : 'WARN (informational, not a check)'}: median ratio ${ratio.toFixed(4)} < ${TARGET}`,
+      )
       if (strict) process.exitCode = 1
     }
   }
