@@ -206,6 +206,30 @@ describe('createStoreSync: acquire', () => {
     expect(await skipped).toEqual({ lease: undefined })
   })
 
+  it('the calls on the way to our own token request share ONE budget: a slow store is no worse than a dead one', async () => {
+    const { store, inner } = counted()
+    const clock = createManualClock()
+    const later = <T>(work: () => Promise<T>) =>
+      new Promise<T>((resolve) => clock.setTimeout(() => resolve(work()), 400))
+    // Every call takes 400 ms, under the 500 ms budget: before, read, lease and read again took 1.2 s.
+    const slow: TokenStore = {
+      ...store,
+      timeoutMs: 500,
+      get: (key) => later(() => inner.get(key)),
+      lease: (key, ttl) => later(() => inner.lease!(key, ttl)),
+    }
+    const { acquire, events } = setup(slow, clock)
+    const started = clock.now()
+    let settledAt = 0
+    const found = acquire().finally(() => {
+      settledAt = clock.now()
+    })
+    await drive(clock, found)
+    expect(await found).toEqual({ lease: undefined })
+    expect(settledAt - started).toBe(500)
+    expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'timeout' }])
+  })
+
   it('a frozen lease call is skipped too, and a lease granted after that is given back at once', async () => {
     const { store, inner } = counted()
     let grant: () => void = () => {}

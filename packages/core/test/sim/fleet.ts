@@ -74,7 +74,8 @@ export async function runFleet(scenario: Scenario): Promise<FleetRun> {
   return { observed, endpoint, store, steps: time.steps() }
 
   function startMachine(machine: number, own: Prng): void {
-    const skew = (own.next() * 2 - 1) * scenario.maxSkewMs
+    const drawn = (own.next() * 2 - 1) * scenario.maxSkewMs
+    const skew = scenario.skewPattern === 'extremes' ? (machine % 2 ? -1 : 1) * scenario.maxSkewMs : drawn
     const clock = time.clockFor(Math.round(skew), own.int(0, 1e9))
     const view = store?.viewFor(clock)
     const wrongSecret = scenario.wrongSecretMachine === machine
@@ -110,7 +111,7 @@ export async function runFleet(scenario: Scenario): Promise<FleetRun> {
       if (process && !process.closed) use(process, wrongSecret, true)
       time.at(time.now() + 1 + Math.floor(-Math.log(1 - own.next()) * scenario.demandEveryMs), demand)
     }
-    time.at(START + own.int(0, 60_000), demand)
+    time.at(START + own.int(0, scenario.firstDemandWithinMs ?? 60_000), demand)
     restarts.set(machine, () => void boot())
   }
 

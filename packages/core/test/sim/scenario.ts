@@ -26,6 +26,42 @@ export interface Scenario {
   readonly wipes: readonly number[]
   /** Mean time between two demands of one member. */
   readonly demandEveryMs: number
+  /** Each member's first demand comes within this long of the start (0: all at once, a cold fleet). */
+  readonly firstDemandWithinMs?: number
+  /** `extremes`: every machine is off by exactly ±maxSkewMs, alternating; else drawn in between. */
+  readonly skewPattern?: 'random' | 'extremes'
+}
+
+/**
+ * A quiet fleet to build the fixed scenarios of the issue on: 10 members for 11 hours, a healthy store,
+ * no fault; each case overrides what it is about.
+ */
+export function fixedScenario(overrides: Partial<Scenario>): Scenario {
+  return {
+    seed: 24,
+    members: 10,
+    durationMs: 11 * HOUR,
+    lifetimeSeconds: 5 * 3600,
+    maxSkewMs: 0,
+    endpointLatencyMs: [100, 100],
+    outages: [],
+    revocations: [],
+    restarts: [],
+    wrongSecretMachine: undefined,
+    store: 'healthy',
+    storeFaults: {
+      latencyMs: [1, 5],
+      failRate: 0,
+      stallRate: 0,
+      stallMs: [5_000, 60_000],
+      resendRate: 0,
+      resendAfterMs: [1_000, 60_000],
+    },
+    storeContract: { durations: true, fenced: true, tombstones: true, keyedBySecret: true },
+    wipes: [],
+    demandEveryMs: 5 * MINUTE,
+    ...overrides,
+  }
 }
 
 const MINUTE = 60_000
@@ -55,8 +91,9 @@ export function randomScenario(seed: number, prng: Prng): Scenario {
       stallRate: faulty ? prng.next() * 0.05 : 0,
       stallMs: [5_000, 60_000],
       resendRate: faulty ? prng.next() * 0.3 : 0,
+      resendAfterMs: [1_000, 10 * MINUTE],
     },
-    storeContract: { durations: true, fenced: true, tombstones: true },
+    storeContract: { durations: true, fenced: true, tombstones: true, keyedBySecret: true },
     wipes: faulty ? times(prng.int(0, 3)) : [],
     demandEveryMs: prng.int(1, 20) * MINUTE,
   }

@@ -14,6 +14,8 @@ export interface StoreFaults {
   stallMs: readonly [number, number]
   /** Chance that a write lands a second time later (a client's queue re-sending after a reconnect). */
   resendRate: number
+  /** How long after the first landing a re-sent write lands again. */
+  resendAfterMs: readonly [number, number]
 }
 
 /** What the store promises; turned off to measure what the contract is for. */
@@ -24,6 +26,11 @@ export interface StoreContract {
   readonly fenced: boolean
   /** A compare-and-delete leaves a tombstone for the deleted token's remaining lifetime. */
   readonly tombstones: boolean
+  /**
+   * Files tokens under the key core gives (bound to the secret); false files every token under one key,
+   * as core's v1 key (token URL and key id only) did for two members that share the key id.
+   */
+  readonly keyedBySecret: boolean
 }
 
 /** A token as the store keeps it: instants on the store's own (true) clock, i.e. durations. */
@@ -58,7 +65,7 @@ export interface StoreModel {
 export function createStoreModel(
   time: VirtualTime,
   prng: Prng,
-  contract: StoreContract = { durations: true, fenced: true, tombstones: true },
+  contract: StoreContract = { durations: true, fenced: true, tombstones: true, keyedBySecret: true },
   declaredTimeoutMs?: number,
 ): StoreModel {
   const faults: StoreFaults = {
@@ -67,6 +74,7 @@ export function createStoreModel(
     stallRate: 0,
     stallMs: [5_000, 60_000],
     resendRate: 0,
+    resendAfterMs: [1_000, 60_000],
   }
   const tokens = new Map<string, Entry>()
   const tombstones = new Map<string, number>()
@@ -106,65 +114,81 @@ export function createStoreModel(
     return entry
   }
 
+  // A store client on the machine whose clock this is.
+  const makeView = (clock: Clock): TokenStore => {
+    // The conversions a store client on this machine makes: durations out, the reader's times back in.
+    const toEntry = (token: StoredToken): Entry => {
+      const offset = time.now() - clock.now()
+      return {
+        accessToken: token.accessToken,
+        obtainedAt: token.obtainedAt + offset,
+        refreshAt: token.refreshAt + offset,
+        expiresAt: token.expiresAt + offset,
+        asWritten: token,
+      }
+    }
+    // At the reply's arrival: the durations as of when the store read them, counted from our now.
+    const fromEntry = (entry: Entry, readAt: number): StoredToken => {
+      if (!contract.durations) return entry.asWritten
+      const shift = clock.now() - readAt
+      return {
+        accessToken: entry.accessToken,
+        obtainedAt: entry.obtainedAt + shift,
+        refreshAt: entry.refreshAt + shift,
+        expiresAt: entry.expiresAt + shift,
+      }
+    }
+    return {
+      ...(declaredTimeoutMs === undefined ? {} : { timeoutMs: declaredTimeoutMs }),
+      get: (key) =>
+        roundTrip(() => ({ entry: read(key), readAt: time.now() })).then(({ entry, readAt }) =>
+          entry ? fromEntry(entry, readAt) : undefined,
+        ),
+      set(key, token) {
+        const landing = () => write(key, toEntry(token))
+        if (prng.chance(faults.resendRate))
+          time.at(
+            time.now() + prng.int(...faults.resendAfterMs),
+            () => void roundTrip(landing).catch(() => {}),
+          )
+        return roundTrip(landing)
+      },
+      delete: (key, accessToken) =>
+        roundTrip(() => {
+          const stored = tokens.get(key)
+          if (accessToken === undefined) return void tokens.delete(key)
+          if (stored?.accessToken !== accessToken) return
+          tokens.delete(key)
+          everDeleted.add(accessToken)
+          if (contract.tombstones) tombstones.set(accessToken, stored.expiresAt)
+        }),
+      lease: (key, ttlMs) =>
+        roundTrip((): TokenLease | undefined => {
+          const held = leases.get(key)
+          if (held && held.until > time.now()) return undefined
+          const holder = {}
+          leases.set(key, { holder, until: time.now() + ttlMs })
+          return {
+            release: () =>
+              roundTrip(() => {
+                if (leases.get(key)?.holder === holder) leases.delete(key)
+              }),
+          }
+        }),
+    }
+  }
   return {
     faults,
     viewFor(clock): TokenStore {
-      // The conversions a store client on this machine makes: durations out, the reader's times back in.
-      const toEntry = (token: StoredToken): Entry => {
-        const offset = time.now() - clock.now()
-        return {
-          accessToken: token.accessToken,
-          obtainedAt: token.obtainedAt + offset,
-          refreshAt: token.refreshAt + offset,
-          expiresAt: token.expiresAt + offset,
-          asWritten: token,
-        }
-      }
-      // At the reply's arrival: the durations as of when the store read them, counted from our now.
-      const fromEntry = (entry: Entry, readAt: number): StoredToken => {
-        if (!contract.durations) return entry.asWritten
-        const shift = clock.now() - readAt
-        return {
-          accessToken: entry.accessToken,
-          obtainedAt: entry.obtainedAt + shift,
-          refreshAt: entry.refreshAt + shift,
-          expiresAt: entry.expiresAt + shift,
-        }
-      }
+      const view = makeView(clock)
+      if (contract.keyedBySecret) return view
+      const one = 'm3ter-auth:v1:one-key-for-every-secret'
       return {
-        ...(declaredTimeoutMs === undefined ? {} : { timeoutMs: declaredTimeoutMs }),
-        get: (key) =>
-          roundTrip(() => ({ entry: read(key), readAt: time.now() })).then(({ entry, readAt }) =>
-            entry ? fromEntry(entry, readAt) : undefined,
-          ),
-        set(key, token) {
-          const landing = () => write(key, toEntry(token))
-          if (prng.chance(faults.resendRate))
-            time.at(time.now() + prng.int(1_000, 60_000), () => void roundTrip(landing).catch(() => {}))
-          return roundTrip(landing)
-        },
-        delete: (key, accessToken) =>
-          roundTrip(() => {
-            const stored = tokens.get(key)
-            if (accessToken === undefined) return void tokens.delete(key)
-            if (stored?.accessToken !== accessToken) return
-            tokens.delete(key)
-            everDeleted.add(accessToken)
-            if (contract.tombstones) tombstones.set(accessToken, stored.expiresAt)
-          }),
-        lease: (key, ttlMs) =>
-          roundTrip((): TokenLease | undefined => {
-            const held = leases.get(key)
-            if (held && held.until > time.now()) return undefined
-            const holder = {}
-            leases.set(key, { holder, until: time.now() + ttlMs })
-            return {
-              release: () =>
-                roundTrip(() => {
-                  if (leases.get(key)?.holder === holder) leases.delete(key)
-                }),
-            }
-          }),
+        ...view,
+        get: () => view.get(one),
+        set: (_, token) => view.set(one, token),
+        delete: (_, accessToken) => view.delete(one, accessToken),
+        lease: (_, ttlMs) => view.lease?.(one, ttlMs) ?? Promise.resolve(undefined),
       }
     },
     wipe() {
