@@ -230,6 +230,21 @@ describe('createStoreSync: acquire', () => {
     expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'timeout' }])
   })
 
+  it('a store that declares a long wait is honoured: a broker whose get answers after 9 s', async () => {
+    const clock = createManualClock()
+    const inner = createMemoryStore()
+    await inner.set(KEY, token(clock.now() + 9_000))
+    const broker: TokenStore = {
+      ...inner,
+      timeoutMs: 12_000,
+      get: (key) => new Promise((resolve) => clock.setTimeout(() => resolve(inner.get(key)), 9_000)),
+    }
+    const { acquire, events } = setup(broker, clock)
+    const found = await drive(clock, acquire())
+    expect(found).toMatchObject({ token: { accessToken: 'a.b.c' } })
+    expect(events).toEqual([])
+  })
+
   it('a frozen lease call is skipped too, and a lease granted after that is given back at once', async () => {
     const { store, inner } = counted()
     let grant: () => void = () => {}
