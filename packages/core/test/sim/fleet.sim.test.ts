@@ -3,7 +3,10 @@ import { prepareKeys, runFleet } from './fleet.ts'
 import { createPrng } from './prng.ts'
 import { randomScenario } from './scenario.ts'
 
-// SIM_SEED=1234 replays one seed; SIM_SEEDS=n runs n seeds (default 1,000) from SIM_FIRST_SEED (default 1).
+// The deterministic fleet simulation (DESIGN §6): each seed draws a fleet (scenario.ts) and runs it in
+// virtual time (fleet.ts), checking every token served (invariants.ts). A failing seed is printed with the
+// command that replays it exactly. SIM_SEED=1234 replays one seed (add SIM_TRACE=m3.0 to print that
+// process's events); SIM_SEEDS=n runs n seeds (default 1,000) from SIM_FIRST_SEED (default 1).
 const only = process.env.SIM_SEED
 const count = Number(process.env.SIM_SEEDS ?? 1_000)
 const first = Number(process.env.SIM_FIRST_SEED ?? 1)
