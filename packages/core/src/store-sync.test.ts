@@ -120,14 +120,18 @@ describe('createStoreSync: acquire', () => {
     await inner.set(KEY, token(clock.now()))
     await theirs!.release()
     expect(await drive(clock, waiting)).toEqual({ token: token(clock.now() - LEASE_POLL_MS) })
-    // At 0, 100, 200 and 300 ms a read and a refused lease; at 400 ms the read that finds it.
+    // At 0 ms a read, then a refused lease; at 100, 200, 300 and 400 ms a lease try sent with a read (one
+    // round trip a poll); at 400 ms the read finds it, and the lease that went with it is given back.
     expect(calls).toEqual([
       'get',
+      `lease ${LEASE_MS}`,
       ...Array(4)
         .fill([`lease ${LEASE_MS}`, 'get'])
         .flat(),
     ])
     expect(events).toEqual([])
+    await turn()
+    expect(await inner.lease!(KEY, 1)).toBeDefined()
   })
 
   it('a holder that dies: once its lease is gone, a waiter takes the lease and fetches', async () => {

@@ -169,12 +169,20 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
       const checked = read.ok ? checkedStoredToken(read.value, clock.now()) : undefined
       return read.ok ? { shared: usable(checked, clock.now(), rejected) } : undefined
     }
+    const takeLease = (grant: NonNullable<typeof lease>) =>
+      call('lease', () => grant(key, leaseMs), deadline, signal, giveBack)
+    // While waiting for a holder, the next lease try goes out with the next read (one round trip a poll,
+    // not two); a lease it wins when the read finds the token is given back.
+    let early: ReturnType<typeof takeLease> | undefined
     for (;;) {
       const found = await look()
-      if (!found) return { lease: undefined }
-      if (found.shared) return { token: found.shared }
-      if (!lease) return { lease: undefined }
-      const taken = await call('lease', () => lease(key, leaseMs), deadline, signal, giveBack)
+      const pending = early
+      early = undefined
+      if (!found || found.shared || !lease) {
+        pending?.then((taken) => taken.ok && giveBack(taken.value))
+        return found?.shared ? { token: found.shared } : { lease: undefined }
+      }
+      const taken = await (pending ?? takeLease(lease))
       // A store that failed is not a store whose lease another member holds: fetch without it.
       if (!taken.ok) return { lease: undefined }
       if (taken.value) {
@@ -192,6 +200,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
       }
       await pause(clock, LEASE_POLL_MS, signal)
       if (signal.aborted) return { lease: undefined }
+      early = takeLease(lease)
     }
   }
 
