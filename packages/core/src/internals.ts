@@ -70,11 +70,13 @@ export {
 } from './request-policy.ts'
 export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 export { createTokenCipher, type EncryptionKeyInput, type TokenCipher } from './sealed-token.ts'
-export { STORE_KEY_ITERATIONS, storeKeyOf } from './store-key.ts'
+export { knownStoreKey, STORE_KEY_ITERATIONS, storeKeyOf } from './store-key.ts'
+export { checkedStoredToken, STORE_SKEW_MS } from './store-value.ts'
 export { requestToken, type TokenExchange } from './token-endpoint.ts'
 export { type TokenAttempt, type TokenFailure, tokenFailure, transportFailure } from './token-failure.ts'
 export { buildTokenRequest, describeTokenRequest, type TokenRequest } from './token-request.ts'
 export {
+  isBearerToken,
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
   MIN_EXPIRES_IN_SECONDS,
