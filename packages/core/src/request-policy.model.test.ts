@@ -156,7 +156,7 @@ class Revoke implements fc.AsyncCommand<World, Real> {
   toString = () => 'revoke'
 }
 
-class Proxy implements fc.AsyncCommand<World, Real> {
+class SetProxy implements fc.AsyncCommand<World, Real> {
   constructor(readonly on: boolean) {}
   check = (world: Readonly<World>) => world.proxy401 !== this.on
   async run(world: World): Promise<void> {
@@ -189,7 +189,7 @@ const commands = [
     .map((route) => new Call(route)),
   fc.constantFrom<Route>('meters', 'submit', 'forbidden', 'flap').map((route) => new Call(route)),
   fc.constant(new Revoke()),
-  fc.boolean().map((on) => new Proxy(on)),
+  fc.boolean().map((on) => new SetProxy(on)),
   fc.constant(new Flap()),
   fc
     .oneof(fc.integer({ min: 1_000, max: 180_000 }), fc.integer({ min: 3_600_000, max: 6 * 3_600_000 }))
@@ -266,7 +266,7 @@ describe('request policy, model-based (issue 23)', () => {
   it('a proxy answering 401 to 300 calls: at most 3 new tokens in 5 hours, not one per call', async () => {
     const world = await runSequence([
       new Call('meters'),
-      new Proxy(true),
+      new SetProxy(true),
       ...Array.from({ length: 300 }, () => [new Call('meters'), new Advance(1_000)]).flat(),
     ])
     expect(world.drops.length).toBeLessThanOrEqual(3)
