@@ -63,7 +63,7 @@ export interface RequestAnswer {
 interface PolicyMemory {
   readonly now: () => number
   readonly tokenUrl: string | undefined
-  /** Routes where a new token did not help, keyed by status and route (see {@link keyOf}). */
+  /** Routes where a new token did not help, keyed by status and route (see keyOf). */
   readonly refused: Map<string, Refusal>
   /** When new tokens were asked for a 401 or a 403 and not shown to help, per status (the last 5 hours). */
   readonly spent: { readonly 401: number[]; readonly 403: number[] }
@@ -77,11 +77,13 @@ interface PolicyMemory {
 interface Refusal {
   count: number
   heldUntil: number
+  /** The token last refused here: concurrent retries with one token count once. */
+  token: string
 }
 
 const TOKENS_KEPT = 4
 const ROUTES_KEPT = 512
-/** New tokens that did not help, per status, in any {@link BUDGET_WINDOW_MS}. */
+/** New tokens that did not help, per status, in any BUDGET_WINDOW_MS. */
 const BUDGET = 3
 /** m3ter's token lifetime: the budget's window and the longest hold of a route. */
 const BUDGET_WINDOW_MS = 5 * 60 * 60 * 1000
@@ -281,7 +283,7 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   }
   if (!isTokenRejected(status) || answer.answeredFrom !== 'asked') return 'pass'
   if (answer.retried) {
-    refreshDidNotHelp(memory, answer)
+    refreshDidNotHelp(memory, answer, token)
     return 'pass'
   }
   const size = bodyBytes(answer.body)
@@ -292,7 +294,7 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   if (auth.invalidate(token)) {
     spend(memory, token, status)
     // No retry will say whether the new token helps on this route: assume it does not.
-    if (!replayable) refreshDidNotHelp(memory, answer)
+    if (!replayable) refreshDidNotHelp(memory, answer, token)
   }
   return replayable ? 'retry' : 'invalidate'
 }
@@ -332,10 +334,12 @@ function newTokenHelped(memory: PolicyMemory): void {
 }
 
 // This route refuses a new token too: hold it, longer each time, up to a token lifetime.
-function refreshDidNotHelp(memory: PolicyMemory, answer: RequestAnswer): void {
+function refreshDidNotHelp(memory: PolicyMemory, answer: RequestAnswer, token: string): void {
   const key = keyOf(answer)
-  const refusal = memory.refused.get(key) ?? { count: 0, heldUntil: 0 }
+  const refusal = memory.refused.get(key) ?? { count: 0, heldUntil: 0, token: '' }
+  if (refusal.token === token) return
   memory.refused.delete(key)
+  refusal.token = token
   refusal.count += 1
   const hold = Math.min(FIRST_HOLD_MS * 2 ** Math.min(refusal.count - 1, 20), BUDGET_WINDOW_MS)
   refusal.heldUntil = memory.now() + hold
