@@ -12,8 +12,9 @@ import { judgeAnswer, MAX_BODY_BYTES } from './request-policy.ts'
 // judgeAnswer exactly as an adapter does: send, judge, send once more when told 'retry'.
 //
 // The API's answers are decided in-process by a model of m3ter (World below) instead of the mock's API
-// origin: a thousand runs of up to 40 calls each would be tens of thousands of loopback requests, too slow
-// for CI, while the token requests (the cost under test) still go over HTTP to the mock.
+// origin: a thousand runs of up to 30 commands each would be tens of thousands of loopback requests, too
+// slow for CI, while the token requests (the cost under test) still go over HTTP to the mock. A failing run
+// prints fast-check's seed, path and shrunk command list: pass them back as { seed, path } to replay it.
 //
 // After every command both invariants of the issue are checked:
 //  1. Liveness: a call the API would take with a valid token (a good route, no proxy in the way, a body under
