@@ -7,7 +7,8 @@ import { createTokenProvider, type TokenProvider } from './provider.ts'
 import { judgeAnswer, MAX_BODY_BYTES } from './request-policy.ts'
 
 // Model-based test of the request policy (docs/contract.md §4.5, issue 23): fast-check drives sequences of
-// calls, revocations, permission flaps, a proxy answering 401 and hours of manual clock through the REAL
+// calls (alone, or several together), revocations, permission flaps, a proxy answering 401, ingest bodies of
+// 512,000 bytes and hours of manual clock through the REAL
 // provider and its REAL token endpoint exchange (the testkit's mock m3ter on loopback), and calls
 // judgeAnswer exactly as an adapter does: send, judge, send once more when told 'retry'.
 //
@@ -86,47 +87,82 @@ function answerOf(world: World, route: Route, token: string): { status: number; 
   return refused ? { status: 403, notToken: true } : { status: 200, notToken: false }
 }
 
-class Call implements fc.AsyncCommand<World, Real> {
-  constructor(readonly route: Route) {}
+/** One call's trace: the tokens it carried and the statuses it got, first answer first. */
+interface Trace {
+  readonly route: Route
+  readonly tokens: string[]
+  readonly statuses: number[]
+  verdict?: string
+}
+
+/**
+ * Calls made together, as an adapter makes them: each takes the current token, all answers arrive, each is
+ * judged; those told 'retry' take the token again and are sent once more, and judged as retries. One call
+ * is a burst of one.
+ */
+class Calls implements fc.AsyncCommand<World, Real> {
+  constructor(readonly routes: readonly Route[]) {}
   check = () => true
   async run(world: World, real: Real): Promise<void> {
-    const { method, url, body } = REQUESTS[this.route]
-    const tokens = [await real.auth.getToken()]
-    const statuses = [this.send(world, tokens[0] as string)]
-    const invalidated = real.events.filter((e) => e.type === 'token_invalidated').length
-    for (const retried of [false, true]) {
-      const token = tokens.at(-1) as string
-      const status = statuses.at(-1) as number
-      if (
-        judgeAnswer(real.auth, { method, url, status, token, answeredFrom: 'asked', body, retried }) !==
-        'retry'
-      )
-        break
-      tokens.push(await real.auth.getToken())
-      statuses.push(this.send(world, tokens.at(-1) as string))
+    const first = await Promise.all(this.routes.map(() => real.auth.getToken()))
+    const traces: Trace[] = this.routes.map((route, i) => {
+      const token = first[i] as string
+      return { route, tokens: [token], statuses: [send(world, route, token)] }
+    })
+    const invalidations = () => real.events.filter((e) => e.type === 'token_invalidated').length
+    const dropsBefore = world.drops.length
+    for (const trace of traces) {
+      const before = invalidations()
+      trace.verdict = judge(real, trace, false)
+      // judgeAnswer is synchronous: an invalidation seen around it is this call's drop.
+      if (invalidations() > before)
+        world.drops.push({ at: clock.now(), status: trace.statuses[0] as number, cured: false })
     }
-    const dropped = real.events.filter((e) => e.type === 'token_invalidated').length > invalidated
-    const final = statuses.at(-1) as number
-    if (dropped) world.drops.push({ at: clock.now(), status: statuses[0] as number, cured: final === 200 })
+    const again = traces.filter((trace) => trace.verdict === 'retry')
+    const retryTokens = await Promise.all(again.map(() => real.auth.getToken()))
+    again.forEach((trace, i) => {
+      trace.tokens.push(retryTokens[i] as string)
+      trace.statuses.push(send(world, trace.route, retryTokens[i] as string))
+      judge(real, trace, true)
+    })
+    // The new token helped if any retry with it was taken: the drop (if any) cured a revocation.
+    const drop = world.drops.length > dropsBefore ? world.drops.at(-1) : undefined
+    if (drop && again.some((trace) => trace.statuses[1] === 200)) drop.cured = true
     await real.idle()
-
-    // Invariant 1: liveness.
-    expect(statuses.length, 'never more than one retry').toBeLessThanOrEqual(2)
-    if (this.route === 'bigSubmit') expect(statuses, 'a body of 512,000 bytes is sent once').toHaveLength(1)
-    if (GOOD.has(this.route) && !world.proxy401) {
-      expect(final, `a good call (${this.route}) ends 2xx: ${statuses}`).toBe(200)
-      if (statuses.length === 2) expect(tokens[1], 'the retry carries a new token').not.toBe(tokens[0])
-    }
-    // Invariant 2: cost.
+    for (const trace of traces) checkLiveness(world, trace)
     checkCost(world)
   }
-  send(world: World, token: string): number {
-    const { status, notToken } = answerOf(world, this.route, token)
-    const key = `${status} ${this.route}`
-    if (notToken && !world.firstRefusal.has(key)) world.firstRefusal.set(key, clock.now())
-    return status
+  toString = () => (this.routes.length === 1 ? `call(${this.routes[0]})` : `burst(${this.routes.join(',')})`)
+}
+
+/** A single call. */
+class Call extends Calls {
+  constructor(route: Route) {
+    super([route])
   }
-  toString = () => `call(${this.route})`
+}
+
+function send(world: World, route: Route, token: string): number {
+  const { status, notToken } = answerOf(world, route, token)
+  const key = `${status} ${route}`
+  if (notToken && !world.firstRefusal.has(key)) world.firstRefusal.set(key, clock.now())
+  return status
+}
+
+function judge(real: Real, trace: Trace, retried: boolean): string {
+  const { method, url, body } = REQUESTS[trace.route]
+  const token = trace.tokens.at(-1) as string
+  const status = trace.statuses.at(-1) as number
+  return judgeAnswer(real.auth, { method, url, status, token, answeredFrom: 'asked', body, retried })
+}
+
+function checkLiveness(world: World, { route, tokens, statuses }: Trace): void {
+  expect(statuses.length, 'never more than one retry').toBeLessThanOrEqual(2)
+  if (route === 'bigSubmit') expect(statuses, 'a body of 512,000 bytes is sent once').toHaveLength(1)
+  if (GOOD.has(route) && !world.proxy401) {
+    expect(statuses.at(-1), `a good call (${route}) ends 2xx: ${statuses}`).toBe(200)
+    if (statuses.length === 2) expect(tokens[1], 'the retry carries a new token').not.toBe(tokens[0])
+  }
 }
 
 function checkCost(world: World): void {
@@ -193,6 +229,15 @@ const commands = [
       arbitrary: fc
         .constantFrom<Route>('meters', 'meter', 'submit', 'bigSubmit', 'forbidden', 'unknownOrg', 'flap')
         .map((route) => new Call(route)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.constantFrom<Route>('meters', 'meter', 'submit', 'forbidden', 'unknownOrg', 'flap'), {
+          minLength: 2,
+          maxLength: 5,
+        })
+        .map((routes) => new Calls(routes)),
     },
     { weight: 2, arbitrary: fc.constant(new Revoke()) },
     { weight: 1, arbitrary: fc.boolean().map((on) => new SetProxy(on)) },
