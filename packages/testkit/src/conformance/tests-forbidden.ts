@@ -123,14 +123,14 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
     },
   )
 
-  test('4.5', 'a 403 on a route that has never worked costs at most one refresh per token', async () => {
+  test('4.5', 'a route that refused a new token is held: its next 403s cost no refresh', async () => {
     const h = await harness({ mock: { deny: [DENIED] } })
     expect((await h.send(listMeters(h))).status).toBe(200)
     const costs = []
     for (let i = 0; i < 5; i++) costs.push(await costOf(h, forbidden(h)))
     expect(costs.map((cost) => cost.api)).toEqual([2, 1, 1, 1, 1])
     expect(h.m3ter.stats.tokenRequests).toBe(2)
-    // Routes that worked still recover a revocation at once.
+    // Routes that have not refused a new token still recover a revocation at once.
     h.m3ter.revokeAll()
     expect(await costOf(h, listMeters(h))).toEqual({ status: 200, api: 2, tokens: 1 })
   })
