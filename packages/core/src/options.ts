@@ -244,39 +244,34 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
     log: logger && eventLogger(logger),
     timeoutMs: duration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1),
     maxWaitMs: duration('maxWaitMs', options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, 1),
-    refresh: refreshPolicy(options.refresh ?? {}),
-    retry: retryPolicy(options.retry ?? {}),
+    refresh: refreshPolicy(options.refresh),
+    retry: retryPolicy(options.retry),
     bodyEncoding: encoding,
   }
 }
 
-function refreshPolicy(given: RefreshOptions): RefreshPolicy {
-  const d = DEFAULT_REFRESH
-  return {
-    fraction: ratio('refresh.fraction', given.fraction ?? d.fraction, 0.9),
-    minWindowMs: duration('refresh.minWindowMs', given.minWindowMs ?? d.minWindowMs, 0),
-    maxWindowMs: duration('refresh.maxWindowMs', given.maxWindowMs ?? d.maxWindowMs, 0),
-    jitter: ratio('refresh.jitter', given.jitter ?? d.jitter, 1),
-    skewMs: duration('refresh.skewMs', given.skewMs ?? d.skewMs, 0),
+// Every number of a group, defaults filled in: finite, and those in ms (named …Ms) durations >= 0, clamped.
+function numbers<T extends object>(group: string, defaults: T, given: Partial<T> = {}): T {
+  const checked: Record<string, number> = {}
+  for (const key of Object.keys(defaults) as Array<keyof T & string>) {
+    const name = `${group}.${key}`
+    const value = given[key] ?? defaults[key]
+    checked[key] = key.endsWith('Ms') ? duration(name, value, 0) : finite(name, value)
   }
+  return checked as T
 }
 
-function retryPolicy(given: RetryOptions): RetryPolicy {
-  const d = DEFAULT_RETRY
-  const maxAttempts = finite('retry.maxAttempts', given.maxAttempts ?? d.maxAttempts)
-  if (maxAttempts < 1) invalid('retry.maxAttempts must be >= 1')
-  return {
-    maxAttempts,
-    baseDelayMs: duration('retry.baseDelayMs', given.baseDelayMs ?? d.baseDelayMs, 0),
-    maxDelayMs: duration('retry.maxDelayMs', given.maxDelayMs ?? d.maxDelayMs, 0),
-    maxElapsedMs: duration('retry.maxElapsedMs', given.maxElapsedMs ?? d.maxElapsedMs, 0),
-    invalidCredentialsCooldownMs: duration(
-      'retry.invalidCredentialsCooldownMs',
-      given.invalidCredentialsCooldownMs ?? d.invalidCredentialsCooldownMs,
-      0,
-    ),
-    maxRetryAfterMs: duration('retry.maxRetryAfterMs', given.maxRetryAfterMs ?? d.maxRetryAfterMs, 0),
-  }
+function refreshPolicy(given: RefreshOptions | undefined): RefreshPolicy {
+  const refresh = numbers('refresh', DEFAULT_REFRESH, given)
+  ratio('refresh.fraction', refresh.fraction, 0.9)
+  ratio('refresh.jitter', refresh.jitter, 1)
+  return refresh
+}
+
+function retryPolicy(given: RetryOptions | undefined): RetryPolicy {
+  const retry = numbers('retry', DEFAULT_RETRY, given)
+  if (retry.maxAttempts < 1) invalid('retry.maxAttempts must be >= 1')
+  return retry
 }
 
 // A number the provider can compute with: Infinity and NaN would turn into timers that fire at once or
@@ -295,10 +290,8 @@ function duration(name: string, value: unknown, min: number): number {
   return Math.min(ms, MAX_TIMER_MS)
 }
 
-function ratio(name: string, value: unknown, max: number): number {
-  const share = finite(name, value)
+function ratio(name: string, share: number, max: number): void {
   if (share < 0 || share > max) invalid(`${name} must be between 0 and ${max}, got ${share}`)
-  return share
 }
 
 const isFunction = (value: unknown) => typeof value === 'function'
