@@ -87,7 +87,7 @@ it('§4.11 close() ends a wait on another member’s lease, leaving no timer', a
   await clock.advance(100)
   await members[0]!.close()
   expect(clock.pending()).toBe(0)
-  expect(await waiting).toMatchObject({ code: 'aborted' })
+  expect(await waiting).toMatchObject({ code: 'closed' })
   expect(m3ter.stats.tokenRequests).toBe(0)
   await close()
 })
