@@ -8,13 +8,21 @@ import { bearerHeader, judgeAnswer } from '../src/request-policy.ts'
 // loopback, one call a second on the manual clock. Each test prints its figure (the report quotes them) and
 // asserts the bound of docs/contract.md §4.5.
 
-type Rig = Awaited<ReturnType<typeof rig>>
+interface Rig {
+  readonly clock: ReturnType<typeof createManualClock>
+  readonly m3ter: Awaited<ReturnType<typeof startMockM3ter>>
+  readonly auth: TokenProvider
+  api(path: string): string
+  readonly ingest: string
+  call(url: string, init?: { method?: string; body?: string }): Promise<number>
+  close(): Promise<void>
+}
 const open: Rig[] = []
 afterEach(async () => {
   for (const r of open.splice(0)) await r.close()
 })
 
-async function rig(deny: string[] = []) {
+async function rig(deny: string[] = []): Promise<Rig> {
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock, deny })
   const auth = createTokenProvider({
@@ -25,7 +33,7 @@ async function rig(deny: string[] = []) {
     random: () => 0.5,
   })
   const org = `/organizations/${m3ter.orgId}`
-  const r = {
+  const r: Rig = {
     clock,
     m3ter,
     auth,
