@@ -54,7 +54,7 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): (
     if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config
     // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
     config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
-    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url)
+    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url, auth)
     config.env = { ...config.env, fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch) }
     // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
     config.adapter = retrying(unwrap(config.adapter), auth, url)
@@ -169,11 +169,13 @@ function withoutBearer<T>(value: T): T {
   return value
 }
 
-function guardRedirects(user: BeforeRedirect | undefined, url: string): BeforeRedirect {
+function guardRedirects(user: BeforeRedirect | undefined, url: string, auth: TokenProvider): BeforeRedirect {
   // follow-redirects drops Authorization on most cross-origin hops, but older releases keep it for a
-  // subdomain or another port; the bearer belongs to the one origin it was made for.
+  // subdomain or another port; the bearer belongs to the one origin it was made for. On that origin it
+  // keeps the header, so a hop to the token endpoint (any spelling of its path) is stripped here too.
   const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
-    if (answeredFrom(url, (options as { href?: string }).href) !== 'asked') {
+    const hop = (options as { href?: string }).href
+    if (answeredFrom(url, hop) !== 'asked' || (hop !== undefined && !shouldAuthorize(auth, hop))) {
       const headers = (options as { headers?: Record<string, unknown> }).headers ?? {}
       for (const name of Object.keys(headers))
         if (name.toLowerCase() === 'authorization') delete headers[name]
