@@ -54,6 +54,12 @@ export {
 } from './machine.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
+export {
+  BODY_GONE,
+  type FollowedAnswer,
+  type FollowOptions,
+  sendFollowingRedirects,
+} from './redirect-hops.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {
   type AnsweredFrom,
