@@ -133,7 +133,10 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     beforeRedirect: [
       (options, response) => {
         const previous = response.request.options
-        if (previous.context[CROSSED] !== true && answeredFrom(String(previous.url), options.url) === 'asked') {
+        if (
+          previous.context[CROSSED] !== true &&
+          answeredFrom(String(previous.url), options.url) === 'asked'
+        ) {
           // Same origin: got keeps the header, so a hop to the token endpoint (any spelling of its path)
           // must lose it here; beforeRequest signs any later hop that may have it again.
           const hop = options.url === undefined ? '' : String(options.url)
