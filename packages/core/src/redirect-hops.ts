@@ -46,6 +46,7 @@ type Send = (input: RequestInfo | URL, init: RequestInit) => Promise<Response>
 
 // The fetch standard's limit.
 const MAX_HOPS = 20
+const IN_BROWSER_PAGE = typeof document !== 'undefined' && typeof window !== 'undefined'
 // Headers that describe a body: a hop that turns into a GET drops them with the body.
 const BODY_HEADERS = [
   'content-type',
@@ -60,7 +61,8 @@ const BODY_HEADERS = [
  * would (method and body rules of the fetch standard, at most 20 hops), so that each hop is judged: fetch
  * itself keeps Authorization on a same-origin redirect, which would take the bearer to the token endpoint.
  * A hop to another origin, or one `carries` refuses, goes without Authorization, and fetch follows the rest
- * of the way (no bearer is left to leak). A caller's `redirect: 'manual' | 'error'` is sent as given.
+ * of the way (no bearer is left to leak). A caller's `redirect: 'manual' | 'error'` is sent as given, and
+ * so is every request in a browser page, where 'manual' gives an opaque answer that cannot be followed.
  *
  * @example
  * ```ts
@@ -77,8 +79,11 @@ export async function sendFollowingRedirects(
 ): Promise<FollowedAnswer> {
   const request = typeof input === 'object' && 'url' in input ? (input as Request) : undefined
   const mode = init.redirect ?? request?.redirect ?? 'follow'
-  if (mode !== 'follow') return { response: await send(input, init), answeredFrom: 'asked' }
+  // A browser page answers 'manual' with an opaque redirect that cannot be followed: there fetch follows.
+  if (mode !== 'follow' || IN_BROWSER_PAGE)
+    return { response: await send(input, init), answeredFrom: 'asked' }
   let response = await send(input, { ...init, redirect: 'manual' })
+  if (!isRedirect(response)) return { response, answeredFrom: 'asked' }
   let url = follow.url
   let method = (init.method ?? request?.method ?? 'GET').toUpperCase()
   // A Request's own body is consumed by the first send: a hop that keeps it asks bodyAgain, as for init's.

@@ -55,6 +55,10 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * request of its own, such as m3ter's SDK makes) and requests to the token endpoint: those, and requests
  * out of scope, go out exactly as given. An abort during the token wait rejects with the signal's reason.
  *
+ * Redirects of authorized requests are followed here, hop by hop, by the fetch standard's rules (at most 20
+ * hops), so that no hop takes the bearer to the token endpoint; a caller's `redirect: 'manual' | 'error'`
+ * is left to fetch.
+ *
  * A `Request` with a body is cloned before the first send (its body is teed, so it is held in memory until
  * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
  * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.

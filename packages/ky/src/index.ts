@@ -63,6 +63,9 @@ interface HookState {
  * `Authorization: Bearer <token>`; others are left as made. A rejected token is dropped and the request
  * sent once more with a new one (not a stream body); the second answer goes on through ky as usual.
  *
+ * Redirects of authorized requests are followed in that `fetch`, hop by hop, so that no hop (a same-origin
+ * one included) takes the bearer to the token endpoint.
+ *
  * The bearer is added in the returned `fetch`, on the copy of ky's Request that is sent: ky's own Request,
  * which its errors (`HTTPError`, `TimeoutError`) carry and print, never holds it. So pass your own fetch as
  * `m3terAuth(auth, { fetch })`: a `fetch` given to ky later replaces this one, bearer and retry with it.
