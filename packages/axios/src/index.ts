@@ -2,8 +2,10 @@ import type { TokenProvider } from '@m3ter-auth/core'
 import {
   type AnsweredFrom,
   answeredFrom,
+  BODY_GONE,
   bearerHeader,
   judgeAnswer,
+  sendFollowingRedirects,
   shouldAuthorize,
   tokenOfHeader,
 } from '@m3ter-auth/core/internals'
@@ -25,7 +27,7 @@ type Fetch = typeof globalThis.fetch
 // request is still retried at most once.
 const wrapped = new WeakMap<object, unknown>()
 // axios's fetch adapter does not say where its answer came from; its Request does, through the fetch below.
-const answeredAt = new WeakMap<object, string>()
+const answeredAt = new WeakMap<object, AnsweredFrom>()
 
 /**
  * Adds m3ter Service User authentication to one axios instance and returns a function that removes it.
@@ -49,13 +51,18 @@ const answeredAt = new WeakMap<object, string>()
  * ```
  */
 export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
+  // One recording fetch per fetch it wraps, bound to this provider (it judges each redirect hop).
+  const recorders = new WeakMap<Fetch, Fetch>()
   const id = instance.interceptors.request.use(async (config) => {
     const url = fullUrl(config)
     if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config
     // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
     config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
-    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url)
-    config.env = { ...config.env, fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch) }
+    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url, auth)
+    config.env = {
+      ...config.env,
+      fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch, auth, recorders),
+    }
     // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
     config.adapter = retrying(unwrap(config.adapter), auth, url)
     return config
@@ -127,21 +134,34 @@ function originOf(response: AxiosResponse, asked: string): AnsweredFrom {
   if (typeof request?.res?.responseUrl === 'string') return answeredFrom(asked, request.res.responseUrl)
   if (typeof request?.responseURL === 'string') return answeredFrom(asked, request.responseURL)
   const fetched = request && answeredAt.get(request)
-  if (fetched !== undefined) return fetched === '' ? 'asked' : answeredFrom(asked, fetched)
+  if (fetched !== undefined) return fetched
   // Node's http without a redirect follower answers from where it asked; any other transport cannot tell.
   return typeof request?.getHeader === 'function' ? 'asked' : 'unknown'
 }
 
-function recording(fetch: Fetch): Fetch {
-  const existing = wrapped.get(fetch) as Fetch | undefined
+// The fetch axios's fetch adapter is given: it follows redirects hop by hop (fetch itself would keep the
+// bearer on a same-origin hop to the token endpoint) and records where each answer came from.
+function recording(fetch: Fetch, auth: TokenProvider, recorders: WeakMap<Fetch, Fetch>): Fetch {
+  const existing = recorders.get(fetch)
   if (existing) return existing
   const recorder: Fetch = async (input, init) => {
-    const response = await fetch(input, init)
-    if (typeof input === 'object' && input !== null)
-      answeredAt.set(input, response.redirected ? response.url : '')
-    return response
+    const request = input instanceof Request ? input : undefined
+    // axios hands its body over inside the Request: a copy is kept for a 307/308 hop that resends it.
+    const spare = request?.body ? request.clone() : undefined
+    const follow = {
+      url: request?.url ?? String(input),
+      carries: (hop: string) => shouldAuthorize(auth, hop),
+      bodyAgain: () => (spare ? spare.clone().body : (init?.body ?? BODY_GONE)),
+    }
+    try {
+      const { response, answeredFrom } = await sendFollowingRedirects(fetch, input, init ?? {}, follow)
+      if (request) answeredAt.set(request, answeredFrom)
+      return response
+    } finally {
+      if (spare && !spare.bodyUsed) void spare.body?.cancel().catch(() => undefined)
+    }
   }
-  wrapped.set(fetch, recorder)
+  recorders.set(fetch, recorder)
   wrapped.set(recorder, fetch)
   return recorder
 }
@@ -169,11 +189,13 @@ function withoutBearer<T>(value: T): T {
   return value
 }
 
-function guardRedirects(user: BeforeRedirect | undefined, url: string): BeforeRedirect {
+function guardRedirects(user: BeforeRedirect | undefined, url: string, auth: TokenProvider): BeforeRedirect {
   // follow-redirects drops Authorization on most cross-origin hops, but older releases keep it for a
-  // subdomain or another port; the bearer belongs to the one origin it was made for.
+  // subdomain or another port; the bearer belongs to the one origin it was made for. On that origin it
+  // keeps the header, so a hop to the token endpoint (any spelling of its path) is stripped here too.
   const guard: BeforeRedirect = (options, responseDetails, requestDetails) => {
-    if (answeredFrom(url, (options as { href?: string }).href) !== 'asked') {
+    const hop = (options as { href?: string }).href
+    if (answeredFrom(url, hop) !== 'asked' || (hop !== undefined && !shouldAuthorize(auth, hop))) {
       const headers = (options as { headers?: Record<string, unknown> }).headers ?? {}
       for (const name of Object.keys(headers))
         if (name.toLowerCase() === 'authorization') delete headers[name]

@@ -53,6 +53,12 @@ export {
   type Transition,
 } from './machine.ts'
 export { DEFAULT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
+export {
+  BODY_GONE,
+  type FollowedAnswer,
+  type FollowOptions,
+  sendFollowingRedirects,
+} from './redirect-hops.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {

@@ -1,16 +1,9 @@
+import { bodyBytes, MAX_BODY_BYTES } from './body-size.ts'
 import type { TokenProvider } from './provider.ts'
 import { isTokenRejected } from './rejection-policy.ts'
+import { isTokenEndpoint } from './token-path.ts'
 
-/**
- * m3ter refuses an ingest body of this many bytes or more, with a 403 that says nothing about the token.
- * Such a body is never sent twice.
- *
- * @example
- * ```ts
- * if (new TextEncoder().encode(body).byteLength >= MAX_BODY_BYTES) splitBatch()
- * ```
- */
-export const MAX_BODY_BYTES = 512_000
+export { canSendTwice, MAX_BODY_BYTES } from './body-size.ts'
 
 /**
  * What a client's answer means for the token: `'pass'` hand it on as it is; `'retry'` the token was
@@ -166,58 +159,6 @@ export function shouldAuthorize(auth: TokenProvider, url: string | URL, authoriz
   if (typeof authorization === 'string' && /^\s*basic\s/i.test(authorization)) return false
   if (!auth.inScope(url)) return false
   return !isTokenEndpoint(memoryOf(auth).tokenUrl, url)
-}
-
-function isTokenEndpoint(tokenUrl: string | undefined, url: string | URL): boolean {
-  if (tokenUrl === undefined) return false
-  const href = typeof url === 'string' ? url : url.href
-  // Most requests are not for the token endpoint and do not contain its path: no URL to parse for them.
-  if (!href.includes('/oauth/') && !href.startsWith(tokenUrl)) return false
-  try {
-    const target = new URL(href)
-    const endpoint = new URL(tokenUrl)
-    return target.origin === endpoint.origin && target.pathname === endpoint.pathname
-  } catch {
-    return false
-  }
-}
-
-/**
- * Can this body be sent a second time? Only the kinds a client builds afresh on every send are listed: none,
- * a string, bytes (ArrayBuffer, typed arrays, Buffer), URLSearchParams, FormData and Blob/File, and only
- * under {@link MAX_BODY_BYTES}. Everything else (streams, iterators, generators, anything unknown) is
- * consumed by the first send.
- *
- * @example
- * ```ts
- * canSendTwice('{"a":1}') // true
- * canSendTwice(Readable.from(['x'])) // false
- * ```
- */
-export function canSendTwice(body: unknown): boolean {
-  const size = bodyBytes(body)
-  return size !== undefined && size < MAX_BODY_BYTES
-}
-
-/** The byte size of a replayable body; undefined for a body that cannot be sent twice. */
-function bodyBytes(body: unknown): number | undefined {
-  if (body === undefined || body === null) return 0
-  if (typeof body === 'string') {
-    return body.length * 3 < MAX_BODY_BYTES ? body.length : new TextEncoder().encode(body).byteLength
-  }
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength
-  // By tag, not instanceof: the classes of another realm or of undici count too.
-  const tag = Object.prototype.toString.call(body)
-  if (tag === '[object Blob]' || tag === '[object File]') return (body as Blob).size
-  if (tag === '[object URLSearchParams]') return String(body).length
-  if (tag === '[object FormData]') {
-    let size = 0
-    ;(body as FormData).forEach((value) => {
-      size += typeof value === 'string' ? value.length : value.size
-    })
-    return size
-  }
-  return undefined
 }
 
 /**

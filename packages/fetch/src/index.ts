@@ -1,5 +1,12 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import {
+  BODY_GONE,
+  bearerHeader,
+  type FollowOptions,
+  judgeAnswer,
+  sendFollowingRedirects,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
@@ -48,6 +55,10 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * request of its own, such as m3ter's SDK makes) and requests to the token endpoint: those, and requests
  * out of scope, go out exactly as given. An abort during the token wait rejects with the signal's reason.
  *
+ * Redirects of authorized requests are followed here, hop by hop, by the fetch standard's rules (at most 20
+ * hops), so that no hop takes the bearer to the token endpoint; a caller's `redirect: 'manual' | 'error'`
+ * is left to fetch.
+ *
  * A `Request` with a body is cloned before the first send (its body is teed, so it is held in memory until
  * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
  * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
@@ -86,9 +97,23 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     // A Request's body is a stream the first send consumes: the copy for a retry is made now (clone tees
     // it). Bodies in init are extracted afresh by fetch on each call.
     const spare = fromRequest && !request.bodyUsed ? request.clone() : undefined
+    // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
+    const follow: FollowOptions = {
+      url: String(url),
+      carries: (hop) => shouldAuthorize(auth, hop),
+      bodyAgain: () =>
+        !fromRequest
+          ? isStream(init?.body)
+            ? BODY_GONE
+            : init?.body
+          : spare && !spare.bodyUsed
+            ? spare.clone().body
+            : BODY_GONE,
+    }
     let token = await tokenFor(auth, signal, waitUntil)
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
-    let response = await send(input, { ...init, headers: withBearer(own, token) })
+    let sent = await sendFollowingRedirects(send, input, { ...init, headers: withBearer(own, token) }, follow)
+    let response = sent.response
     for (const retried of [false, true]) {
       const refused = !retried && (response.status === 401 || response.status === 403)
       // The policy reads a Request body's bytes (for its size) only when it might retry.
@@ -97,15 +122,28 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
         : spare && refused
           ? await spare.clone().arrayBuffer()
           : request.body
-      const from = response.redirected ? answeredFrom(url, response.url) : 'asked'
       const method = init?.method ?? request?.method ?? 'GET'
-      const answer = { method, url, status: response.status, token, answeredFrom: from, body, retried }
+      const answer = {
+        method,
+        url,
+        status: response.status,
+        token,
+        answeredFrom: sent.answeredFrom,
+        body,
+        retried,
+      }
       if (judgeAnswer(auth, answer) !== 'retry') break
       // The first answer is dropped: cancel its body so its connection is released, not left half-read.
       void response.body?.cancel().catch(ignore)
       token = await tokenFor(auth, signal, waitUntil)
       // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
-      response = await send(spare ?? input, { ...init, headers: withBearer(own, token) })
+      sent = await sendFollowingRedirects(
+        send,
+        spare ?? input,
+        { ...init, headers: withBearer(own, token) },
+        follow,
+      )
+      response = sent.response
     }
     if (spare && !spare.bodyUsed) void spare.body?.cancel().catch(ignore)
     return response
@@ -161,6 +199,15 @@ async function tokenFor(
 function isRequestLike(input: unknown): input is Request {
   const candidate = input as Partial<Request> | null
   return typeof candidate?.url === 'string' && typeof candidate.clone === 'function'
+}
+
+// A body fetch reads once: a redirect that keeps the body cannot send it again.
+function isStream(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body instanceof ReadableStream || Symbol.asyncIterator in body)
+  )
 }
 
 function ignore(): undefined {

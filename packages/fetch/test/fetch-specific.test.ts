@@ -118,6 +118,44 @@ describe('withM3terAuth: retry after 401/403', () => {
   })
 })
 
+describe('withM3terAuth: redirects, followed hop by hop', () => {
+  it('a 307 keeps the body of a Request and the bearer on the same origin, but not at the token path', async () => {
+    m3ter.faults.inject('api', { kind: 'redirect', location: api('/echo'), status: 307 })
+    const request = new Request(api('/meters'), { method: 'POST', body: 'from a Request' })
+    const echo = await echoed(await f(request))
+    expect(echo.body).toBe('from a Request')
+    expect(bearerOf(1)).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+
+    m3ter.faults.inject('api', { kind: 'redirect', location: `${m3ter.apiUrl}/oauth/token/`, status: 307 })
+    const res = await f(api('/meters'), { method: 'POST', body: 'to the token path' })
+    expect(res.redirected).toBe(true)
+    const hop = m3ter.log.at(-1)
+    expect(hop?.url).toBe('/oauth/token/')
+    expect(hop?.body).toBe('to the token path')
+    expect(hop?.headers.authorization).toBeUndefined()
+    // That answer came from a request without our bearer: it says nothing about the token.
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+})
+
+describe('withM3terAuth: body size', () => {
+  it('a FormData of 300,000 × é (over 600,000 bytes on the wire) answered 403 is sent once', async () => {
+    const measurements = `${m3ter.ingestUrl}/organizations/${m3ter.orgId}/measurements`
+    const form = () => {
+      const data = new FormData()
+      data.append('measurements', 'é'.repeat(300_000))
+      return data
+    }
+    expect((await new Response(form()).arrayBuffer()).byteLength).toBeGreaterThan(600_000)
+    m3ter.revokeAll()
+    const res = await f(measurements, { method: 'POST', body: form() })
+    expect(res.status).toBe(403)
+    expect(m3ter.stats.oversizeBodies).toBe(1)
+    expect(apiLog().filter((entry) => entry.method === 'POST')).toHaveLength(1)
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+})
+
 describe('withM3terAuth: hygiene', () => {
   it("never writes to the caller's init or headers", async () => {
     const headers = new Headers({ 'x-user': 'kept' })

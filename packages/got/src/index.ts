@@ -133,8 +133,17 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     beforeRedirect: [
       (options, response) => {
         const previous = response.request.options
-        if (previous.context[CROSSED] !== true && answeredFrom(String(previous.url), options.url) === 'asked')
+        if (
+          previous.context[CROSSED] !== true &&
+          answeredFrom(String(previous.url), options.url) === 'asked'
+        ) {
+          // Same origin: got keeps the header, so a hop to the token endpoint (any spelling of its path)
+          // must lose it here; beforeRequest signs any later hop that may have it again.
+          const hop = options.url === undefined ? '' : String(options.url)
+          if (!shouldAuthorize(auth, hop) && tokenOfHeader(options.headers.authorization) !== undefined)
+            delete options.headers.authorization
           return
+        }
         // got strips Authorization itself when host or port change; a scheme change (https to http on the
         // same host) it lets through, and beforeRequest must not put a bearer back on this or later hops.
         options.context[CROSSED] = true
@@ -143,7 +152,7 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
     ],
     afterResponse: [
       (response, retryWithMergedOptions) => {
-        if (judge(response.request.options, response) !== 'retry') return response
+        if (judge(response.request.options, response) !== 'retry') return withoutBearer(response)
         // beforeRequest runs again for the retry and fetches the new token; got 14 and 16 both let this
         // retry through even with `retry.limit: 0`. preserveHooks keeps the caller's later afterResponse
         // hooks for the retried answer.
@@ -181,6 +190,19 @@ function bodyOf(options: GotOptionsLike): unknown {
 
 // got.stream() answers cannot be retried from a hook: judged as a body that cannot be sent twice.
 const STREAMED: unknown = Object.freeze({ [Symbol.asyncIterator]: undefined })
+
+// The answer the caller gets (or a later hook): no bearer where JSON.stringify or util.inspect look. The
+// header leaves the options (beforeRequest sets it again for any retry or re-send of these options), and
+// what was handed to Node's http (got 16 keeps it as `_requestOptions`) and the ClientRequest, whose raw
+// head and header map hold it, stay readable only through getters.
+function withoutBearer<R extends GotResponseLike>(response: R): R {
+  const { options } = response.request
+  if (tokenOfHeader(options.headers.authorization) === undefined) return response
+  delete options.headers.authorization
+  behindGetter(response, 'req')
+  for (const key of ['_request', '_requestOptions']) behindGetter(response.request, key)
+  return response
+}
 
 function behindGetter(holder: object, key: string): void {
   const property = Object.getOwnPropertyDescriptor(holder, key)

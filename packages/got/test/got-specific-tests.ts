@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { findM3terAuthError, type TokenProvider } from '@m3ter-auth/core'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import {
@@ -9,6 +10,21 @@ import {
   startMockM3ter,
 } from '@m3ter-auth/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+// Every way a caller may print a response or its request (got's Request is circular to JSON: nothing shown).
+const json = (value: unknown) => {
+  try {
+    return JSON.stringify(value) ?? ''
+  } catch {
+    return ''
+  }
+}
+const views = (value: unknown) => [
+  json(value),
+  inspect(value),
+  inspect(value, { showHidden: true, depth: 6 }),
+  String(value),
+]
 
 type Res = { statusCode: number; body: string }
 type Client = {
@@ -94,6 +110,23 @@ export function gotSpecificTests(name: string, got: Client): void {
       )
     })
 
+    it('a successful response shows no bearer to inspect or JSON.stringify, first try or retry', async () => {
+      const first = await client(url('/meters'))
+      m3ter.revokeAll()
+      const retried = await client(url('/meters'))
+      expect([first.statusCode, retried.statusCode]).toEqual([200, 200])
+      for (const [response, token] of [
+        [first, m3ter.issuedTokens[0]!],
+        [retried, m3ter.issuedTokens[1]!],
+      ] as const) {
+        for (const view of [...views(response), ...views((response as { request?: unknown }).request)])
+          expect(view).not.toContain(token)
+      }
+      // The next request still carries the bearer: only what the caller holds lost it.
+      expect((await client(url('/meters'))).statusCode).toBe(200)
+      expect(m3ter.stats.tokenRequests).toBe(2)
+    })
+
     it('a second 403 reaches the caller as an HTTPError by default', async () => {
       const throwing = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 0 } })
       await throwing(url('/meters'))
@@ -105,6 +138,7 @@ export function gotSpecificTests(name: string, got: Client): void {
       expect(error.name).toBe('HTTPError')
       expect(error.response.body).toBe('{"message":"no"}')
       expect(apiStatuses()).toEqual([200, 403, 403])
+      for (const view of views(error)) for (const token of m3ter.issuedTokens) expect(view).not.toContain(token)
     })
 
     it('surfaces a token failure through got, with the M3terAuthError as cause', async () => {

@@ -1,5 +1,12 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import {
+  BODY_GONE,
+  bearerHeader,
+  type FollowOptions,
+  judgeAnswer,
+  sendFollowingRedirects,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 
 // ky 1 calls hooks with positional arguments, (request, options[, response], state); ky 2 with one state
 // object, ({ request, options, response?, retryCount }). Each hook accepts both and reads what it needs,
@@ -56,6 +63,9 @@ interface HookState {
  * `Authorization: Bearer <token>`; others are left as made. A rejected token is dropped and the request
  * sent once more with a new one (not a stream body); the second answer goes on through ky as usual.
  *
+ * Redirects of authorized requests are followed in that `fetch`, hop by hop, so that no hop (a same-origin
+ * one included) takes the bearer to the token endpoint.
+ *
  * The bearer is added in the returned `fetch`, on the copy of ky's Request that is sent: ky's own Request,
  * which its errors (`HTTPError`, `TimeoutError`) carry and print, never holds it. So pass your own fetch as
  * `m3terAuth(auth, { fetch })`: a `fetch` given to ky later replaces this one, bearer and retry with it.
@@ -94,10 +104,16 @@ export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {})
     const request = input
     // A body we did not see made (a Request swapped in by another hook) counts as one-shot: safe side.
     const body = request.body === null ? undefined : bodies.has(request) ? bodies.get(request) : request.body
+    // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
+    const follow: FollowOptions = {
+      url: request.url,
+      carries: (hop) => shouldAuthorize(auth, hop),
+      bodyAgain: () => (body === undefined ? null : canSendAgain(body) ? (body as BodyInit) : BODY_GONE),
+    }
     const attempt = async (sent: Request, retried: boolean) => {
       const token = await auth.getToken({ signal: request.signal })
-      const response = await send(withBearer(sent, body, token), init)
-      const from = response.redirected ? answeredFrom(request.url, response.url) : 'asked'
+      const signed = withBearer(sent, body, token)
+      const { response, answeredFrom: from } = await sendFollowingRedirects(send, signed, init ?? {}, follow)
       const answer = {
         method: request.method,
         url: request.url,
@@ -121,6 +137,15 @@ export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {})
     // is a clone: its body is remembered again.
     hooks: { beforeRequest: [prepare], beforeRetry: [prepare] },
   }
+}
+
+// A body ky keeps as given (string, bytes, FormData, Blob, URLSearchParams) can be sent once more; a stream
+// (ky's own Request body, or one the caller gave) cannot.
+function canSendAgain(body: unknown): boolean {
+  return (
+    !(body instanceof ReadableStream) &&
+    !(typeof body === 'object' && body !== null && Symbol.asyncIterator in body)
+  )
 }
 
 function stateOf(args: unknown[]): HookState {

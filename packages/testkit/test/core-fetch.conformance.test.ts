@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream'
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import {
+  BODY_GONE,
+  bearerHeader,
+  judgeAnswer,
+  sendFollowingRedirects,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 import { type AdapterDriver, type DriverBody, describeAdapterConformance } from '../src/index.ts'
 
 // The example to read before writing an adapter: core's request policy decides everything (whether to
@@ -11,23 +17,28 @@ function coreFetchDriver(auth: TokenProvider): AdapterDriver {
       const headers = new Headers(req.headers)
       if (req.body?.contentType) headers.set('content-type', req.body.contentType)
       const signal = req.signal
+      // Redirects are followed hop by hop, so none takes the bearer to the token endpoint.
+      const follow = {
+        url: req.url,
+        carries: (hop: string) => shouldAuthorize(auth, hop),
+        bodyAgain: () => (req.body ? (req.body.kind === 'stream' ? BODY_GONE : bodyOf(req.body)) : null),
+      }
       const send = async (token: string | undefined) => {
         if (token) headers.set('authorization', bearerHeader(token))
         const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, duplex: 'half' }
         if (req.body) init.body = bodyOf(req.body)
-        return fetch(req.url, signal ? { ...init, signal } : init)
+        return sendFollowingRedirects(fetch, req.url, signal ? { ...init, signal } : init, follow)
       }
       const ours = shouldAuthorize(auth, req.url, headers.get('authorization'))
       let token = ours ? await auth.getToken({ signal }) : undefined
-      let res = await send(token)
+      let { response: res, answeredFrom: from } = await send(token)
       for (const retried of [false, true]) {
-        const from = res.redirected ? answeredFrom(req.url, res.url) : 'asked'
         const body = req.body?.kind === 'stream' ? Readable.from([]) : req.body?.text
         const answer = { method: req.method, url: req.url, status: res.status, token, answeredFrom: from }
         if (judgeAnswer(auth, { ...answer, body, retried }) !== 'retry') break
         await res.body?.cancel()
         token = await auth.getToken({ signal })
-        res = await send(token)
+        ;({ response: res, answeredFrom: from } = await send(token))
       }
       return {
         status: res.status,

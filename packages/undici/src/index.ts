@@ -9,7 +9,10 @@ import { headerIn, withAuthorization } from './headers.ts'
  * authorizes (in scope, not the token endpoint, no own `Basic`) and, when the policy calls an answer a
  * token rejection, refreshes the token and retries the request once. Only the origin a request was made
  * for gets the bearer: with `interceptors.redirect` on either side, a hop to another origin (the other
- * in-scope one included) gets none. Requests it does not authorize pass through untouched.
+ * in-scope one included) gets none. Compose `interceptors.redirect` after this interceptor (outside it, as
+ * below) so that every hop is judged, and a same-origin redirect to the token endpoint gets no bearer;
+ * composed before (inside), its hops never pass through here. Requests it does not authorize pass through
+ * untouched.
  *
  * Works with undici 7 and 8, with `Dispatcher.compose` and as the dispatcher of undici's fetch. Strings,
  * bytes, FormData and Blob bodies are retried; streams and async iterables, which is every body undici's

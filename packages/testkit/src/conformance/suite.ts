@@ -9,6 +9,7 @@ import { rejectionTests } from './tests-rejection.ts'
 import { requestTests, tokenRequestTests } from './tests-requests.ts'
 import { scopeTests } from './tests-scope.ts'
 import { tokenEndpointTests } from './tests-token-endpoint.ts'
+import { tokenPathTests } from './tests-token-path.ts'
 import { vitest } from './vitest.ts'
 
 /**
@@ -103,6 +104,7 @@ export function describeAdapterConformance(
     tokenRequestTests(context)
     scopeTests(context)
     tokenEndpointTests(context)
+    tokenPathTests(context)
     hygieneTests(context)
     options.additionalTests?.(context)
   })

@@ -1,0 +1,89 @@
+/**
+ * Is `url` a request for the token endpoint at `tokenUrl`? Paths are compared as a server may read them,
+ * not as written: case-insensitively, percent-decoded (`/oauth/%74oken`), with duplicate and trailing
+ * slashes and `;parameters` of a segment ignored. Erring towards "yes" only costs a request its bearer,
+ * while "no" for a path the server routes to its token endpoint would hand it our token.
+ *
+ * @param tokenUrl - the provider's token endpoint; undefined (a provider of one's own) matches nothing
+ * @param url - the URL a request or a redirect hop goes to
+ *
+ * @example
+ * ```ts
+ * isTokenEndpoint('https://api.m3ter.com/oauth/token', 'https://api.m3ter.com//OAUTH/token/') // true
+ * isTokenEndpoint('https://api.m3ter.com/oauth/token', 'https://api.m3ter.com/oauth/tokens') // false
+ * ```
+ */
+export function isTokenEndpoint(tokenUrl: string | undefined, url: string | URL): boolean {
+  if (tokenUrl === undefined) return false
+  const endpoint = endpointOf(tokenUrl)
+  if (endpoint === undefined) return false
+  const href = typeof url === 'string' ? url : url.href
+  // Most requests neither name the endpoint's last segment nor hide a path behind percent-encoding: no
+  // URL to parse for them.
+  if (!href.includes('%') && !endpoint.lastSegment.test(href)) return false
+  try {
+    const target = new URL(href)
+    return target.origin === endpoint.origin && normalisedPath(target.pathname) === endpoint.path
+  } catch {
+    return false
+  }
+}
+
+interface Endpoint {
+  readonly origin: string
+  readonly path: string
+  readonly lastSegment: RegExp
+}
+
+// One provider has one token URL: the last one parsed is kept, so the hot path parses nothing.
+let cached: { readonly tokenUrl: string; readonly endpoint: Endpoint | undefined } | undefined
+
+function endpointOf(tokenUrl: string): Endpoint | undefined {
+  if (cached?.tokenUrl === tokenUrl) return cached.endpoint
+  let endpoint: Endpoint | undefined
+  try {
+    const parsed = new URL(tokenUrl)
+    const path = normalisedPath(parsed.pathname)
+    const last = path.slice(path.lastIndexOf('/') + 1)
+    endpoint = { origin: parsed.origin, path, lastSegment: new RegExp(escaped(last), 'i') }
+  } catch {
+    endpoint = undefined
+  }
+  cached = { tokenUrl, endpoint }
+  return endpoint
+}
+
+/**
+ * A path as servers commonly route it: percent-decoded (repeatedly, so `%2574` counts too), lower-cased,
+ * without `;parameters`, empty or dot segments or a trailing slash. `/OAuth//%74oken/` becomes `/oauth/token`.
+ */
+function normalisedPath(pathname: string): string {
+  let path = pathname
+  for (let i = 0; i < 3 && path.includes('%'); i++) path = decoded(path)
+  const segments: string[] = []
+  for (const raw of path.toLowerCase().split(/[/\\]/)) {
+    const segment = raw.replace(/;.*$/, '')
+    if (segment === '..') segments.pop()
+    else if (segment !== '' && segment !== '.') segments.push(segment)
+  }
+  return `/${segments.join('/')}`
+}
+
+function decoded(path: string): string {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    // A stray `%` that is not an escape: decode the escapes that are well formed, leave the rest.
+    return path.replace(/(%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run)
+      } catch {
+        return run
+      }
+    })
+  }
+}
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
