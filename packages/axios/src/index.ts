@@ -3,7 +3,9 @@ import {
   type AnsweredFrom,
   answeredFrom,
   bearerHeader,
+  describeArgument,
   judgeAnswer,
+  requireTokenProvider,
   shouldAuthorize,
   tokenOfHeader,
 } from '@m3ter-auth/core/internals'
@@ -49,6 +51,12 @@ const answeredAt = new WeakMap<object, string>()
  * ```
  */
 export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError(
+      `attachM3terAuth(instance, auth): instance must be an axios instance (axios.create()); got ${describeArgument(instance)}`,
+    )
+  }
+  requireTokenProvider(auth, 'attachM3terAuth(instance, auth)')
   const id = instance.interceptors.request.use(async (config) => {
     const url = fullUrl(config)
     if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config

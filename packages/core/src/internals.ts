@@ -35,6 +35,7 @@
  *
  * @packageDocumentation
  */
+export { describeArgument, requireTokenProvider } from './adapter-arguments.ts'
 export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'

@@ -1,5 +1,12 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import {
+  answeredFrom,
+  bearerHeader,
+  describeArgument,
+  judgeAnswer,
+  requireTokenProvider,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
@@ -70,6 +77,12 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
   fetch?: F,
   options: WithM3terAuthOptions = {},
 ): F {
+  requireTokenProvider(auth, 'withM3terAuth(auth, fetch?)')
+  if (fetch !== undefined && typeof fetch !== 'function') {
+    throw new TypeError(
+      `withM3terAuth(auth, fetch?): fetch must be a function; got ${describeArgument(fetch)}`,
+    )
+  }
   const { waitUntil } = options
   async function m3terFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when

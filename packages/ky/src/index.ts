@@ -1,5 +1,11 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import {
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  requireTokenProvider,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 
 // ky 1 calls hooks with positional arguments, (request, options[, response], state); ky 2 with one state
 // object, ({ request, options, response?, retryCount }). Each hook accepts both and reads what it needs,
@@ -72,6 +78,7 @@ interface HookState {
  * ```
  */
 export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {}): M3terAuthKyExtension {
+  requireTokenProvider(auth, 'm3terAuth(auth)')
   const send = options.fetch ?? globalThis.fetch
   // The body each request was made from, by request: fetch only sees the Request, whose body is a stream
   // whatever the caller gave, and a retry must know whether that body can be sent again and rebuild it.
