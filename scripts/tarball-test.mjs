@@ -119,8 +119,16 @@ const userLib = ['es2022', 'dom', 'dom.iterable']
 const tsc = (dir, args = []) => run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.', ...args], { cwd: dir })
 
 const allExamples = readmeExamples()
+for (const example of allExamples.filter((e) => e.mode !== 'run' && !e.reason))
+  fail(
+    `${example.source}: a ts ${example.mode} block must say why in its info string (\`\`\`ts ${example.mode}: <why>)`,
+  )
 for (const example of allExamples.filter((e) => e.skip))
-  console.log(`skip ${example.source}: fenced ts not-tested`)
+  console.log(`skip ${example.source}: not-tested: ${example.reason}`)
+const countOf = (mode) => allExamples.filter((e) => e.mode === mode).length
+console.log(
+  `README blocks: ${countOf('run')} run, ${countOf('typecheck-only')} typechecked only, ${countOf('not-tested')} not run`,
+)
 const examples = allExamples.filter((e) => !e.skip)
 const clientNames = Object.keys(newest)
 const usesOnly = (example, allowed) =>

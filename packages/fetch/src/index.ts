@@ -72,7 +72,24 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * const { data: meters } = await res.json()
  * ```
  */
+// Without a fetch, the global fetch's type, not an inferred F: inline in an option typed by another library
+// (m3ter's SDK: `fetch: withM3terAuth(auth)`), F would be inferred from that option and fail (TS2322).
+export function withM3terAuth(
+  auth: TokenProvider,
+  fetch?: undefined,
+  options?: WithM3terAuthOptions,
+): typeof globalThis.fetch
+export function withM3terAuth<F extends FetchLike>(
+  auth: TokenProvider,
+  fetch: F,
+  options?: WithM3terAuthOptions,
+): F
 export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
+  auth: TokenProvider,
+  fetch?: F,
+  options?: WithM3terAuthOptions,
+): F
+export function withM3terAuth<F extends FetchLike>(
   auth: TokenProvider,
   fetch?: F,
   options: WithM3terAuthOptions = {},
@@ -179,3 +196,10 @@ function isRequestLike(input: unknown): input is Request {
 function ignore(): undefined {
   return undefined
 }
+
+export {
+  type M3terSdkFetch,
+  type M3terSdkOptions,
+  type M3terSdkOptionsInput,
+  m3terSdkOptions,
+} from './sdk.ts'
