@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { inspect } from 'node:util'
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
@@ -143,4 +144,21 @@ describe('errors that say what to do', () => {
     expect(M3terAuthError.name).toBe('M3terAuthError')
     expect(inspect(error).split('\n')[0]).toBe('M3terAuthError: x')
   })
+})
+
+it('every message above is listed in docs/troubleshooting.md', () => {
+  const page = readFileSync(new URL('../../../docs/troubleshooting.md', import.meta.url), 'utf8')
+  for (const message of [
+    'request failed (ECONNREFUSED 127.0.0.1:4010)',
+    'request failed (ENOTFOUND api.m3ter.example)',
+    ': no token endpoint at https://api.m3ter.com/token: check tokenUrl or M3TER_BASE_URL (an origin such as https://api.m3ter.com)',
+    'access key id or API secret rejected (key #1a2b3c4d); check both, and that the key is active',
+    'createTokenProvider: no credentials: M3TER_API_SECRET is not set (M3TER_API_KEY is); set it or pass credentials',
+    'createTokenProvider: M3TER_API_SECRET has whitespace around it (a newline from a file or `echo`, or quotes copied from a .env file?); m3ter would reject it: remove it',
+    "credentials: accessKeyId must be a non-empty string (got apiKey: did you mean accessKeyId / apiSecret? m3ter's SDK calls the key id apiKey)",
+    'createTokenProvider: M3TER_BASE_URL must be an origin such as https://api.m3ter.com, not https://api.m3ter.com/organizations/org-1: remove the path (the organization id goes in M3TER_ORG_ID)',
+    'it is outside the scope [http://127.0.0.1:4010]; add it to the scope option, or set M3TER_INGEST_URL if it is your ingest origin',
+    'attachM3terAuth(instance, auth): auth must be the token provider from createTokenProvider() (or a token pool); got undefined',
+  ])
+    expect(page).toContain(message)
 })
