@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { startRedisServer } from '../packages/redis/test/redis-server.mjs'
 import { againstMock, readmeExamples } from './lib/readme-examples.mjs'
 import { publicPackages, root, workspacePackages } from './lib/workspace.mjs'
 
@@ -195,7 +196,10 @@ async function checkExamples(dir, label, list, resolution, { what, runs = false 
   )
   attempt(`${label}: compiles the examples pointed at the mock`, () => tsc(dir, ['-p', 'tsconfig.run.json']))
   const { info, stop } = await startMock(dir)
-  const env = mockEnv(info, dir)
+  // The Redis store's examples run against a real redis-server (Debian's, as the store's own tests use).
+  const needsRedis = runnable.some((e) => e.imports.some((spec) => spec === 'ioredis' || spec === 'redis'))
+  const redis = needsRedis ? await startRedisServer() : undefined
+  const env = { ...mockEnv(info, dir), ...(redis ? { REDIS_URL: redis.url } : {}) }
   try {
     for (const example of runnable)
       attempt(`${label}: runs ${example.source} against the mock`, () =>
@@ -203,6 +207,7 @@ async function checkExamples(dir, label, list, resolution, { what, runs = false 
       )
   } finally {
     stop()
+    await redis?.stop()
   }
 }
 

@@ -21,7 +21,7 @@ const run = (command, args, cwd, capture = false) =>
 
 // The README must show exactly what runs here.
 const readme = readFileSync(join(root, 'packages/testkit/README.md'), 'utf8')
-for (const file of ['meters.vitest.test.ts', 'meters.jest.test.js']) {
+for (const file of ['meters.vitest.test.ts', 'meters.jest.test.js', 'readme-conformance.vitest.test.ts']) {
   if (!readme.includes(readFileSync(join(fixtures, file), 'utf8')))
     throw new Error(`packages/testkit/README.md must show tests/testkit-consumers/fixtures/${file} verbatim`)
 }
