@@ -271,6 +271,8 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   assert.ok(new esmCore.M3terAuthError('timeout', 'x') instanceof core.M3terAuthError, 'ESM error instanceof CJS class')
   assert.ok(new core.M3terAuthError('timeout', 'x') instanceof esmCore.M3terAuthError, 'CJS error instanceof ESM class')
   assert.ok(!(new Error('x') instanceof core.M3terAuthError), 'a plain Error is not one')
+  // Printed by its own name from either build (a bundler's rename printed it as _M3terAuthError).
+  for (const build of [core, esmCore]) assert.equal(build.M3terAuthError.name, 'M3terAuthError', 'the class name')
   const options = JSON.parse(process.env.M3TER_MOCK_PROVIDER_OPTIONS)
   const auth = core.createTokenProvider(options)
   // Both entry points of one format share one copy of core: its error class and its request policy.
