@@ -14,20 +14,22 @@
 // the token endpoint's builder, processor and sender) so that a newcomer can read it; the split costs about
 // 3% of every bundle with the provider in it (shared state read through an object, one function per
 // event), which these budgets accept. The whole-core figure counts only the public entry point's exports.
+//
+// Raised by about 1.2 kB (core 8724 -> 9934 B) for issue 25's first hour: the environment story (M3TER_BASE_URL
+// with its derived ingest origin, M3TER_INGEST_URL, a base URL with a path refused), the one debug line for an
+// m3ter origin outside the scope, and errors that say what to do (the network code, the 404 hint, the key
+// fingerprint, the variable named alone, whitespace and quotes, did-you-mean, the adapters' argument checks).
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  // Raised for issue 24 (fleets): the store key bound to the secret (PBKDF2, +~290 B), values from a store
-  // checked like endpoint answers, fenced writes and tombstones in the memory store, one store budget per
-  // attempt (+~370 B). Measured from the sources: 8434 -> 9148 B (whole core), 9632 -> 10284 B (+ fetch).
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 9344 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 10240 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 10496,
+    limit: 11520,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -52,13 +54,13 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 10496,
+    limit: 12288,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 11136,
+    limit: 12800,
   },
 ]
 

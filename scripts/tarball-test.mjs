@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { startRedisServer } from '../packages/redis/test/redis-server.mjs'
 import { againstMock, readmeExamples } from './lib/readme-examples.mjs'
 import { publicPackages, root, workspacePackages } from './lib/workspace.mjs'
 
@@ -119,8 +120,16 @@ const userLib = ['es2022', 'dom', 'dom.iterable']
 const tsc = (dir, args = []) => run(join(dir, 'node_modules/.bin/tsc'), ['-p', '.', ...args], { cwd: dir })
 
 const allExamples = readmeExamples()
+for (const example of allExamples.filter((e) => e.mode !== 'run' && !e.reason))
+  fail(
+    `${example.source}: a ts ${example.mode} block must say why in its info string (\`\`\`ts ${example.mode}: <why>)`,
+  )
 for (const example of allExamples.filter((e) => e.skip))
-  console.log(`skip ${example.source}: fenced ts not-tested`)
+  console.log(`skip ${example.source}: not-tested: ${example.reason}`)
+const countOf = (mode) => allExamples.filter((e) => e.mode === mode).length
+console.log(
+  `README blocks: ${countOf('run')} run, ${countOf('typecheck-only')} typechecked only, ${countOf('not-tested')} not run`,
+)
 const examples = allExamples.filter((e) => !e.skip)
 const clientNames = Object.keys(newest)
 const usesOnly = (example, allowed) =>
@@ -187,7 +196,10 @@ async function checkExamples(dir, label, list, resolution, { what, runs = false 
   )
   attempt(`${label}: compiles the examples pointed at the mock`, () => tsc(dir, ['-p', 'tsconfig.run.json']))
   const { info, stop } = await startMock(dir)
-  const env = mockEnv(info, dir)
+  // The Redis store's examples run against a real redis-server (Debian's, as the store's own tests use).
+  const needsRedis = runnable.some((e) => e.imports.some((spec) => spec === 'ioredis' || spec === 'redis'))
+  const redis = needsRedis ? await startRedisServer() : undefined
+  const env = { ...mockEnv(info, dir), ...(redis ? { REDIS_URL: redis.url } : {}) }
   try {
     for (const example of runnable)
       attempt(`${label}: runs ${example.source} against the mock`, () =>
@@ -195,6 +207,7 @@ async function checkExamples(dir, label, list, resolution, { what, runs = false 
       )
   } finally {
     stop()
+    await redis?.stop()
   }
 }
 
@@ -258,6 +271,8 @@ const { withM3terAuth } = require('@m3ter-auth/fetch')
   assert.ok(new esmCore.M3terAuthError('timeout', 'x') instanceof core.M3terAuthError, 'ESM error instanceof CJS class')
   assert.ok(new core.M3terAuthError('timeout', 'x') instanceof esmCore.M3terAuthError, 'CJS error instanceof ESM class')
   assert.ok(!(new Error('x') instanceof core.M3terAuthError), 'a plain Error is not one')
+  // Printed by its own name from either build (a bundler's rename printed it as _M3terAuthError).
+  for (const build of [core, esmCore]) assert.equal(build.M3terAuthError.name, 'M3terAuthError', 'the class name')
   const options = JSON.parse(process.env.M3TER_MOCK_PROVIDER_OPTIONS)
   const auth = core.createTokenProvider(options)
   // Both entry points of one format share one copy of core: its error class and its request policy.

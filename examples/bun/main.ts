@@ -4,9 +4,12 @@ import { createTokenProvider } from '@m3ter-auth/core'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 
 const base = process.env.M3TER_BASE_URL ?? 'https://api.m3ter.com'
+const orgId = process.env.M3TER_ORG_ID
+if (!orgId) throw new Error('set M3TER_ORG_ID (the m3ter organization id)')
 const auth = createTokenProvider({
   tokenUrl: process.env.M3TER_TOKEN_URL ?? `${base}/oauth/token`,
-  scope: [base],
+  // The API origin and the ingest origin: measurements need the bearer too.
+  scope: [base, process.env.M3TER_INGEST_URL ?? base.replace('://api.', '://ingest.')],
 })
 const m3terFetch = withM3terAuth(auth)
 
@@ -14,9 +17,7 @@ let meters = 0
 let next: string | undefined = ''
 while (next !== undefined) {
   const query = `pageSize=100${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`
-  const page = await (
-    await m3terFetch(`${base}/organizations/${process.env.M3TER_ORG_ID}/meters?${query}`)
-  ).json()
+  const page = await (await m3terFetch(`${base}/organizations/${orgId}/meters?${query}`)).json()
   meters += page.data.length
   next = page.nextToken
 }

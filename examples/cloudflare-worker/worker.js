@@ -9,11 +9,13 @@ let auth
 
 export default {
   async fetch(_request, env, ctx) {
+    if (!env.M3TER_ORG_ID) return new Response('set M3TER_ORG_ID in wrangler.toml', { status: 500 })
     const base = env.M3TER_BASE_URL ?? 'https://api.m3ter.com'
     auth ??= createTokenProvider({
       credentials: { accessKeyId: env.M3TER_API_KEY, apiSecret: env.M3TER_API_SECRET },
       tokenUrl: env.M3TER_TOKEN_URL ?? `${base}/oauth/token`,
-      scope: [base],
+      // The API origin and the ingest origin: measurements need the bearer too.
+      scope: [base, env.M3TER_INGEST_URL ?? base.replace('://api.', '://ingest.')],
     })
     // workerd cancels what a request leaves running once it answers: waitUntil keeps a background token
     // refresh that this request starts alive until it lands, for the requests after it.

@@ -16,6 +16,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics'
 
 const port = Number(process.env.METRICS_PORT ?? 9464)
 const base = process.env.M3TER_BASE_URL ?? 'https://api.m3ter.com'
+const orgId = process.env.M3TER_ORG_ID
+if (!orgId) throw new Error('set M3TER_ORG_ID (the m3ter organization id)')
 
 // The exporter is a metric reader that serves what it reads on its own HTTP server.
 const exporter = new PrometheusExporter({ port, host: '127.0.0.1' })
@@ -23,7 +25,8 @@ const meterProvider = new MeterProvider({ readers: [exporter] })
 
 const auth = createTokenProvider({
   tokenUrl: process.env.M3TER_TOKEN_URL ?? `${base}/oauth/token`,
-  scope: [base],
+  // The API origin and the ingest origin: measurements need the bearer too.
+  scope: [base, process.env.M3TER_INGEST_URL ?? base.replace('://api.', '://ingest.')],
 })
 const stop = instrumentM3terAuth(auth, { meterProvider, name: 'example' })
 const m3terFetch = withM3terAuth(auth)
@@ -33,7 +36,7 @@ async function listMeters() {
   let next = ''
   while (next !== undefined) {
     const query = `pageSize=100${next ? `&nextToken=${encodeURIComponent(next)}` : ''}`
-    const res = await m3terFetch(`${base}/organizations/${process.env.M3TER_ORG_ID}/meters?${query}`)
+    const res = await m3terFetch(`${base}/organizations/${orgId}/meters?${query}`)
     if (!res.ok) throw new Error(`GET meters answered ${res.status}`)
     const page = await res.json()
     meters += page.data.length

@@ -1,14 +1,17 @@
 // The TypeScript examples of the READMEs a user reads: the root README and each published package's.
 // A block fenced as ```ts is a whole program that must typecheck and run against the mock m3ter;
-// ```ts typecheck-only is a whole file that must typecheck (one that needs a test runner, say);
-// ```ts not-tested is for code whose packages CI cannot install (m3ter's own SDK is not on the npm registry
-// it reaches): counted and listed, never run.
+// ```ts typecheck-only: <why> is a whole file that must typecheck (one that needs a test runner, say);
+// ```ts not-tested: <why> is for code whose packages CI cannot install (m3ter's own SDK is not on the npm
+// registry it reaches): counted and listed, never run. Both must say why after the colon.
 // Other fences (sh, text, js) are not examples of the API.
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { publicPackages, root } from './workspace.mjs'
 
-/** Every example: { id, source, line, code, run, imports } where imports are the packages it names. */
+/**
+ * Every example: { id, source, line, code, run, skip, mode, reason, imports } where mode is 'run',
+ * 'typecheck-only' or 'not-tested', reason why it is not run, and imports the packages it names.
+ */
 export function readmeExamples() {
   const files = [join(root, 'README.md'), ...publicPackages().map((pkg) => join(pkg.dir, 'README.md'))]
   const examples = []
@@ -18,9 +21,16 @@ export function readmeExamples() {
     let open
     for (const [index, line] of lines.entries()) {
       if (open === undefined) {
-        const fence = /^```ts(?:\s+(typecheck-only|not-tested))?\s*$/.exec(line)
+        const fence = /^```ts(?:\s+(typecheck-only|not-tested)(?::\s*(.*))?)?\s*$/.exec(line)
         if (fence)
-          open = { line: index + 1, run: fence[1] === undefined, skip: fence[1] === 'not-tested', body: [] }
+          open = {
+            line: index + 1,
+            run: fence[1] === undefined,
+            skip: fence[1] === 'not-tested',
+            mode: fence[1] ?? 'run',
+            reason: fence[2]?.trim() ?? '',
+            body: [],
+          }
       } else if (line.startsWith('```')) {
         const code = `${open.body.join('\n')}\n`
         const slug = source
@@ -33,6 +43,8 @@ export function readmeExamples() {
           code,
           run: open.run,
           skip: open.skip,
+          mode: open.mode,
+          reason: open.reason,
           imports: [...code.matchAll(/from '([^']+)'/g)].map((m) => m[1]),
         })
         open = undefined

@@ -21,9 +21,33 @@ const run = (command, args, cwd, capture = false) =>
 
 // The README must show exactly what runs here.
 const readme = readFileSync(join(root, 'packages/testkit/README.md'), 'utf8')
-for (const file of ['meters.vitest.test.ts', 'meters.jest.test.js']) {
+for (const file of ['meters.vitest.test.ts', 'meters.jest.test.js', 'readme-conformance.vitest.test.ts']) {
   if (!readme.includes(readFileSync(join(fixtures, file), 'utf8')))
     throw new Error(`packages/testkit/README.md must show tests/testkit-consumers/fixtures/${file} verbatim`)
+}
+
+// A Jest + TypeScript project without vitest (and without skipLibCheck) must typecheck an import of the
+// main entry: its declarations, and every chunk they import, name nothing of vitest. The conformance suite's
+// vitest-typed declarations live under '@m3ter-auth/testkit/vitest'.
+function vitestImportsOf(file, seen = new Set()) {
+  if (seen.has(file)) return []
+  seen.add(file)
+  const text = readFileSync(file, 'utf8')
+  const found = [...text.matchAll(/(?:from|import)\s+['"]([^'"]+)['"]/g)].map((match) => match[1])
+  return found.flatMap((target) =>
+    target.startsWith('.')
+      ? vitestImportsOf(
+          join(file, '..', target.replace(/\.c?js$/, file.endsWith('.d.cts') ? '.d.cts' : '.d.ts')),
+          seen,
+        )
+      : target === 'vitest' || target.startsWith('vitest/') || target.startsWith('@vitest/')
+        ? [`${file} imports ${target}`]
+        : [],
+  )
+}
+for (const entry of ['index.d.ts', 'index.d.cts']) {
+  const offending = vitestImportsOf(join(root, 'packages/testkit/dist', entry))
+  if (offending.length) throw new Error(`testkit's main entry types need vitest:\n${offending.join('\n')}`)
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'm3ter-testkit-consumers-'))

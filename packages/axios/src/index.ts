@@ -4,7 +4,9 @@ import {
   answeredFrom,
   BODY_GONE,
   bearerHeader,
+  describeArgument,
   judgeAnswer,
+  requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
   tokenOfHeader,
@@ -51,6 +53,12 @@ const answeredAt = new WeakMap<object, AnsweredFrom>()
  * ```
  */
 export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError(
+      `attachM3terAuth(instance, auth): instance must be an axios instance (axios.create()); got ${describeArgument(instance)}`,
+    )
+  }
+  requireTokenProvider(auth, 'attachM3terAuth(instance, auth)')
   // One recording fetch per fetch it wraps, bound to this provider (it judges each redirect hop).
   const recorders = new WeakMap<Fetch, Fetch>()
   const id = instance.interceptors.request.use(async (config) => {

@@ -2,7 +2,11 @@ import { inspect } from 'node:util'
 import { attachM3terAuth } from '@m3ter-auth/axios'
 import { findM3terAuthError } from '@m3ter-auth/core'
 import { axiosDriver } from '@m3ter-auth/drivers'
-import { type ConformanceOptions, describeAdapterConformance, type SuiteContext } from '@m3ter-auth/testkit'
+import {
+  type ConformanceOptions,
+  describeAdapterConformance,
+  type SuiteContext,
+} from '@m3ter-auth/testkit/vitest'
 import axios, { type AxiosAdapter } from 'axios'
 
 /** What only axios has: its response objects, its cancel errors. Run for both of its Node adapters. */

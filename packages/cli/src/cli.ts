@@ -33,7 +33,7 @@ Usage:
   m3ter-auth mock [--json] [--port N] [--host H] [--org ID] [--key-id ID] [--secret S] [--lifetime SECONDS]
       Runs a local mock of m3ter until Ctrl-C: the config API with the token endpoint (as api.m3ter.com)
       on port N, ingest on N+1 (default: free ports). Prints commands to paste in order; with
-      M3TER_BASE_URL set to its API URL, \`m3ter-auth token\` and @m3ter-auth/core use it.
+      M3TER_BASE_URL and M3TER_INGEST_URL set to its URLs, \`m3ter-auth token\` and @m3ter-auth/core use it.
       Same org, key and secret give the same signing key: tokens survive a restart of the mock.
 
 Options:

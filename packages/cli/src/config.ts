@@ -47,5 +47,13 @@ export function tokenConfig(
   // The value is not echoed: a secret pasted into it by mistake would be printed back.
   if (!URL.canParse(tokenUrl))
     throw new CliError(ExitCode.Usage, `${tokenUrlFlag ? '--token-url' : 'M3TER_BASE_URL'} is not a URL`)
+  // As in core: a path in the base URL (`…/organizations/<id>`) would move the token endpoint and come back
+  // as a rejected key.
+  const basePath = !tokenUrlFlag && base ? new URL(base).pathname.replace(/\/+$/, '') : ''
+  if (basePath)
+    throw new CliError(
+      ExitCode.Usage,
+      `M3TER_BASE_URL must be an origin such as https://api.m3ter.com, not ${new URL(base as string).origin}${basePath}: remove the path (the organization id goes in M3TER_ORG_ID)`,
+    )
   return { credentials: { accessKeyId, apiSecret }, tokenUrl }
 }

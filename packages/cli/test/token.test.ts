@@ -142,6 +142,19 @@ describe('m3ter-auth token', () => {
     expectOneLineError(run, 3, `POST https://127.0.0.1:${port}/oauth/token`, 'ECONNREFUSED')
   })
 
+  it('refuses M3TER_BASE_URL with a path, naming it, instead of a rejected key (exit 1)', async () => {
+    // Before: POST …/organizations/org-1/oauth/token: answered 4xx, as if the key were wrong.
+    const run = await runCli(bin, ['token'], {
+      env: credentialsEnv({ M3TER_BASE_URL: `${m3ter.apiUrl}/organizations/org-1` }),
+    })
+    expectOneLineError(
+      run,
+      1,
+      `M3TER_BASE_URL must be an origin such as https://api.m3ter.com, not ${m3ter.apiUrl}/organizations/org-1: remove the path`,
+    )
+    expect(m3ter.stats.tokenRequests).toBe(0)
+  })
+
   it('reports a token endpoint that keeps failing in one line (exit 3)', async () => {
     m3ter.faults.inject('token', { kind: 'status', status: 503 }, { times: Number.POSITIVE_INFINITY })
     expectOneLineError(await token(), 3, 'answered 503')

@@ -1,3 +1,4 @@
+import { readEnvironment } from './environment.ts'
 import { M3terAuthError } from './errors.ts'
 
 /**
@@ -76,19 +77,39 @@ export const ENV_API_SECRET = 'M3TER_API_SECRET'
  * ```
  */
 export function validateCredentials(value: unknown, where: string): Credentials {
-  const { accessKeyId, apiSecret } = (value ?? {}) as Record<string, unknown>
+  const given = (value ?? {}) as Record<string, unknown>
+  const { accessKeyId, apiSecret } = given
   const blank = (part: unknown) => typeof part !== 'string' || !part.trim()
   const problem = blank(accessKeyId)
-    ? 'accessKeyId must be a non-empty string'
+    ? `accessKeyId must be a non-empty string${didYouMean(given)}`
     : (accessKeyId as string).includes(':')
       ? "accessKeyId must not contain ':'"
       : blank(apiSecret)
-        ? 'apiSecret must be a non-empty string'
+        ? `apiSecret must be a non-empty string${didYouMean(given)}`
         : ''
   if (problem) throw new M3terAuthError('invalid_options', `${where}: ${problem}`)
   // Frozen, and a frozen key kept as given: an object that cannot change is what lets its store key, once
   // derived, be found without an await (store-key.ts), by the provider and by whoever derived it first.
   return (Object.isFrozen(value) ? value : Object.freeze({ accessKeyId, apiSecret })) as Credentials
+}
+
+// Names other libraries use for the same two parts (m3ter's SDK says apiKey): worth a hint, not a guess.
+const OTHER_NAMES = [
+  'apiKey',
+  'accessKey',
+  'keyId',
+  'key',
+  'clientId',
+  'secret',
+  'clientSecret',
+  'apiSecretKey',
+]
+
+function didYouMean(given: Record<string, unknown>): string {
+  const seen = OTHER_NAMES.filter((name) => typeof given === 'object' && name in given)
+  return seen.length
+    ? ` (got ${seen.join(', ')}: did you mean accessKeyId / apiSecret? m3ter's SDK calls the key id apiKey)`
+    : ''
 }
 
 /** Credentials in a form the provider can ask for by key index, whatever the user gave. */
@@ -127,14 +148,41 @@ export function credentialsResolver(source: CredentialsSource | undefined): Cred
 }
 
 function fromEnvironment(): Credentials {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
-  const accessKeyId = env[ENV_ACCESS_KEY_ID]
-  const apiSecret = env[ENV_API_SECRET]
-  if (!accessKeyId || !apiSecret) {
+  const accessKeyId = readEnvironment(ENV_ACCESS_KEY_ID)
+  const apiSecret = readEnvironment(ENV_API_SECRET)
+  const missing = [
+    accessKeyId ? undefined : ENV_ACCESS_KEY_ID,
+    apiSecret ? undefined : ENV_API_SECRET,
+  ].filter(Boolean)
+  if (missing.length) {
+    const set =
+      missing.length === 1
+        ? ` (${missing[0] === ENV_API_SECRET ? ENV_ACCESS_KEY_ID : ENV_API_SECRET} is)`
+        : ''
     throw new M3terAuthError(
       'missing_credentials',
-      `createTokenProvider: no credentials; set ${ENV_ACCESS_KEY_ID} and ${ENV_API_SECRET} or pass credentials`,
+      `createTokenProvider: no credentials: ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set${set}; set ${missing.length === 1 ? 'it' : 'them'} or pass credentials`,
     )
   }
+  for (const [name, value] of [
+    [ENV_ACCESS_KEY_ID, accessKeyId],
+    [ENV_API_SECRET, apiSecret],
+  ] as const) {
+    const wrapped = wrappingOf(value as string)
+    if (wrapped) {
+      throw new M3terAuthError(
+        'invalid_options',
+        `createTokenProvider: ${name} has ${wrapped} around it (a newline from a file or \`echo\`, or quotes copied from a .env file?); m3ter would reject it: remove ${wrapped === 'quotes' ? 'them' : 'it'}`,
+      )
+    }
+  }
   return validateCredentials({ accessKeyId, apiSecret }, ENV_ACCESS_KEY_ID)
+}
+
+// A value read from the environment is used byte for byte: surrounding whitespace or quotes are almost
+// always a copy-paste or shell mistake, and would only come back from m3ter as a 401.
+function wrappingOf(value: string): 'whitespace' | 'quotes' | undefined {
+  if (value !== value.trim()) return 'whitespace'
+  if (/^(["'`]).*\1$/s.test(value) && value.length > 1) return 'quotes'
+  return undefined
 }

@@ -94,8 +94,11 @@ export class M3terAuthError extends Error {
    * another install, another realm); for a subclass it keeps its usual meaning.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class on the right of instanceof: ours extends Error directly, a subclass extends ours.
+    // Not `this !== M3terAuthError`: a class that names itself is renamed by bundlers and would print as
+    // `_M3terAuthError`.
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass
-    if (this !== M3terAuthError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    if (Object.getPrototypeOf(this) !== Error) return Function.prototype[Symbol.hasInstance].call(this, value)
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
   }
 }

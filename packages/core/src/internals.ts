@@ -35,9 +35,17 @@
  *
  * @packageDocumentation
  */
+export { describeArgument, requireTokenProvider } from './adapter-arguments.ts'
 export { backoffDelay, DEFAULT_RETRY, honouredRetryAfter, parseRetryAfter } from './backoff-policy.ts'
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
+export {
+  deriveIngestOrigin,
+  ENV_BASE_URL,
+  ENV_INGEST_URL,
+  environmentDefaults,
+  readEnvironment,
+} from './environment.ts'
 export { ENV_DEBUG, eventLogger } from './logger.ts'
 export {
   createStep,

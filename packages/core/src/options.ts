@@ -1,11 +1,13 @@
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff-policy.ts'
 import type { Clock } from './clock.ts'
 import type { CredentialsSource } from './credentials.ts'
+import { environmentDefaults } from './environment.ts'
 import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent } from './events.ts'
 import type { Logger } from './logger.ts'
 import { chooseLogger, eventLogger } from './logger.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy } from './refresh-policy.ts'
+import { noticeOutOfScope } from './scope-notice.ts'
 import { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 import { systemClock } from './system-clock.ts'
 import { boundedClock, MAX_TIMER_MS } from './timer-limit.ts'
@@ -62,11 +64,16 @@ export const DEFAULT_MAX_WAIT_MS = 10_000
 export interface TokenProviderOptions {
   /** Default: `M3TER_API_KEY` / `M3TER_API_SECRET` from `process.env`, read at the first token request. */
   readonly credentials?: CredentialsSource
-  /** Default `https://api.m3ter.com/oauth/token`. Plain http only to loopback (a local mock). */
+  /**
+   * Default `$M3TER_BASE_URL/oauth/token` when `M3TER_BASE_URL` is set, else `https://api.m3ter.com/oauth/token`.
+   * Plain http only to loopback (a local mock).
+   */
   readonly tokenUrl?: string
   /**
    * The origins whose requests get the bearer; any other URL, a redirect target included, gets nothing.
-   * Default `['https://api.m3ter.com', 'https://ingest.m3ter.com']`.
+   * Default `['https://api.m3ter.com', 'https://ingest.m3ter.com']`; with `M3TER_BASE_URL` set, that origin and
+   * its ingest origin (`api.` → `ingest.`, or `M3TER_INGEST_URL`). A request to an m3ter host outside the
+   * scope gets no bearer (m3ter answers 403 "Missing bearer token"); the debug log says so once per origin.
    */
   readonly scope?: readonly string[]
   /** Where all time comes from. Default {@link systemClock}; tests pass a manual one. */
@@ -223,17 +230,14 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
   const encoding = options.bodyEncoding ?? 'json'
   if (encoding !== 'json' && encoding !== 'form') invalid("bodyEncoding must be 'json' or 'form'")
   if (store?.timeoutMs !== undefined) duration('store.timeoutMs', store.timeoutMs, 1)
-  // M3TER_BASE_URL, as m3ter's SDKs and our CLI read it: another API origin (a mock, a region) whose token
-  // endpoint is at /oauth/token and which gets the bearer. Only defaults come from it; explicit options win.
-  const base = (
-    globalThis as { process?: { env?: Record<string, string | undefined> } }
-  ).process?.env?.M3TER_BASE_URL?.replace(/\/+$/, '')
+  // M3TER_BASE_URL / M3TER_INGEST_URL, as m3ter's SDKs and our CLI read them: only defaults come from
+  // them; explicit options win.
+  const explicit = options.tokenUrl !== undefined && options.scope !== undefined
+  const environment = explicit ? { tokenUrl: undefined, scope: undefined } : environmentDefaults()
+  const scope = options.scope ?? environment.scope ?? DEFAULT_SCOPE
   return {
-    tokenUrl: parseSecureUrl(
-      options.tokenUrl ?? (base ? `${base}/oauth/token` : DEFAULT_TOKEN_URL),
-      'tokenUrl',
-    ).href,
-    inScope: createScopePolicy(options.scope ?? (base ? [new URL(base).origin] : DEFAULT_SCOPE)),
+    tokenUrl: parseSecureUrl(options.tokenUrl ?? environment.tokenUrl ?? DEFAULT_TOKEN_URL, 'tokenUrl').href,
+    inScope: noticeOutOfScope(createScopePolicy(scope), scope, logger),
     // Every timer any part of core arms goes through this clock, and so is never beyond 2^31-1 ms.
     clock: boundedClock(clock),
     random: options.random ?? Math.random,

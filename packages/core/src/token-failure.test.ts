@@ -44,7 +44,7 @@ describe('a request that got no answer', () => {
     expect(failure).toMatchObject({ retryable: true, credentialsRejected: false, retryAfterMs: undefined })
     expect(failure.error).toMatchObject({
       code: 'token_endpoint_unavailable',
-      message: `${where}: request failed`,
+      message: `${where}: request failed (ECONNREFUSED)`,
     })
     expect(failure.error.status).toBeUndefined()
     expect(failure.error.cause).toMatchObject({ name: 'TypeError', code: 'ECONNREFUSED' })

@@ -92,5 +92,42 @@ export function transportFailure(
   if (how.timedOut)
     return tokenFailure(where, 'timeout', `no answer within ${how.timeoutMs} ms`, true, { cause })
   if (how.closed) return tokenFailure(where, 'closed', 'the token provider was closed', false, { cause })
-  return tokenFailure(where, 'token_endpoint_unavailable', 'request failed', true, { cause })
+  const code = transportCode(cause)
+  const what = code ? `request failed (${code})` : 'request failed'
+  return tokenFailure(where, 'token_endpoint_unavailable', what, true, { cause })
+}
+
+/**
+ * The network error's code and where it pointed (`ECONNREFUSED 127.0.0.1:4010`, `ENOTFOUND api.m3ter.com`),
+ * found in the cause chain (fetch's `TypeError: fetch failed` holds the socket's error; Node's happy
+ * eyeballs an AggregateError of them). Only these fields are read, never a message: a message may quote
+ * the request.
+ *
+ * @example
+ * ```ts
+ * transportCode(new TypeError('fetch failed', { cause: { code: 'ENOTFOUND', hostname: 'api.m3ter.com' } }))
+ * // 'ENOTFOUND api.m3ter.com'
+ * ```
+ */
+export function transportCode(cause: unknown): string | undefined {
+  let current = cause as NetworkErrorFields | undefined
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    if (typeof current.code === 'string' && /^[A-Z][A-Z0-9_]{2,40}$/.test(current.code)) {
+      const host = current.hostname ?? current.address ?? current.errors?.[0]?.address
+      const port = current.port ?? current.errors?.[0]?.port
+      const at = typeof host === 'string' && /^[\w.:[\]-]{1,255}$/.test(host) ? host : undefined
+      return [current.code, at && (typeof port === 'number' ? `${at}:${port}` : at)].filter(Boolean).join(' ')
+    }
+    current = (current.cause ?? current.errors?.[0]) as NetworkErrorFields | undefined
+  }
+  return undefined
+}
+
+interface NetworkErrorFields {
+  readonly code?: unknown
+  readonly hostname?: unknown
+  readonly address?: unknown
+  readonly port?: unknown
+  readonly cause?: unknown
+  readonly errors?: readonly { readonly address?: unknown; readonly port?: unknown }[]
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildTokenRequest, describeTokenRequest } from './token-request.ts'
 import {
+  keyFingerprint,
   MAX_TOKEN_RESPONSE_BYTES,
   MIN_EXPIRES_IN_SECONDS,
   parseTokenResponse,
@@ -97,7 +98,11 @@ describe('what an answer from the token endpoint means', () => {
       credentialsRejected: true,
       retryAfterMs: undefined,
     })
-    expect(failure.error.message).toBe(`${where}: answered ${status}; access key KEY-1 is wrong or inactive`)
+    expect(failure.error.message).toBe(
+      `${where}: answered ${status}: access key id or API secret rejected (key ${keyFingerprint('KEY-1')}); check both, and that the key is active`,
+    )
+    // Not the key id: with key id and secret swapped, it is the secret.
+    expect(failure.error.message).not.toContain('KEY-1')
     expect(failure.error.cause).toBeUndefined()
   })
 
@@ -122,19 +127,25 @@ describe('what an answer from the token endpoint means', () => {
     expect(failureOf(answer(503, '', { 'retry-after': 'soon' })).retryAfterMs).toBeUndefined()
   })
 
-  it.each([100, 199, 404, 405, 409, 410, 418, 422])(
-    'takes %i as unavailable and not worth retrying',
-    (status) => {
-      const failure = failureOf(answer(status, '', { 'retry-after': '5' }))
-      expect(failure).toEqual({
-        error: expect.objectContaining({ code: 'token_endpoint_unavailable', status }),
-        retryable: false,
-        credentialsRejected: false,
-        retryAfterMs: undefined,
-      })
-      expect(failure.error.message).toBe(`${where}: answered ${status}`)
-    },
-  )
+  it('takes 404 as a wrong token URL: says where it looked and what to check', () => {
+    const failure = failureOf(answer(404, 'Not Found'))
+    expect(failure).toMatchObject({ retryable: false, credentialsRejected: false })
+    expect(failure.error).toMatchObject({ code: 'token_endpoint_unavailable', status: 404 })
+    expect(failure.error.message).toBe(
+      `${where}: answered 404: no token endpoint at https://api.m3ter.com/oauth/token: check tokenUrl or M3TER_BASE_URL (an origin such as https://api.m3ter.com)`,
+    )
+  })
+
+  it.each([100, 199, 405, 409, 410, 418, 422])('takes %i as unavailable and not worth retrying', (status) => {
+    const failure = failureOf(answer(status, '', { 'retry-after': '5' }))
+    expect(failure).toEqual({
+      error: expect.objectContaining({ code: 'token_endpoint_unavailable', status }),
+      retryable: false,
+      credentialsRejected: false,
+      retryAfterMs: undefined,
+    })
+    expect(failure.error.message).toBe(`${where}: answered ${status}`)
+  })
 
   it.each([300, 301, 302, 303, 307, 308])(
     'refuses the redirect %i: the Basic credentials would follow it',

@@ -4,6 +4,22 @@ import { type TokenAttempt, tokenFailure } from './token-failure.ts'
 import { describeTokenRequest } from './token-request.ts'
 
 /**
+ * A short fingerprint of an access key id for messages: `#` and 8 hex digits of its FNV-1a hash. It tells
+ * two keys apart without printing either, which matters when the id and the secret were swapped. To see
+ * your key's: `node -e "let h=0x811c9dc5;for(const b of Buffer.from(process.env.M3TER_API_KEY))h=Math.imul(h^b,0x01000193)>>>0;console.log('#'+h.toString(16).padStart(8,'0'))"`.
+ *
+ * @example
+ * ```ts
+ * keyFingerprint('00000000-0000-4000-8000-000000000000') // '#' and 8 hex digits, the same on every run
+ * ```
+ */
+export function keyFingerprint(accessKeyId: string): string {
+  let hash = 0x811c9dc5
+  for (const byte of new TextEncoder().encode(accessKeyId)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
+  return `#${hash.toString(16).padStart(8, '0')}`
+}
+
+/**
  * The one part of a token answer that m3ter-auth keeps.
  *
  * @example
@@ -158,8 +174,13 @@ export function processTokenResponse(
   const { status, body } = response
   const where = describeTokenRequest(request.tokenUrl)
   if (status === 400 || status === 401 || status === 403) {
-    const what = `answered ${status}; access key ${request.accessKeyId} is wrong or inactive`
+    // Not the key id itself: with the two variables swapped it would be the secret.
+    const what = `answered ${status}: access key id or API secret rejected (key ${keyFingerprint(request.accessKeyId)}); check both, and that the key is active`
     return tokenFailure(where, 'invalid_credentials', what, false, { status })
+  }
+  if (status === 404) {
+    const what = `answered 404: no token endpoint at ${where.slice(where.indexOf(' ') + 1)}: check tokenUrl or M3TER_BASE_URL (an origin such as https://api.m3ter.com)`
+    return tokenFailure(where, 'token_endpoint_unavailable', what, false, { status })
   }
   if (status < 200 || status > 399) {
     const retryable = status === 408 || status === 429 || status > 499

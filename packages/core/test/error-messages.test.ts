@@ -30,7 +30,9 @@ it('an injected fetch whose error quotes the request: neither message nor cause 
   })
   const { error } = await settle(auth.getToken())
   expect(error).toMatchObject({ code: 'token_endpoint_unavailable' })
-  expect((error as Error).message).toBe('POST https://api.m3ter.com/oauth/token: request failed')
+  expect((error as Error).message).toBe(
+    'POST https://api.m3ter.com/oauth/token: request failed (ERR_NO_MATCH)',
+  )
   const shown = printed(error)
   for (const secret of [basic, 'the-api-secret', 'abc.def.ghi']) expect(shown).not.toContain(secret)
   // The cause is kept, scrubbed: its kind, its words and its code still help whoever debugs it.

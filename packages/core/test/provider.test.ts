@@ -230,7 +230,7 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     })
     const { error } = await settle(auth.getToken())
     expect(error).toMatchObject({ code: 'invalid_credentials', status: 401 })
-    expect((error as Error).message).toContain('nope')
+    expect((error as Error).message).toContain('access key id or API secret rejected (key #')
     for (let i = 0; i < 20; i++)
       expect((await settle(auth.getToken())).error).toMatchObject({ code: 'invalid_credentials' })
     expect(m3ter.stats.tokenRequests).toBe(1)

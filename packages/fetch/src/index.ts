@@ -1,9 +1,11 @@
 import type { TokenProvider } from '@m3ter-auth/core'
 import {
-  BODY_GONE,
   bearerHeader,
+  BODY_GONE,
+  describeArgument,
   type FollowOptions,
   judgeAnswer,
+  requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
 } from '@m3ter-auth/core/internals'
@@ -76,11 +78,34 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * const { data: meters } = await res.json()
  * ```
  */
+// Without a fetch, the global fetch's type, not an inferred F: inline in an option typed by another library
+// (m3ter's SDK: `fetch: withM3terAuth(auth)`), F would be inferred from that option and fail (TS2322).
+export function withM3terAuth(
+  auth: TokenProvider,
+  fetch?: undefined,
+  options?: WithM3terAuthOptions,
+): typeof globalThis.fetch
+export function withM3terAuth<F extends FetchLike>(
+  auth: TokenProvider,
+  fetch: F,
+  options?: WithM3terAuthOptions,
+): F
 export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
+  auth: TokenProvider,
+  fetch?: F,
+  options?: WithM3terAuthOptions,
+): F
+export function withM3terAuth<F extends FetchLike>(
   auth: TokenProvider,
   fetch?: F,
   options: WithM3terAuthOptions = {},
 ): F {
+  requireTokenProvider(auth, 'withM3terAuth(auth, fetch?)')
+  if (fetch !== undefined && typeof fetch !== 'function') {
+    throw new TypeError(
+      `withM3terAuth(auth, fetch?): fetch must be a function; got ${describeArgument(fetch)}`,
+    )
+  }
   const { waitUntil } = options
   async function m3terFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     // Called as a plain function, never as a method: workerd and browsers throw "Illegal invocation" when
@@ -213,3 +238,10 @@ function isStream(body: unknown): boolean {
 function ignore(): undefined {
   return undefined
 }
+
+export {
+  type M3terSdkFetch,
+  type M3terSdkOptions,
+  type M3terSdkOptionsInput,
+  m3terSdkOptions,
+} from './sdk.ts'

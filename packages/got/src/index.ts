@@ -3,6 +3,7 @@ import {
   answeredFrom,
   bearerHeader,
   judgeAnswer,
+  requireTokenProvider,
   shouldAuthorize,
   tokenOfHeader,
 } from '@m3ter-auth/core/internals'
@@ -104,6 +105,7 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * ```
  */
 export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
+  requireTokenProvider(auth, 'm3terAuthHooks(auth)')
   const judge = (options: GotOptionsLike, response: GotResponseLike) => {
     const url = response.requestUrl ?? String(options.url)
     return judgeAnswer(auth, {

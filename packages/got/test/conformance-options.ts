@@ -1,6 +1,6 @@
 import type { GotLike } from '@m3ter-auth/drivers'
 import { m3terAuthHooks } from '@m3ter-auth/got'
-import type { ConformanceOptions } from '@m3ter-auth/testkit'
+import type { ConformanceOptions } from '@m3ter-auth/testkit/vitest'
 
 /**
  * The suite's options for got: what only got has (generator bodies, got.stream()) as additional tests, and

@@ -1,9 +1,10 @@
 import type { TokenProvider } from '@m3ter-auth/core'
 import {
-  BODY_GONE,
   bearerHeader,
+  BODY_GONE,
   type FollowOptions,
   judgeAnswer,
+  requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
 } from '@m3ter-auth/core/internals'
@@ -82,6 +83,7 @@ interface HookState {
  * ```
  */
 export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {}): M3terAuthKyExtension {
+  requireTokenProvider(auth, 'm3terAuth(auth)')
   const send = options.fetch ?? globalThis.fetch
   // The body each request was made from, by request: fetch only sees the Request, whose body is a stream
   // whatever the caller gave, and a retry must know whether that body can be sent again and rebuild it.

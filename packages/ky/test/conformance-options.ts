@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { m3terAuth } from '@m3ter-auth/ky'
-import type { ConformanceOptions } from '@m3ter-auth/testkit'
+import type { ConformanceOptions } from '@m3ter-auth/testkit/vitest'
 
 type KyModule = { extend(options: object): (url: string, options?: object) => Promise<Response> }
 

@@ -8,13 +8,16 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api'
+import { version } from '../package.json'
 import { ATTRIBUTES, METRICS } from './names.ts'
 import { outcomeOf, refreshReasonOf } from './outcome.ts'
 import { tokenRequestSpans } from './spans.ts'
 
 /** The instrumentation scope: the package, so users can filter on it in views. */
 const SCOPE = '@m3ter-auth/otel'
-const VERSION = '0.1.0'
+// The package's own version, as published: the build inlines this one field of package.json (a hand-written
+// copy said 0.1.0 while the package was 0.0.0).
+const VERSION = version
 
 // Seconds, as the HTTP client duration of the semantic conventions buckets them. The wait histogram adds a
 // bucket at 0: most waits are none at all, and that is what an operator wants to see.

@@ -1,5 +1,5 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { bearerHeader, shouldAuthorize } from '@m3ter-auth/core/internals'
+import { bearerHeader, requireTokenProvider, shouldAuthorize } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { AuthorizedRequest, HANDLED, type Marked } from './handler.ts'
 import { headerIn, withAuthorization } from './headers.ts'
@@ -32,6 +32,7 @@ import { headerIn, withAuthorization } from './headers.ts'
  * ```
  */
 export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.DispatcherComposeInterceptor {
+  requireTokenProvider(auth, 'm3terAuthInterceptor(auth)')
   // Scope is a property of the origin alone, so each origin is judged once: parsing a URL per request
   // costs more than the rest of the interceptor together.
   const judged = new Map<string, boolean>()

@@ -1,5 +1,5 @@
 import { type UndiciModule, undiciDriver, undiciFetchDriver } from '@m3ter-auth/drivers'
-import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import { describeAdapterConformance } from '@m3ter-auth/testkit/vitest'
 import * as undiciFloor from 'undici'
 import { FETCH_PATH_SKIPS, withAdapter } from './conformance-options.ts'
 import { describeUndiciSpecifics } from './undici-specific-tests.ts'

@@ -114,10 +114,10 @@ export function mockBanner(facts: MockFacts): string {
 
 Try it (paste in order):
   export M3TER_API_KEY=${quote(facts.accessKeyId)} M3TER_API_SECRET=${quote(facts.apiSecret)}
-  export M3TER_ORG_ID=${quote(facts.orgId)} M3TER_BASE_URL=${quote(facts.apiUrl)}
+  export M3TER_ORG_ID=${quote(facts.orgId)} M3TER_BASE_URL=${quote(facts.apiUrl)} M3TER_INGEST_URL=${quote(facts.ingestUrl)}
   TOKEN=$(m3ter-auth token)
   curl -sS -w '\n' -H "Authorization: Bearer $TOKEN" "$M3TER_BASE_URL/organizations/$M3TER_ORG_ID/meters?pageSize=2"
-  curl -sS -w '\n' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-raw '{"measurements":[{"meter":"api_calls","account":"acme","ts":"2026-01-01T00:00:00Z","measure":{"calls":1}}]}' ${quote(facts.ingestUrl)}"/organizations/$M3TER_ORG_ID/measurements"
+  curl -sS -w '\n' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-raw '{"measurements":[{"meter":"api_calls","account":"acme","ts":"2026-01-01T00:00:00Z","measure":{"calls":1}}]}' "$M3TER_INGEST_URL/organizations/$M3TER_ORG_ID/measurements"
   m3ter-auth inspect "$TOKEN"
 `
 }
