@@ -1,7 +1,7 @@
 import type { TokenProvider } from '@m3ter-auth/core'
 import {
-  bearerHeader,
   BODY_GONE,
+  bearerHeader,
   describeArgument,
   type FollowOptions,
   judgeAnswer,

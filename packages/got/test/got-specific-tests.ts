@@ -138,7 +138,8 @@ export function gotSpecificTests(name: string, got: Client): void {
       expect(error.name).toBe('HTTPError')
       expect(error.response.body).toBe('{"message":"no"}')
       expect(apiStatuses()).toEqual([200, 403, 403])
-      for (const view of views(error)) for (const token of m3ter.issuedTokens) expect(view).not.toContain(token)
+      for (const view of views(error))
+        for (const token of m3ter.issuedTokens) expect(view).not.toContain(token)
     })
 
     it('surfaces a token failure through got, with the M3terAuthError as cause', async () => {
