@@ -45,3 +45,11 @@ export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from 
 export { createTokenProvider } from './provider.ts'
 export { systemClock } from './system-clock.ts'
 export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
+export {
+  createTokenPool,
+  type TokenPool,
+  type TokenPoolEvent,
+  type TokenPoolMemberSnapshot,
+  type TokenPoolOptions,
+  type TokenPoolSnapshot,
+} from './token-pool.ts'

@@ -53,6 +53,7 @@ export {
   type Transition,
 } from './machine.ts'
 export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
+export { POOL_ROUTE, providerFor, type Routed } from './provider-for.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {
