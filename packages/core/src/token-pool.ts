@@ -344,7 +344,9 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     for(orgId) {
       if (closed) return Promise.reject(closedError())
       if (typeof orgId !== 'string' || !orgId)
-        return Promise.reject(new M3terAuthError('invalid_options', 'pool.for: orgId must be a non-empty string'))
+        return Promise.reject(
+          new M3terAuthError('invalid_options', 'pool.for: orgId must be a non-empty string'),
+        )
       return memberOf(orgId).ready
     },
     inScope,

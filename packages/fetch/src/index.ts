@@ -1,5 +1,11 @@
-import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, bearerHeader, judgeAnswer, shouldAuthorize } from '@m3ter-auth/core/internals'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
+import {
+  answeredFrom,
+  bearerHeader,
+  judgeAnswer,
+  providerFor,
+  shouldAuthorize,
+} from '@m3ter-auth/core/internals'
 
 /**
  * Any function shaped like fetch: the global one, undici's, a test double. Parameters are `never` so that
@@ -52,6 +58,10 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
  * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
  *
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL; a request
+ * in scope that names no organisation, or one the pool does not know, goes out untouched.
+ *
+ * @param auth a provider, or a pool of providers by organisation
  * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
  *
  * @example
@@ -66,7 +76,7 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * ```
  */
 export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
-  auth: TokenProvider,
+  auth: TokenProvider | TokenPool,
   fetch?: F,
   options: WithM3terAuthOptions = {},
 ): F {
@@ -79,14 +89,17 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
     const url = request ? request.url : input instanceof URL ? input : String(input)
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
     const own = init?.headers !== undefined ? init.headers : request?.headers
-    if (!shouldAuthorize(auth, url, authorizationOf(own))) return send(input, init)
+    const authorization = authorizationOf(own)
+    // A pool's member for this URL's organisation; a provider is its own.
+    const member = await providerFor(auth, url, authorization)
+    if (!member || !shouldAuthorize(member, url, authorization)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
     const fromRequest = request !== undefined && init?.body === undefined && request.body !== null
     // A Request's body is a stream the first send consumes: the copy for a retry is made now (clone tees
     // it). Bodies in init are extracted afresh by fetch on each call.
     const spare = fromRequest && !request.bodyUsed ? request.clone() : undefined
-    let token = await tokenFor(auth, signal, waitUntil)
+    let token = await tokenFor(member, signal, waitUntil)
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
     let response = await send(input, { ...init, headers: withBearer(own, token) })
     for (const retried of [false, true]) {
@@ -100,10 +113,10 @@ export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
       const from = response.redirected ? answeredFrom(url, response.url) : 'asked'
       const method = init?.method ?? request?.method ?? 'GET'
       const answer = { method, url, status: response.status, token, answeredFrom: from, body, retried }
-      if (judgeAnswer(auth, answer) !== 'retry') break
+      if (judgeAnswer(member, answer) !== 'retry') break
       // The first answer is dropped: cancel its body so its connection is released, not left half-read.
       void response.body?.cancel().catch(ignore)
-      token = await tokenFor(auth, signal, waitUntil)
+      token = await tokenFor(member, signal, waitUntil)
       // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
       response = await send(spare ?? input, { ...init, headers: withBearer(own, token) })
     }

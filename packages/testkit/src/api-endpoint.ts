@@ -40,7 +40,8 @@ export function checkBearer(state: MockState, header: string | undefined): Beare
   const { claims } = check
   if (state.now() >= claims.exp * 1000) return { ok: false, message: 'Token expired' }
   if (state.revoked.has(claims.jti)) return { ok: false, message: 'Token revoked' }
-  if (claims.orgId !== state.orgId && state.otherKeys.get(claims.keyId)?.orgId !== claims.orgId) return { ok: false, message: 'Token not valid for this organization' }
+  if (claims.orgId !== state.orgId && state.otherKeys.get(claims.keyId)?.orgId !== claims.orgId)
+    return { ok: false, message: 'Token not valid for this organization' }
   return { ok: true, claims }
 }
 
