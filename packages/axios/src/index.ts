@@ -1,9 +1,10 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   type AnsweredFrom,
   answeredFrom,
   bearerHeader,
   judgeAnswer,
+  providerFor,
   shouldAuthorize,
   tokenOfHeader,
 } from '@m3ter-auth/core/internals'
@@ -34,6 +35,7 @@ const answeredAt = new WeakMap<object, string>()
  * and the request retried once below every interceptor (never a one-shot stream body). Errors and
  * responses that pass through carry no bearer where `console.log` or `JSON.stringify` would show it; an
  * abort during the token wait is an axios `CanceledError` whose `cause` is the `aborted` M3terAuthError.
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL.
  *
  * @example
  * ```ts
@@ -48,16 +50,19 @@ const answeredAt = new WeakMap<object, string>()
  * detach()
  * ```
  */
-export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
+export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | TokenPool): () => void {
   const id = instance.interceptors.request.use(async (config) => {
     const url = fullUrl(config)
-    if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config
+    const authorization = config.headers.get('Authorization')
+    // A pool's member for this URL's organisation; a provider is its own.
+    const member = await providerFor(auth, url, authorization)
+    if (!member || !shouldAuthorize(member, url, authorization)) return config
     // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
-    config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
+    config.headers.set('Authorization', bearerHeader(await tokenFor(member, config)))
     config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url)
     config.env = { ...config.env, fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch) }
     // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
-    config.adapter = retrying(unwrap(config.adapter), auth, url)
+    config.adapter = retrying(unwrap(config.adapter), member, url)
     return config
   })
   return () => instance.interceptors.request.eject(id)

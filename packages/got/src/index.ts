@@ -1,8 +1,9 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   answeredFrom,
   bearerHeader,
   judgeAnswer,
+  providerFor,
   shouldAuthorize,
   tokenOfHeader,
 } from '@m3ter-auth/core/internals'
@@ -87,7 +88,8 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * (in scope, not the token endpoint, no own `Basic`) get `Authorization: Bearer <token>`; others are left
  * as made. A rejected token is dropped and the request retried once through got's `retryWithMergedOptions`
  * (never a stream, iterator or generator body); the second answer goes to the caller as got gives it.
- * After a redirect to another origin no bearer is sent again.
+ * After a redirect to another origin no bearer is sent again. Given a pool (`createTokenPool`), each
+ * request uses the member of the organisation in its URL.
  *
  * @example
  * ```ts
@@ -103,10 +105,14 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * const meters = await api.get('meters').json()
  * ```
  */
-export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
+export function m3terAuthHooks(auth: TokenProvider | TokenPool): M3terAuthGotHooks {
+  // The provider each request was signed by (a pool's member), by got's options object of that attempt.
+  const signedBy = new WeakMap<GotOptionsLike, TokenProvider>()
   const judge = (options: GotOptionsLike, response: GotResponseLike) => {
     const url = response.requestUrl ?? String(options.url)
-    return judgeAnswer(auth, {
+    const member = signedBy.get(options)
+    if (!member) return 'pass'
+    return judgeAnswer(member, {
       method: options.method ?? 'GET',
       url,
       status: response.statusCode,
@@ -125,9 +131,11 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
       async (options) => {
         const url = options.url
         if (url === undefined || url === '' || options.context[CROSSED] === true) return
-        if (!shouldAuthorize(auth, url, options.headers.authorization)) return
+        const member = await providerFor(auth, url, options.headers.authorization)
+        if (!member || !shouldAuthorize(member, url, options.headers.authorization)) return
         const signal = options.signal instanceof AbortSignal ? options.signal : undefined
-        options.headers.authorization = bearerHeader(await auth.getToken({ signal }))
+        options.headers.authorization = bearerHeader(await member.getToken({ signal }))
+        signedBy.set(options, member)
       },
     ],
     beforeRedirect: [

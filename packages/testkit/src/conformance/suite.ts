@@ -32,6 +32,12 @@ export interface ConformanceOptions {
   /** Merged into the provider options of every test (the suite's own clock, URLs and keys win unless set here). */
   readonly providerOptions?: Partial<TokenProviderOptions>
   /**
+   * Give the adapter a pool (`createTokenPool`) of the mock's one organisation instead of a provider: every
+   * line must hold the same for the member the pool picks by the URL. `harness.auth` is that member. The
+   * driver factory gets the pool where it would get a provider: it must only hand it to the adapter.
+   */
+  readonly pool?: boolean
+  /**
    * Tests of what is truly specific to one client (its error classes, its hooks), declared inside the
    * suite with the same context: `test`, `harness`, `expect`.
    */
@@ -72,7 +78,8 @@ export function describeAdapterConformance(
     throw new Error('describeAdapterConformance needs vitest (a peer dependency of @m3ter-auth/testkit)')
   const { describe, it, expect, afterEach } = vitest
   const skip = new Set(options.skip ?? [])
-  describe(`${name}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
+  const title = `${name}${options.pool ? ' with a pool of one organisation' : ''}`
+  describe(`${title}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
     let open: Harness[] = []
     afterEach(async () => {
       const closing = open
@@ -91,7 +98,7 @@ export function describeAdapterConformance(
         else it(full, body, timeoutMs)
       },
       async harness(harnessOptions?: HarnessOptions) {
-        const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions)
+        const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions, options.pool)
         open.push(h)
         return h
       },
