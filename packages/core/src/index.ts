@@ -44,7 +44,6 @@ export type { RefreshOptions, RetryOptions, TokenProviderOptions } from './optio
 export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './provider.ts'
 export { createTokenProvider } from './provider.ts'
 export { systemClock } from './system-clock.ts'
-export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
 export {
   createTokenPool,
   type TokenPool,
@@ -53,3 +52,4 @@ export {
   type TokenPoolOptions,
   type TokenPoolSnapshot,
 } from './token-pool.ts'
+export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
