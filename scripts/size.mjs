@@ -14,17 +14,21 @@
 // the token endpoint's builder, processor and sender) so that a newcomer can read it; the split costs about
 // 3% of every bundle with the provider in it (shared state read through an object, one function per
 // event), which these budgets accept. The whole-core figure counts only the public entry point's exports.
+//
+// The token pool (createTokenPool, many organisations in one process) adds about 1.4 kB to the whole core,
+// and nothing to a bundle that does not import it; every adapter pays its one resolution point (providerFor,
+// about 75 B with fetch), which is why core + fetch and the Worker bundle grew by 128 B.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 8704 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 10240 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 9728,
+    limit: 9856,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -49,7 +53,7 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 10496,
+    limit: 10624,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',

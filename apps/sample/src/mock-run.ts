@@ -35,7 +35,8 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
   // One clock for the mock and every provider: hours of token lifetime pass in no time, and both sides
   // agree on when a token expires.
   const clock = createManualClock()
-  const m3ter = await startMockM3ter({ clock })
+  // Two organisations besides the mock's own, each with its own Service User: the many-organisations step.
+  const m3ter = await startMockM3ter({ clock, organizations: [{ orgId: 'org-b' }, { orgId: 'org-c' }] })
   const foreign = await startForeignServer()
   const [key] = m3ter.keys
   if (!key) throw new Error('the mock has no access key')
@@ -68,6 +69,7 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
             clock,
             auth,
             driver,
+            driverFor: drivers[adapter],
             events,
             injectLeak: options.injectLeak === true,
           }),
