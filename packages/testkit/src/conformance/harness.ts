@@ -179,7 +179,11 @@ async function poolOfOne(
     tokenUrl: m3ter.tokenUrl,
     scope: [m3ter.apiUrl, m3ter.ingestUrl],
     ...shared,
-    credentialsFor: (orgId) => (orgId === m3ter.orgId ? credentials : undefined),
+    // The mock's other organisations are looked up asynchronously, as a secret manager would answer.
+    credentialsFor: async (orgId) =>
+      orgId === m3ter.orgId
+        ? credentials
+        : m3ter.organizations.find((organization) => organization.orgId === orgId)?.keys[0],
     idleMs: 2 ** 31 - 1,
     // The member's events, as a provider's would be (with their orgId); the pool's own are not the contract's.
     onEvent: (event) => {

@@ -5,6 +5,7 @@ import { createHarness, type Harness, type HarnessOptions } from './harness.ts'
 import { basicsTests } from './tests-basics.ts'
 import { forbiddenTests } from './tests-forbidden.ts'
 import { hygieneTests } from './tests-hygiene.ts'
+import { poolTests } from './tests-pool.ts'
 import { rejectionTests } from './tests-rejection.ts'
 import { requestTests, tokenRequestTests } from './tests-requests.ts'
 import { scopeTests } from './tests-scope.ts'
@@ -111,6 +112,7 @@ export function describeAdapterConformance(
     scopeTests(context)
     tokenEndpointTests(context)
     hygieneTests(context)
+    if (options.pool) poolTests(context)
     options.additionalTests?.(context)
   })
 }
