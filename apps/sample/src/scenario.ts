@@ -240,12 +240,8 @@ const manyOrganizations: Step = {
   async run({ m3ter, clock, driverFor }) {
     // A platform holding one Service User per organisation: one pool, one client, each request with the
     // token of the organisation in its URL.
-    const keys = new Map(
-      [m3ter.orgId, ...m3ter.organizations.map((o) => o.orgId)].map((orgId, i) => {
-        const key = i === 0 ? m3ter.keys[0] : m3ter.organizations[i - 1]?.keys[0]
-        return [orgId, key] as const
-      }),
-    )
+    // The mock's other organisations (the provider of the other steps keeps the mock's own).
+    const keys = new Map(m3ter.organizations.map(({ orgId, keys: [key] }) => [orgId, key]))
     const pool = createTokenPool({
       credentialsFor: (orgId) => keys.get(orgId),
       tokenUrl: m3ter.tokenUrl,
