@@ -214,7 +214,6 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       ...(onEvent && { onEvent: (event: M3terAuthEvent) => onEvent({ ...event, orgId }) }),
     })
     held++
-    emit({ type: 'pool_member_added', orgId })
     return provider
   }
 
@@ -230,6 +229,8 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       members.delete(member.orgId)
       throw error
     }
+    // Once the member is in place: a listener may ask the pool for it (to instrument it, say).
+    emit({ type: 'pool_member_added', orgId: member.orgId })
     evictBeyondCapacity()
     scheduleSweep()
     return member.provider
@@ -347,7 +348,8 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
         return Promise.reject(
           new M3terAuthError('invalid_options', 'pool.for: orgId must be a non-empty string'),
         )
-      return memberOf(orgId).ready
+      const { provider, ready } = memberOf(orgId)
+      return provider ? Promise.resolve(provider) : ready
     },
     inScope,
     snapshot() {
