@@ -229,6 +229,8 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       members.delete(member.orgId)
       throw error
     }
+    // Created is used: after a slow lookup, the new member must not be the least recently used one.
+    touch(member)
     // Once the member is in place: a listener may ask the pool for it (to instrument it, say).
     emit({ type: 'pool_member_added', orgId: member.orgId })
     evictBeyondCapacity()

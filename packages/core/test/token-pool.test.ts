@@ -231,3 +231,27 @@ describe('createTokenPool', () => {
     await expect(pool.for('org-0')).rejects.toMatchObject({ code: 'aborted' })
   })
 })
+
+describe('createTokenPool: a slow credentials lookup', () => {
+  it('a member whose lookup finished last is the most recently used, not the one evicted', async () => {
+    const r = await poolRig(3)
+    let release: () => void = () => undefined
+    const slow = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const pool = r.pool({
+      maxProviders: 2,
+      credentialsFor: async (orgId) => {
+        if (orgId === 'org-0') await slow
+        return r.keyOf.get(orgId)
+      },
+    })
+    const first = pool.for('org-0')
+    await pool.for('org-1')
+    await pool.for('org-2')
+    release()
+    const member = await first
+    expect(await member?.getToken()).toBeTruthy()
+    expect(Object.keys(pool.snapshot().organizations)).toEqual(['org-2', 'org-0'])
+  })
+})
