@@ -19,6 +19,9 @@
 // with its derived ingest origin, M3TER_INGEST_URL, a base URL with a path refused), the one debug line for an
 // m3ter origin outside the scope, and errors that say what to do (the network code, the 404 hint, the key
 // fingerprint, the variable named alone, whitespace and quotes, did-you-mean, the adapters' argument checks).
+// The token pool (createTokenPool, many organisations in one process) adds about 1.4 kB to the whole core,
+// and nothing to a bundle that does not import it; every adapter pays its one resolution point (providerFor,
+// about 75 B with fetch), which is why core + fetch and the Worker bundle grew by 128 B.
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 

@@ -1,5 +1,5 @@
 import { attachM3terAuth } from '@m3ter-auth/axios'
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import { m3terAuth } from '@m3ter-auth/ky'
@@ -31,7 +31,7 @@ export type AdapterName = (typeof ADAPTERS)[number]
 
 // Each driver is the few lines a user writes to plug m3ter-auth into that client. Client-side retries are off
 // and error statuses are answers, so the mock's counters show exactly what the adapter itself did.
-export const drivers: Record<AdapterName, (auth: TokenProvider) => Driver> = {
+export const drivers: Record<AdapterName, (auth: TokenProvider | TokenPool) => Driver> = {
   fetch(auth) {
     const m3terFetch = withM3terAuth(auth)
     return {

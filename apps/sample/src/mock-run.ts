@@ -35,7 +35,11 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
   // One clock for the mock and every provider: hours of token lifetime pass in no time, and both sides
   // agree on when a token expires.
   const clock = createManualClock()
-  const m3ter = await startMockM3ter({ clock })
+  // Three organisations besides the mock's own, each with its own Service User: the many-organisations step.
+  const m3ter = await startMockM3ter({
+    clock,
+    organizations: [{ orgId: 'org-b' }, { orgId: 'org-c' }, { orgId: 'org-d' }],
+  })
   const foreign = await startForeignServer()
   const [key] = m3ter.keys
   if (!key) throw new Error('the mock has no access key')
@@ -68,12 +72,14 @@ export async function runAgainstMock(options: MockRunOptions = {}): Promise<numb
             clock,
             auth,
             driver,
+            driverFor: drivers[adapter],
             events,
             injectLeak: options.injectLeak === true,
           }),
         })
         await metrics?.collect(adapter, {
-          tokenRequests: m3ter.stats.tokenRequests,
+          // The instrumented provider's own key: the many-organisations step's pool has keys of its own.
+          tokenRequests: m3ter.stats.tokenRequestsByKey[key.accessKeyId] ?? 0,
           rejections: m3ter.stats.bearerRejections,
         })
       } finally {

@@ -1,5 +1,5 @@
-import type { TokenProvider } from '@m3ter-auth/core'
-import type { ForeignServer, ManualClock, MockM3ter } from '@m3ter-auth/testkit'
+import { createTokenPool, type TokenPool, type TokenProvider } from '@m3ter-auth/core'
+import { decodeJwtClaims, type ForeignServer, type ManualClock, type MockM3ter } from '@m3ter-auth/testkit'
 import type { Answer, Driver } from './drivers.ts'
 import { type Counters, difference, type EventLog, eventually, readCounters, within } from './evidence.ts'
 
@@ -8,7 +8,7 @@ import { type Counters, difference, type EventLog, eventually, readCounters, wit
  *
  * @example
  * ```ts
- * const ctx: Context = { m3ter, foreign, clock, auth, driver: drivers[adapter](auth), events, injectLeak: false }
+ * const ctx: Context = { m3ter, foreign, clock, auth, driver: drivers[adapter](auth), driverFor: drivers[adapter], events, injectLeak: false }
  * ```
  */
 export interface Context {
@@ -17,6 +17,8 @@ export interface Context {
   readonly clock: ManualClock
   readonly auth: TokenProvider
   readonly driver: Driver
+  /** The same adapter over another provider or a pool (the many-organisations step). */
+  readonly driverFor: (auth: TokenProvider | TokenPool) => Driver
   readonly events: EventLog
   /** Self-test: send the bearer to the foreign host by hand, which the leak counter must catch. */
   readonly injectLeak: boolean
@@ -236,6 +238,51 @@ const foreignHost: Step = {
   },
 }
 
+const manyOrganizations: Step = {
+  title: 'many organisations',
+  expect: { requests: 30, rejections: 0, tokenRequests: 3, retries: 0 },
+  async run({ m3ter, clock, driverFor }) {
+    // A platform holding one Service User per organisation: one pool, one client, each request with the
+    // token of the organisation in its URL.
+    // The mock's other organisations (the provider of the other steps keeps the mock's own).
+    const keys = new Map(m3ter.organizations.map(({ orgId, keys: [key] }) => [orgId, key]))
+    const pool = createTokenPool({
+      credentialsFor: (orgId) => keys.get(orgId),
+      tokenUrl: m3ter.tokenUrl,
+      scope: [m3ter.apiUrl, m3ter.ingestUrl],
+      clock,
+      random: () => 0.5,
+    })
+    const driver = driverFor(pool)
+    try {
+      const sent = m3ter.log.length
+      const urls = [...keys.keys()].flatMap((orgId) =>
+        Array.from(
+          { length: 10 },
+          (_, i) => `${m3ter.apiUrl}/organizations/${orgId}/meters?pageSize=${60 + i}`,
+        ),
+      )
+      const answers = await Promise.all(urls.map((url) => driver.send('GET', url)))
+      const failures = allOk(answers)
+      // Each request carried a token of the organisation its path names.
+      const mismatched = m3ter.log.slice(sent).filter((entry) => {
+        if (entry.origin !== 'api') return false
+        const bearer = /^bearer\s+(\S+)$/i.exec(entry.headers.authorization ?? '')?.[1] ?? ''
+        return !entry.url.startsWith(`/organizations/${decodeJwtClaims(bearer)?.orgId}/`)
+      })
+      if (mismatched.length)
+        failures.push(`${mismatched.length} requests carried another organisation's token`)
+      return {
+        happened: `${keys.size} orgs × 10 GETs through one pool → ${tally(answers)}, a token each`,
+        failures,
+      }
+    } finally {
+      await driver.close()
+      await pool.close()
+    }
+  },
+}
+
 /**
  * The scenario, in order: each step starts where the previous one left the provider.
  *
@@ -251,6 +298,7 @@ export const STEPS: readonly Step[] = [
   refreshWindow,
   endpointDown,
   foreignHost,
+  manyOrganizations,
 ]
 
 /**

@@ -45,7 +45,7 @@ function rows(stdout: string) {
       const cells = line.trim().split(/\s{2,}/)
       const [leaks, result] = cells.slice(-2)
       const step =
-        /\d (cold start|list \+ ingest|token revoked|refresh window|token endpoint down|foreign host)/.exec(
+        /\d (cold start|list \+ ingest|token revoked|refresh window|token endpoint down|foreign host|many organisations)/.exec(
           line,
         )?.[1]
       return { adapter, step, leaks: Number(leaks), result }
@@ -65,7 +65,7 @@ describe('sample app against the embedded mock', () => {
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     const table = rows(run.stdout)
-    expect(table).toHaveLength(30)
+    expect(table).toHaveLength(35)
     for (const adapter of ['fetch', 'axios', 'got', 'ky', 'undici']) {
       expect(table.filter((r) => r.adapter === adapter).map((r) => r.step)).toEqual([
         'cold start',
@@ -74,10 +74,11 @@ describe('sample app against the embedded mock', () => {
         'refresh window',
         'token endpoint down',
         'foreign host',
+        'many organisations',
       ])
     }
     expect(table.every((r) => r.result === 'ok' && r.leaks === 0)).toBe(true)
-    expect(run.stdout).toContain('All 30 checks passed')
+    expect(run.stdout).toContain('All 35 checks passed')
     expect(run.stdout).not.toMatch(JWT)
   }, 30_000)
 
@@ -119,7 +120,7 @@ describe('sample app against the embedded mock', () => {
     expect(metric('m3ter_auth.provider.status', 'provider.status=fresh')).toEqual(['1', '1'])
     expect(metric('span m3ter_auth.token_request', 'outcome=unavailable')).toEqual([refused, refused])
     expect(run.stdout).toContain("The metrics agree with the mock's counters")
-    expect(run.stdout).toContain('All 12 checks passed')
+    expect(run.stdout).toContain('All 14 checks passed')
     expect(run.stdout).not.toMatch(JWT)
   }, 30_000)
 

@@ -1,4 +1,4 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   type AnsweredFrom,
   answeredFrom,
@@ -6,6 +6,7 @@ import {
   bearerHeader,
   describeArgument,
   judgeAnswer,
+  providerFor,
   requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
@@ -38,6 +39,7 @@ const answeredAt = new WeakMap<object, AnsweredFrom>()
  * and the request retried once below every interceptor (never a one-shot stream body). Errors and
  * responses that pass through carry no bearer where `console.log` or `JSON.stringify` would show it; an
  * abort during the token wait is an axios `CanceledError` whose `cause` is the `aborted` M3terAuthError.
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL.
  *
  * @example
  * ```ts
@@ -52,27 +54,35 @@ const answeredAt = new WeakMap<object, AnsweredFrom>()
  * detach()
  * ```
  */
-export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider): () => void {
+export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | TokenPool): () => void {
   if (typeof instance?.interceptors?.request?.use !== 'function') {
     throw new TypeError(
       `attachM3terAuth(instance, auth): instance must be an axios instance (axios.create()); got ${describeArgument(instance)}`,
     )
   }
   requireTokenProvider(auth, 'attachM3terAuth(instance, auth)')
-  // One recording fetch per fetch it wraps, bound to this provider (it judges each redirect hop).
-  const recorders = new WeakMap<Fetch, Fetch>()
+  // One recording fetch per fetch it wraps and provider (a pool's member) that judges each redirect hop.
+  const recorders = new WeakMap<TokenProvider, WeakMap<Fetch, Fetch>>()
+  const recordersOf = (member: TokenProvider) => {
+    let forMember = recorders.get(member)
+    if (!forMember) recorders.set(member, (forMember = new WeakMap()))
+    return forMember
+  }
   const id = instance.interceptors.request.use(async (config) => {
     const url = fullUrl(config)
-    if (!shouldAuthorize(auth, url, config.headers.get('Authorization'))) return config
+    const authorization = config.headers.get('Authorization')
+    // A pool's member for this URL's organisation; a provider is its own.
+    const member = await providerFor(auth, url, authorization)
+    if (!member || !shouldAuthorize(member, url, authorization)) return config
     // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
-    config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
-    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url, auth)
+    config.headers.set('Authorization', bearerHeader(await tokenFor(member, config)))
+    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url, member)
     config.env = {
       ...config.env,
-      fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch, auth, recorders),
+      fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch, member, recordersOf(member)),
     }
     // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
-    config.adapter = retrying(unwrap(config.adapter), auth, url)
+    config.adapter = retrying(unwrap(config.adapter), member, url)
     return config
   })
   return () => instance.interceptors.request.eject(id)

@@ -44,4 +44,12 @@ export type { RefreshOptions, RetryOptions, TokenProviderOptions } from './optio
 export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './provider.ts'
 export { createTokenProvider } from './provider.ts'
 export { systemClock } from './system-clock.ts'
+export {
+  createTokenPool,
+  type TokenPool,
+  type TokenPoolEvent,
+  type TokenPoolMemberSnapshot,
+  type TokenPoolOptions,
+  type TokenPoolSnapshot,
+} from './token-pool.ts'
 export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'

@@ -67,6 +67,7 @@ export {
   type FollowOptions,
   sendFollowingRedirects,
 } from './redirect-hops.ts'
+export { POOL_ROUTE, providerFor, type Routed } from './provider-for.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {

@@ -1,10 +1,11 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   BODY_GONE,
   bearerHeader,
   describeArgument,
   type FollowOptions,
   judgeAnswer,
+  providerFor,
   requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
@@ -65,6 +66,10 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
  * the answer arrives). Token failures reject with the `M3terAuthError` itself. Runtime-neutral: no Node or
  * undici API, so it runs in Node, workerd, Vercel Edge, Deno and Bun.
  *
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL; a request
+ * in scope that names no organisation, or one the pool does not know, goes out untouched.
+ *
+ * @param auth a provider, or a pool of providers by organisation
  * @param fetch the fetch to wrap; default: `globalThis.fetch`, looked up at each call so later polyfills apply
  *
  * @example
@@ -81,22 +86,17 @@ type AnyFetch = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respon
 // Without a fetch, the global fetch's type, not an inferred F: inline in an option typed by another library
 // (m3ter's SDK: `fetch: withM3terAuth(auth)`), F would be inferred from that option and fail (TS2322).
 export function withM3terAuth(
-  auth: TokenProvider,
+  auth: TokenProvider | TokenPool,
   fetch?: undefined,
   options?: WithM3terAuthOptions,
 ): typeof globalThis.fetch
 export function withM3terAuth<F extends FetchLike>(
-  auth: TokenProvider,
+  auth: TokenProvider | TokenPool,
   fetch: F,
   options?: WithM3terAuthOptions,
 ): F
-export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
-  auth: TokenProvider,
-  fetch?: F,
-  options?: WithM3terAuthOptions,
-): F
 export function withM3terAuth<F extends FetchLike>(
-  auth: TokenProvider,
+  auth: TokenProvider | TokenPool,
   fetch?: F,
   options: WithM3terAuthOptions = {},
 ): F {
@@ -115,7 +115,10 @@ export function withM3terAuth<F extends FetchLike>(
     const url = request ? request.url : input instanceof URL ? input : String(input)
     // fetch(request, init) uses init.headers instead of the request's, never a merge of both.
     const own = init?.headers !== undefined ? init.headers : request?.headers
-    if (!shouldAuthorize(auth, url, authorizationOf(own))) return send(input, init)
+    const authorization = authorizationOf(own)
+    // A pool's member for this URL's organisation; a provider is its own.
+    const member = await providerFor(auth, url, authorization)
+    if (!member || !shouldAuthorize(member, url, authorization)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
     const fromRequest = request !== undefined && init?.body === undefined && request.body !== null
@@ -125,7 +128,7 @@ export function withM3terAuth<F extends FetchLike>(
     // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
     const follow: FollowOptions = {
       url: String(url),
-      carries: (hop) => shouldAuthorize(auth, hop),
+      carries: (hop) => shouldAuthorize(member, hop),
       bodyAgain: () =>
         !fromRequest
           ? isStream(init?.body)
@@ -135,7 +138,7 @@ export function withM3terAuth<F extends FetchLike>(
             ? spare.clone().body
             : BODY_GONE,
     }
-    let token = await tokenFor(auth, signal, waitUntil)
+    let token = await tokenFor(member, signal, waitUntil)
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
     let sent = await sendFollowingRedirects(send, input, { ...init, headers: withBearer(own, token) }, follow)
     let response = sent.response
@@ -157,10 +160,10 @@ export function withM3terAuth<F extends FetchLike>(
         body,
         retried,
       }
-      if (judgeAnswer(auth, answer) !== 'retry') break
+      if (judgeAnswer(member, answer) !== 'retry') break
       // The first answer is dropped: cancel its body so its connection is released, not left half-read.
       void response.body?.cancel().catch(ignore)
-      token = await tokenFor(auth, signal, waitUntil)
+      token = await tokenFor(member, signal, waitUntil)
       // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
       sent = await sendFollowingRedirects(
         send,

@@ -1,8 +1,9 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   answeredFrom,
   bearerHeader,
   judgeAnswer,
+  providerFor,
   requireTokenProvider,
   shouldAuthorize,
   tokenOfHeader,
@@ -88,7 +89,8 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * (in scope, not the token endpoint, no own `Basic`) get `Authorization: Bearer <token>`; others are left
  * as made. A rejected token is dropped and the request retried once through got's `retryWithMergedOptions`
  * (never a stream, iterator or generator body); the second answer goes to the caller as got gives it.
- * After a redirect to another origin no bearer is sent again.
+ * After a redirect to another origin no bearer is sent again. Given a pool (`createTokenPool`), each
+ * request uses the member of the organisation in its URL.
  *
  * @example
  * ```ts
@@ -104,11 +106,15 @@ const CROSSED = 'm3terAuthCrossedOrigin'
  * const meters = await api.get('meters').json()
  * ```
  */
-export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
+export function m3terAuthHooks(auth: TokenProvider | TokenPool): M3terAuthGotHooks {
   requireTokenProvider(auth, 'm3terAuthHooks(auth)')
+  // The provider each request was signed by (a pool's member), by got's options object of that attempt.
+  const signedBy = new WeakMap<GotOptionsLike, TokenProvider>()
   const judge = (options: GotOptionsLike, response: GotResponseLike) => {
     const url = response.requestUrl ?? String(options.url)
-    return judgeAnswer(auth, {
+    const member = signedBy.get(options)
+    if (!member) return 'pass'
+    return judgeAnswer(member, {
       method: options.method ?? 'GET',
       url,
       status: response.statusCode,
@@ -127,9 +133,11 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
       async (options) => {
         const url = options.url
         if (url === undefined || url === '' || options.context[CROSSED] === true) return
-        if (!shouldAuthorize(auth, url, options.headers.authorization)) return
+        const member = await providerFor(auth, url, options.headers.authorization)
+        if (!member || !shouldAuthorize(member, url, options.headers.authorization)) return
         const signal = options.signal instanceof AbortSignal ? options.signal : undefined
-        options.headers.authorization = bearerHeader(await auth.getToken({ signal }))
+        options.headers.authorization = bearerHeader(await member.getToken({ signal }))
+        signedBy.set(options, member)
       },
     ],
     beforeRedirect: [
@@ -142,7 +150,9 @@ export function m3terAuthHooks(auth: TokenProvider): M3terAuthGotHooks {
           // Same origin: got keeps the header, so a hop to the token endpoint (any spelling of its path)
           // must lose it here; beforeRequest signs any later hop that may have it again.
           const hop = options.url === undefined ? '' : String(options.url)
-          if (!shouldAuthorize(auth, hop) && tokenOfHeader(options.headers.authorization) !== undefined)
+          // The provider that signed this request (a pool's member); none: the bearer, if any, is not ours.
+          const member = signedBy.get(options) ?? signedBy.get(previous)
+          if (member && !shouldAuthorize(member, hop) && tokenOfHeader(options.headers.authorization) !== undefined)
             delete options.headers.authorization
           return
         }

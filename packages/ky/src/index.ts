@@ -1,9 +1,10 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   BODY_GONE,
   bearerHeader,
   type FollowOptions,
   judgeAnswer,
+  providerFor,
   requireTokenProvider,
   sendFollowingRedirects,
   shouldAuthorize,
@@ -63,6 +64,7 @@ interface HookState {
  * policy authorizes (in scope, not the token endpoint, no own `Basic`) are sent with
  * `Authorization: Bearer <token>`; others are left as made. A rejected token is dropped and the request
  * sent once more with a new one (not a stream body); the second answer goes on through ky as usual.
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL.
  *
  * Redirects of authorized requests are followed in that `fetch`, hop by hop, so that no hop (a same-origin
  * one included) takes the bearer to the token endpoint.
@@ -82,38 +84,46 @@ interface HookState {
  * const meters = await api.get(`https://api.m3ter.com/organizations/${orgId}/meters`).json()
  * ```
  */
-export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {}): M3terAuthKyExtension {
+export function m3terAuth(
+  auth: TokenProvider | TokenPool,
+  options: M3terAuthKyOptions = {},
+): M3terAuthKyExtension {
   requireTokenProvider(auth, 'm3terAuth(auth)')
   const send = options.fetch ?? globalThis.fetch
   // The body each request was made from, by request: fetch only sees the Request, whose body is a stream
   // whatever the caller gave, and a retry must know whether that body can be sent again and rebuild it.
   const bodies = new WeakMap<Request, unknown>()
-  const authorizes = (request: Request) =>
-    shouldAuthorize(auth, request.url, request.headers.get('authorization'))
+  // The provider that authorizes this request (a pool's member for its organisation), or undefined.
+  const authorizing = async (request: Request) => {
+    const authorization = request.headers.get('authorization')
+    const member = await providerFor(auth, request.url, authorization)
+    return member && shouldAuthorize(member, request.url, authorization) ? member : undefined
+  }
   // The token is first asked for in a hook so that a token failure takes ky's hook error path (ky 2 does
   // not retry it); fetch then finds it ready.
   const prepare = async (...args: unknown[]): Promise<void> => {
     const { request, options: kyOptions } = stateOf(args)
     if (request.body !== null) bodies.set(request, kyOptions.body)
-    if (authorizes(request)) await auth.getToken({ signal: request.signal })
+    await (await authorizing(request))?.getToken({ signal: request.signal })
   }
 
   // The retry sits here rather than in an afterResponse hook: ky tees the response for every afterResponse
   // hook. Here the retry is local to one fetch call and happens at most once in it, so it cannot loop,
   // and ky's own hooks see one request and only the answer this returns.
   const fetchWithAuth = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    if (!(input instanceof Request) || !authorizes(input)) return send(input, init)
-    const request = input
+    const member = input instanceof Request ? await authorizing(input) : undefined
+    if (!member) return send(input, init)
+    const request = input as Request
     // A body we did not see made (a Request swapped in by another hook) counts as one-shot: safe side.
     const body = request.body === null ? undefined : bodies.has(request) ? bodies.get(request) : request.body
     // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
     const follow: FollowOptions = {
       url: request.url,
-      carries: (hop) => shouldAuthorize(auth, hop),
+      carries: (hop) => shouldAuthorize(member, hop),
       bodyAgain: () => (body === undefined ? null : canSendAgain(body) ? (body as BodyInit) : BODY_GONE),
     }
     const attempt = async (sent: Request, retried: boolean) => {
-      const token = await auth.getToken({ signal: request.signal })
+      const token = await member.getToken({ signal: request.signal })
       const signed = withBearer(sent, body, token)
       const { response, answeredFrom: from } = await sendFollowingRedirects(send, signed, init ?? {}, follow)
       const answer = {
@@ -124,7 +134,7 @@ export function m3terAuth(auth: TokenProvider, options: M3terAuthKyOptions = {})
         body,
         retried,
       }
-      return { response, verdict: judgeAnswer(auth, { ...answer, answeredFrom: from }) }
+      return { response, verdict: judgeAnswer(member, { ...answer, answeredFrom: from }) }
     }
     const first = await attempt(request, false)
     if (first.verdict !== 'retry') return first.response

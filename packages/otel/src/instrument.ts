@@ -69,6 +69,12 @@ export interface M3terAuthInstrumentationOptions {
   readonly tracerProvider?: TracerProvider
   /** Put on every point and span as `m3ter_auth.provider.name`, to tell providers (Service Users) apart. */
   readonly name?: string
+  /**
+   * The m3ter organisation this provider serves (a member of `createTokenPool`), put on every point and span
+   * as `m3ter_auth.organization.id`. Off by default: every organisation is then a time series of its own,
+   * which only a pool of a bounded number of organisations should pay for.
+   */
+  readonly orgId?: string
   /** The provider's clock, if it was given one: time to expiry is measured on it. Default `Date.now`. */
   readonly clock?: { now(): number }
 }
@@ -89,6 +95,19 @@ export interface M3terAuthInstrumentationOptions {
  * const stop = instrumentM3terAuth(auth, { name: 'billing' }) // the global meter and tracer providers
  * // ... at shutdown
  * stop()
+ *
+ * // A pool's members, each with its organisation as an attribute (opt-in: a time series per organisation).
+ * const stops = new Map<string, () => void>()
+ * const pool = createTokenPool({
+ *   credentialsFor,
+ *   onEvent: async (e) => {
+ *     if (e.type === 'pool_member_added') {
+ *       const member = await pool.for(e.orgId)
+ *       if (member) stops.set(e.orgId, instrumentM3terAuth(member, { orgId: e.orgId }))
+ *     }
+ *     if (e.type === 'pool_member_evicted') stops.get(e.orgId)?.()
+ *   },
+ * })
  * ```
  */
 export function instrumentM3terAuth(
@@ -102,7 +121,12 @@ export function instrumentM3terAuth(
     )
   if (options.name !== undefined && typeof options.name !== 'string')
     throw new M3terAuthError('invalid_options', 'instrumentM3terAuth: name must be a string')
-  const common: Attributes = options.name === undefined ? {} : { [ATTRIBUTES.providerName]: options.name }
+  if (options.orgId !== undefined && (typeof options.orgId !== 'string' || !options.orgId))
+    throw new M3terAuthError('invalid_options', 'instrumentM3terAuth: orgId must be a non-empty string')
+  const common: Attributes = {
+    ...(options.name !== undefined && { [ATTRIBUTES.providerName]: options.name }),
+    ...(options.orgId !== undefined && { [ATTRIBUTES.orgId]: options.orgId }),
+  }
   const with_ = (attributes: Attributes): Attributes => ({ ...common, ...attributes })
   const clock = options.clock ?? Date
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(SCOPE, VERSION)

@@ -43,6 +43,8 @@ export const METRICS = {
 export const ATTRIBUTES = {
   /** The `name` option, on every point and span, to tell providers (Service Users) apart. */
   providerName: 'm3ter_auth.provider.name',
+  /** The `orgId` option (opt-in: one time series per organisation), to tell a pool's members apart. */
+  orgId: 'm3ter_auth.organization.id',
   /** ok | invalid_credentials | unavailable | timeout | invalid_response | missing_credentials | aborted | abandoned */
   outcome: 'm3ter_auth.token.outcome',
   /** endpoint | store: where a token came from. */

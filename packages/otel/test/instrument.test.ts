@@ -89,6 +89,12 @@ describe('instrumentM3terAuth: the sample scenarios through the SDK in-memory ex
       [A.source]: 'endpoint',
     })
     expect(span?.duration).toEqual([0, 120_000_000])
+    // The organisation attribute is opt-in (orgId): not there without it.
+    expect(span?.attributes[A.orgId]).toBeUndefined()
+    const points = m.all.flatMap((metric) =>
+      metric.dataPoints.map((p: { attributes: object }) => p.attributes),
+    )
+    expect(points.some((attributes) => A.orgId in attributes)).toBe(false)
     // Linked to the application span of the call that found no token: "call 1", the first of the burst.
     const app = r.applicationSpans().find((s) => s.name === 'call 1')
     expect(span?.links.map((l) => l.context.spanId)).toEqual([app?.spanContext().spanId])

@@ -40,7 +40,8 @@ export function checkBearer(state: MockState, header: string | undefined): Beare
   const { claims } = check
   if (state.now() >= claims.exp * 1000) return { ok: false, message: 'Token expired' }
   if (state.revoked.has(claims.jti)) return { ok: false, message: 'Token revoked' }
-  if (claims.orgId !== state.orgId) return { ok: false, message: 'Token not valid for this organization' }
+  if (claims.orgId !== state.orgId && state.otherKeys.get(claims.keyId)?.orgId !== claims.orgId)
+    return { ok: false, message: 'Token not valid for this organization' }
   return { ok: true, claims }
 }
 
@@ -81,7 +82,8 @@ export async function handleApi(
       retryAfter === undefined ? {} : { 'retry-after': retryAfter },
     )
   }
-  if (safeDecode(match[1] ?? '') !== state.orgId) {
+  // The organisation in the path must be the token's (the mock's own, or one of `organizations`).
+  if (safeDecode(match[1] ?? '') !== bearer.claims.orgId) {
     state.stats.unknownOrganizations += 1
     ex.entry.refusal = 'organization'
     return ex.error(403, `Organization ${match[1]} not found or not accessible`)

@@ -63,6 +63,12 @@ export interface MockM3terOptions {
    * with the same options accepts tokens it issued before. Another version invalidates them all.
    */
   readonly signingKeyVersion?: string | number
+  /**
+   * Organisations besides `orgId`, each with a Service User of its own (one generated active key unless
+   * given), for a client that holds one Service User per organisation: a key gets tokens for its own
+   * organisation only, and the API takes them on that organisation's paths only. Their keys are fixed.
+   */
+  readonly organizations?: readonly { readonly orgId: string; readonly keys?: readonly AccessKeyInput[] }[]
 }
 
 /**
@@ -94,6 +100,8 @@ export interface MockM3ter extends AsyncDisposable {
   readonly orgId: string
   /** The Service User's keys (copies; change them through the methods below). */
   readonly keys: readonly MockAccessKey[]
+  /** The `organizations` option's organisations, with their keys (generated ones filled in). */
+  readonly organizations: readonly { readonly orgId: string; readonly keys: readonly MockAccessKey[] }[]
   /** Live counters. */
   readonly stats: MockStats
   /** Every request in arrival order, on every origin; token requests have `origin: 'token'` wherever they arrive. */
@@ -173,6 +181,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     rejectStatus: options.rejectStatus ?? 403,
     now,
     keys: new KeyRing(options.keys),
+    otherKeys: otherKeysOf(options.organizations ?? [], orgId),
     signingKey: Buffer.alloc(0),
     revoked: new Set(),
     issued: [],
@@ -292,6 +301,7 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     get keys() {
       return state.keys.list()
     },
+    organizations: organizationsOf(state),
     get stats() {
       return state.stats
     },
@@ -349,4 +359,26 @@ export async function startMockM3ter(options: MockM3terOptions = {}): Promise<Mo
     },
   }
   return mock
+}
+
+function otherKeysOf(
+  organizations: NonNullable<MockM3terOptions['organizations']>,
+  orgId: string,
+): MockState['otherKeys'] {
+  const keys = new Map<string, { orgId: string; key: MockAccessKey }>()
+  for (const organization of organizations) {
+    if (organization.orgId === orgId || !organization.orgId)
+      throw new Error(`organizations: ${organization.orgId} must be another, non-empty organisation id`)
+    for (const key of new KeyRing(organization.keys).list()) {
+      if (keys.has(key.accessKeyId)) throw new Error(`access key ${key.accessKeyId} exists already`)
+      keys.set(key.accessKeyId, { orgId: organization.orgId, key })
+    }
+  }
+  return keys
+}
+
+function organizationsOf(state: MockState): MockM3ter['organizations'] {
+  const byOrg = new Map<string, MockAccessKey[]>()
+  for (const { orgId, key } of state.otherKeys.values()) byOrg.set(orgId, [...(byOrg.get(orgId) ?? []), key])
+  return [...byOrg].map(([orgId, keys]) => ({ orgId, keys }))
 }

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http'
 import type { EntityStore } from './entities.ts'
 import type { FaultRegistry } from './faults.ts'
 import { type MockTokenClaims, newSigningKey, signJwt } from './jwt.ts'
-import type { KeyRing } from './keys.ts'
+import type { KeyRing, MockAccessKey } from './keys.ts'
 import type { PermissionController } from './permissions.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import type { MockStats } from './stats.ts'
@@ -24,6 +24,8 @@ export interface MockState {
   readonly rejectStatus: 401 | 403
   readonly now: () => number
   readonly keys: KeyRing
+  /** The keys of the other organisations (`organizations` option), by key id: fixed at start. */
+  readonly otherKeys: ReadonlyMap<string, { readonly orgId: string; readonly key: MockAccessKey }>
   /** Replaced when the signing key is rotated. */
   signingKey: Buffer
   readonly revoked: Set<string>
@@ -50,7 +52,8 @@ export interface MockState {
 export function issueToken(state: MockState, keyId: string, signingKey: Buffer = state.signingKey): string {
   const iat = Math.floor(state.now() / 1000)
   const claims: MockTokenClaims = {
-    orgId: state.orgId,
+    // A key of another organisation gets a token for that organisation.
+    orgId: state.otherKeys.get(keyId)?.orgId ?? state.orgId,
     keyId,
     iat,
     exp: iat + state.lifetimeSeconds,

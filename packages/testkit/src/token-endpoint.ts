@@ -45,7 +45,8 @@ export function presentedKeyId(ex: Exchange): string {
 export async function handleToken(ex: Exchange, state: MockState): Promise<void> {
   if (ex.req.method !== 'POST') return ex.error(405, `${ex.req.method} is not allowed on ${TOKEN_PATH}`)
   const presented = parseBasicAuth(ex.req.headers.authorization)
-  const key = presented && state.keys.find(presented.accessKeyId)
+  const id = presented?.accessKeyId ?? ''
+  const key = presented && (state.keys.find(id) ?? state.otherKeys.get(id)?.key)
   if (!presented || !key || key.apiSecret !== presented.apiSecret || !key.active)
     return ex.error(401, 'Bad credentials')
   const grant = parseGrantType(ex.body, ex.req.headers['content-type'])

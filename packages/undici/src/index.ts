@@ -1,5 +1,5 @@
-import type { TokenProvider } from '@m3ter-auth/core'
-import { bearerHeader, requireTokenProvider, shouldAuthorize } from '@m3ter-auth/core/internals'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
+import { bearerHeader, providerFor, requireTokenProvider, shouldAuthorize } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { AuthorizedRequest, HANDLED, type Marked } from './handler.ts'
 import { headerIn, withAuthorization } from './headers.ts'
@@ -13,6 +13,8 @@ import { headerIn, withAuthorization } from './headers.ts'
  * below) so that every hop is judged, and a same-origin redirect to the token endpoint gets no bearer;
  * composed before (inside), its hops never pass through here. Requests it does not authorize pass through
  * untouched.
+ *
+ * Given a pool (`createTokenPool`), each request uses the member of the organisation in its URL.
  *
  * Works with undici 7 and 8, with `Dispatcher.compose` and as the dispatcher of undici's fetch. Strings,
  * bytes, FormData and Blob bodies are retried; streams and async iterables, which is every body undici's
@@ -31,7 +33,9 @@ import { headerIn, withAuthorization } from './headers.ts'
  * const page = await body.json()
  * ```
  */
-export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.DispatcherComposeInterceptor {
+export function m3terAuthInterceptor(
+  auth: TokenProvider | TokenPool,
+): Dispatcher.DispatcherComposeInterceptor {
   requireTokenProvider(auth, 'm3terAuthInterceptor(auth)')
   // Scope is a property of the origin alone, so each origin is judged once: parsing a URL per request
   // costs more than the rest of the interceptor together.
@@ -68,20 +72,36 @@ export function m3terAuthInterceptor(auth: TokenProvider): Dispatcher.Dispatcher
       const origin = own.origin === undefined ? '' : String(own.origin)
       const first = firstOrigin.get(handler)
       if (first === undefined) firstOrigin.set(handler, origin)
-      if (
-        own[HANDLED] ||
-        !origin ||
-        (first !== undefined && first !== origin) ||
-        !inScope(origin) ||
-        !shouldAuthorize(
-          auth,
-          `${origin.replace(/\/$/, '')}${own.path}`,
-          headerIn(own.headers, 'authorization'),
-        )
-      ) {
+      if (own[HANDLED] || !origin || (first !== undefined && first !== origin) || !inScope(origin)) {
         return next(opts, handler)
       }
-      new AuthorizedRequest({ auth, sign }, next, own, handler).start()
+      const url = `${origin.replace(/\/$/, '')}${own.path}`
+      const authorization = headerIn(own.headers, 'authorization')
+      const send = (member: TokenProvider | undefined): boolean => {
+        if (!member || !shouldAuthorize(member, url, authorization)) return next(opts, handler)
+        new AuthorizedRequest({ auth: member, sign }, next, own, handler).start()
+        return true
+      }
+      // A pool's member for this URL's organisation; a provider is its own. A member still being created
+      // is waited for, with the request taken in the meantime.
+      const member = providerFor(auth, url, authorization)
+      if (!(member instanceof Promise)) return send(member)
+      member.then(send, (error: Error) => refuse(handler, error))
       return true
     } satisfies Dispatcher['dispatch']
+}
+
+// The organisation's member could not be made (its credentials lookup failed): the request fails with that
+// error before it was sent, as a token failure would.
+function refuse(handler: Dispatcher.DispatchHandler, error: Error): void {
+  const controller = {
+    aborted: true,
+    paused: false,
+    reason: error,
+    abort: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+  }
+  handler.onRequestStart?.(controller, {})
+  handler.onResponseError?.(controller, error)
 }

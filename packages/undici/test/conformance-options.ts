@@ -1,4 +1,4 @@
-import type { TokenProvider } from '@m3ter-auth/core'
+import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import type { UndiciDriverOptions } from '@m3ter-auth/drivers'
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
 
@@ -10,7 +10,7 @@ import { m3terAuthInterceptor } from '@m3ter-auth/undici'
  * describeAdapterConformance('undici 7 request()', (auth) => undiciDriver(undici, withAdapter(auth)))
  * ```
  */
-export function withAdapter(auth: TokenProvider): UndiciDriverOptions {
+export function withAdapter(auth: TokenProvider | TokenPool): UndiciDriverOptions {
   return { interceptor: () => m3terAuthInterceptor(auth) }
 }
 

@@ -1,4 +1,11 @@
-import type { CredentialsSource, M3terAuthEvent, TokenProvider, TokenProviderOptions } from '@m3ter-auth/core'
+import {
+  type CredentialsSource,
+  createTokenPool,
+  type M3terAuthEvent,
+  type TokenPool,
+  type TokenProvider,
+  type TokenProviderOptions,
+} from '@m3ter-auth/core'
 import { createManualClock, type ManualClock } from '../clock.ts'
 import type { RequestLogEntry } from '../exchange.ts'
 import { type ForeignServer, startForeignServer } from '../foreign-server.ts'
@@ -48,6 +55,7 @@ export async function createHarness(
   makeDriver: MakeDriver,
   base: Partial<TokenProviderOptions>,
   options: HarnessOptions = {},
+  pool = false,
 ): Promise<Harness> {
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock, ...options.mock })
@@ -69,7 +77,7 @@ export async function createHarness(
     await foreign.close()
   }
   try {
-    auth = createProviderFor(m3ter, {
+    const providerOptions: TokenProviderOptions = {
       credentials: options.credentials?.(m3ter) ?? (m3ter.keys[0] as CredentialsSource),
       clock,
       random: () => 0.5,
@@ -79,8 +87,16 @@ export async function createHarness(
         events.push(event)
         userOnEvent?.(event)
       },
-    })
-    driver = await makeDriver(auth)
+    }
+    if (pool) {
+      const made = await poolOfOne(m3ter, providerOptions)
+      auth = made.member
+      // A driver hands `auth` to its adapter, which takes a pool wherever it takes a provider.
+      driver = await makeDriver(made.pool as unknown as TokenProvider)
+    } else {
+      auth = createProviderFor(m3ter, providerOptions)
+      driver = await makeDriver(auth)
+    }
   } catch (error) {
     await close()
     throw error
@@ -147,4 +163,43 @@ export async function createHarness(
     },
     close,
   }
+}
+
+/**
+ * A pool whose only organisation is the mock's, with the options a provider would get, and its member. The
+ * member is never evicted during a test (the longest idle time a timer allows), and closing it closes the
+ * pool, so that a test's `auth.close()` leaves no timer of the pool behind either.
+ */
+async function poolOfOne(
+  m3ter: MockM3ter,
+  options: TokenProviderOptions,
+): Promise<{ pool: TokenPool; member: TokenProvider }> {
+  const { credentials, onEvent, ...shared } = options
+  const pool = createTokenPool({
+    tokenUrl: m3ter.tokenUrl,
+    scope: [m3ter.apiUrl, m3ter.ingestUrl],
+    ...shared,
+    // The mock's other organisations are looked up asynchronously, as a secret manager would answer.
+    credentialsFor: async (orgId) =>
+      orgId === m3ter.orgId
+        ? credentials
+        : m3ter.organizations.find((organization) => organization.orgId === orgId)?.keys[0],
+    idleMs: 2 ** 31 - 1,
+    // The member's events, as a provider's would be (with their orgId); the pool's own are not the contract's.
+    onEvent: (event) => {
+      if ('orgId' in event && !event.type.startsWith('pool_') && event.type !== 'request_unrouted')
+        onEvent?.(event as M3terAuthEvent)
+    },
+  })
+  const member = await pool.for(m3ter.orgId)
+  if (!member) throw new Error('conformance: the pool does not know the mock organisation')
+  // The member itself (the request policy knows it by identity), its close() extended to the pool's.
+  const closeMember = member.close
+  Object.assign(member, {
+    close: async () => {
+      await pool.close()
+      await closeMember()
+    },
+  })
+  return { pool, member }
 }

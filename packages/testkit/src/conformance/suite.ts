@@ -5,6 +5,7 @@ import { createHarness, type Harness, type HarnessOptions } from './harness.ts'
 import { basicsTests } from './tests-basics.ts'
 import { forbiddenTests } from './tests-forbidden.ts'
 import { hygieneTests } from './tests-hygiene.ts'
+import { poolTests } from './tests-pool.ts'
 import { rejectionTests } from './tests-rejection.ts'
 import { requestTests, tokenRequestTests } from './tests-requests.ts'
 import { scopeTests } from './tests-scope.ts'
@@ -32,6 +33,12 @@ export interface ConformanceOptions {
   }
   /** Merged into the provider options of every test (the suite's own clock, URLs and keys win unless set here). */
   readonly providerOptions?: Partial<TokenProviderOptions>
+  /**
+   * Give the adapter a pool (`createTokenPool`) of the mock's one organisation instead of a provider: every
+   * line must hold the same for the member the pool picks by the URL. `harness.auth` is that member. The
+   * driver factory gets the pool where it would get a provider: it must only hand it to the adapter.
+   */
+  readonly pool?: boolean
   /**
    * Tests of what is truly specific to one client (its error classes, its hooks), declared inside the
    * suite with the same context: `test`, `harness`, `expect`.
@@ -73,7 +80,8 @@ export function describeAdapterConformance(
     throw new Error('describeAdapterConformance needs vitest (a peer dependency of @m3ter-auth/testkit)')
   const { describe, it, expect, afterEach } = vitest
   const skip = new Set(options.skip ?? [])
-  describe(`${name}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
+  const title = `${name}${options.pool ? ' with a pool of one organisation' : ''}`
+  describe(`${title}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
     let open: Harness[] = []
     afterEach(async () => {
       const closing = open
@@ -92,7 +100,7 @@ export function describeAdapterConformance(
         else it(full, body, timeoutMs)
       },
       async harness(harnessOptions?: HarnessOptions) {
-        const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions)
+        const h = await createHarness(makeDriver, options.providerOptions ?? {}, harnessOptions, options.pool)
         open.push(h)
         return h
       },
@@ -106,6 +114,7 @@ export function describeAdapterConformance(
     tokenEndpointTests(context)
     tokenPathTests(context)
     hygieneTests(context)
+    if (options.pool) poolTests(context)
     options.additionalTests?.(context)
   })
 }

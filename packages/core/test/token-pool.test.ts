@@ -1,0 +1,257 @@
+import { inspect } from 'node:util'
+import {
+  createManualClock,
+  decodeJwtClaims,
+  type ManualClock,
+  type MockM3ter,
+  startMockM3ter,
+} from '@m3ter-auth/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Credentials } from '../src/credentials.ts'
+import type { TokenProvider } from '../src/provider.ts'
+import { providerFor } from '../src/provider-for.ts'
+import { createTokenPool, type TokenPoolEvent, type TokenPoolOptions } from '../src/token-pool.ts'
+
+// The pool against a real mock m3ter that holds many organisations, each with a Service User of its own.
+let open: Array<{ close(): Promise<void> }> = []
+afterEach(async () => {
+  const closing = open.reverse()
+  open = []
+  for (const item of closing) await item.close()
+})
+
+interface PoolRig {
+  readonly m3ter: MockM3ter
+  readonly clock: ManualClock
+  readonly orgIds: readonly string[]
+  readonly keyOf: Map<string, Credentials>
+  readonly events: TokenPoolEvent[]
+  pool(options?: Partial<TokenPoolOptions>): ReturnType<typeof createTokenPool>
+}
+
+async function poolRig(organizations: number): Promise<PoolRig> {
+  const clock = createManualClock()
+  const orgIds = Array.from({ length: organizations }, (_, i) => `org-${i}`)
+  const m3ter = await startMockM3ter({ clock, organizations: orgIds.map((orgId) => ({ orgId })) })
+  open.push(m3ter)
+  const keyOf = new Map<string, Credentials>()
+  for (const { orgId, keys } of m3ter.organizations) keyOf.set(orgId, keys[0] as Credentials)
+  const events: TokenPoolEvent[] = []
+  return {
+    m3ter,
+    clock,
+    orgIds,
+    keyOf,
+    events,
+    pool(options = {}) {
+      const pool = createTokenPool({
+        credentialsFor: (orgId) => keyOf.get(orgId),
+        tokenUrl: m3ter.tokenUrl,
+        scope: [m3ter.apiUrl, m3ter.ingestUrl],
+        clock,
+        random: () => 0.5,
+        onEvent: (event) => events.push(event),
+        ...options,
+      })
+      open.push(pool)
+      return pool
+    },
+  }
+}
+
+describe('createTokenPool', () => {
+  it('500 organisations × 20 concurrent cold calls: exactly 500 token requests, each org its own token', async () => {
+    const r = await poolRig(500)
+    // Asynchronous lookups (a secret manager): concurrent first calls share one lookup and one member.
+    let lookups = 0
+    const pool = r.pool({
+      credentialsFor: async (orgId) => {
+        lookups++
+        await Promise.resolve()
+        return r.keyOf.get(orgId)
+      },
+    })
+    const calls = r.orgIds.flatMap((orgId) =>
+      Array.from({ length: 20 }, async () => ({ orgId, token: await (await pool.for(orgId))?.getToken() })),
+    )
+    const results = await Promise.all(calls)
+    expect(r.m3ter.stats.tokenRequests).toBe(500)
+    expect(lookups).toBe(500)
+    for (const { orgId, token } of results) expect(decodeJwtClaims(token ?? '')?.orgId).toBe(orgId)
+    expect(pool.snapshot().size).toBe(500)
+    console.log(`pool: 500 orgs × 20 concurrent cold calls -> ${r.m3ter.stats.tokenRequests} token requests`)
+  })
+
+  it('concurrent first calls share one provider; an unknown organisation is undefined', async () => {
+    const r = await poolRig(2)
+    const pool = r.pool()
+    const [a, b] = await Promise.all([pool.for('org-0'), pool.for('org-0')])
+    expect(a).toBeDefined()
+    expect(a).toBe(b)
+    expect(await pool.for('org-1')).not.toBe(a)
+    expect(await pool.for('not-ours')).toBeUndefined()
+    expect(pool.snapshot().size).toBe(2)
+  })
+
+  it('a failing credentialsFor rejects with missing_credentials, naming the organisation, and is asked again', async () => {
+    const r = await poolRig(1)
+    let fail = true
+    const pool = r.pool({
+      credentialsFor: async (orgId) => {
+        if (fail) throw new Error('vault sealed')
+        return r.keyOf.get(orgId)
+      },
+    })
+    await expect(pool.for('org-0')).rejects.toMatchObject({
+      code: 'missing_credentials',
+      message: expect.stringContaining('org-0'),
+    })
+    fail = false
+    expect(await pool.for('org-0')).toBeDefined()
+  })
+
+  it('events and snapshot() name the organisation and show no secret', async () => {
+    const r = await poolRig(2)
+    const pool = r.pool()
+    await (await pool.for('org-1'))?.getToken()
+    const fetched = r.events.find((e) => e.type === 'token_fetched')
+    expect(fetched).toMatchObject({ orgId: 'org-1' })
+    expect(r.events.find((e) => e.type === 'pool_member_added')).toMatchObject({ orgId: 'org-1' })
+    const snapshot = pool.snapshot()
+    expect(snapshot.organizations['org-1']).toMatchObject({ orgId: 'org-1', status: 'fresh', generation: 1 })
+    const secret = r.keyOf.get('org-1')?.apiSecret as string
+    const [token] = r.m3ter.issuedTokens
+    for (const view of [JSON.stringify(pool), inspect(pool, { depth: 5 }), JSON.stringify(r.events)]) {
+      expect(view).not.toContain(secret)
+      expect(view).not.toContain(token)
+    }
+  })
+
+  it('10,000 organisations cycled through maxProviders: 100 keep no provider, timer or secret past eviction', async () => {
+    const r = await poolRig(10_000)
+    // Without the rig's event log, which would hold every member's events.
+    const pool = r.pool({ maxProviders: 100, onEvent: () => undefined })
+    const evictedFirst: TokenProvider[] = []
+    const heapBefore = process.memoryUsage().heapUsed
+    for (let start = 0; start < r.orgIds.length; start += 100) {
+      const batch = r.orgIds.slice(start, start + 100)
+      const members = await Promise.all(batch.map((orgId) => pool.for(orgId)))
+      await Promise.all(members.map((member) => member?.getToken()))
+      if (start === 0) evictedFirst.push(...(members as TokenProvider[]))
+      expect(pool.snapshot().size).toBeLessThanOrEqual(100)
+    }
+    const snapshot = pool.snapshot()
+    expect(snapshot.size).toBe(100)
+    expect(Object.keys(snapshot.organizations)).toEqual(r.orgIds.slice(-100))
+    expect(r.m3ter.stats.tokenRequests).toBe(10_000)
+    // Evicted members are closed (nothing scheduled, nothing to serve); the pool has one timer, for idleness.
+    expect(evictedFirst.every((member) => member.snapshot().status === 'closed')).toBe(true)
+    expect(r.clock.pending()).toBe(1)
+    const heapAfter = process.memoryUsage().heapUsed
+    console.log(
+      `pool: 10,000 orgs through maxProviders 100 -> ${snapshot.size} members, ${r.clock.pending()} timer, heap ${(heapBefore / 2 ** 20).toFixed(1)} -> ${(heapAfter / 2 ** 20).toFixed(1)} MiB (not asserted)`,
+    )
+    await pool.close()
+    expect(r.clock.pending()).toBe(0)
+    expect(pool.snapshot().size).toBe(0)
+  }, 120_000)
+
+  it('a member unused for idleMs is closed and forgotten; a used one stays', async () => {
+    const r = await poolRig(3)
+    const pool = r.pool({ idleMs: 60_000 })
+    const first = await pool.for('org-0')
+    await first?.getToken()
+    await r.clock.advance(30_000)
+    await pool.for('org-1')
+    await r.clock.advance(30_000)
+    expect(first?.snapshot().status).toBe('closed')
+    expect(Object.keys(pool.snapshot().organizations)).toEqual(['org-1'])
+    expect(r.events.filter((e) => e.type === 'pool_member_evicted')).toMatchObject([
+      { orgId: 'org-0', reason: 'idle' },
+    ])
+    await r.clock.advance(30_000)
+    expect(pool.snapshot().size).toBe(0)
+    expect(r.clock.pending()).toBe(0)
+    // Forgotten, so the next use creates a new member.
+    const again = await pool.for('org-0')
+    expect(again).not.toBe(first)
+    expect(await again?.getToken()).toBeTruthy()
+  })
+
+  it('an evicted member whose token request callers wait for finishes it for them, then closes', async () => {
+    const r = await poolRig(2)
+    const pool = r.pool({ maxProviders: 1 })
+    const member = (await pool.for('org-0')) as TokenProvider
+    r.m3ter.faults.inject('token', { kind: 'hold' })
+    const waiting = member.getToken()
+    while (r.m3ter.faults.held() < 1) await new Promise((resolve) => setTimeout(resolve, 2))
+    await pool.for('org-1') // past maxProviders: org-0 is evicted while its request is in flight
+    expect(Object.keys(pool.snapshot().organizations)).toEqual(['org-1'])
+    r.m3ter.faults.release()
+    expect(decodeJwtClaims(await waiting)?.orgId).toBe('org-0')
+    await r.clock.advance(0)
+    expect(member.snapshot().status).toBe('closed')
+  })
+
+  it('routes a request by the organisation in its path; the token endpoint, Basic and other origins pass', async () => {
+    const r = await poolRig(1)
+    const pool = r.pool()
+    const member = await providerFor(pool, `${r.m3ter.apiUrl}/organizations/org-0/meters?pageSize=1`)
+    expect(member).toBe(await pool.for('org-0'))
+    expect(await providerFor(pool, `${r.m3ter.ingestUrl}/organizations/org-0/measurements`)).toBe(member)
+    expect(providerFor(pool, r.m3ter.tokenUrl)).toBeUndefined()
+    expect(providerFor(pool, `${r.m3ter.apiUrl}/organizations/org-0/meters`, 'Basic abc')).toBeUndefined()
+    expect(providerFor(pool, 'https://example.com/organizations/org-0/meters')).toBeUndefined()
+    expect(r.events.filter((e) => e.type === 'request_unrouted')).toEqual([])
+    expect(providerFor(pool, `${r.m3ter.apiUrl}/status?secret=1`)).toBeUndefined()
+    expect(await providerFor(pool, `${r.m3ter.apiUrl}/organizations/other/meters?q=1`)).toBeUndefined()
+    expect(r.events.filter((e) => e.type === 'request_unrouted')).toMatchObject([
+      { reason: 'no_organisation', url: `${r.m3ter.apiUrl}/status` },
+      { reason: 'unknown_organisation', orgId: 'other', url: `${r.m3ter.apiUrl}/organizations/other/meters` },
+    ])
+  })
+
+  it('checks its options where they are given', () => {
+    expect(() => createTokenPool({} as TokenPoolOptions)).toThrow(/credentialsFor/)
+    expect(() => createTokenPool({ credentialsFor: () => undefined, maxProviders: 0 })).toThrow(
+      /maxProviders/,
+    )
+    expect(() => createTokenPool({ credentialsFor: () => undefined, idleMs: 2 ** 31 })).toThrow(/idleMs/)
+    expect(() =>
+      createTokenPool({ credentialsFor: () => undefined, tokenUrl: 'http://api.example/t' }),
+    ).toThrow()
+  })
+
+  it('close() closes every member; later calls fail', async () => {
+    const r = await poolRig(1)
+    const pool = r.pool()
+    const member = await pool.for('org-0')
+    await pool.close()
+    expect(member?.snapshot().status).toBe('closed')
+    await expect(pool.for('org-0')).rejects.toMatchObject({ code: 'aborted' })
+  })
+})
+
+describe('createTokenPool: a slow credentials lookup', () => {
+  it('a member whose lookup finished last is the most recently used, not the one evicted', async () => {
+    const r = await poolRig(3)
+    let release: () => void = () => undefined
+    const slow = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const pool = r.pool({
+      maxProviders: 2,
+      credentialsFor: async (orgId) => {
+        if (orgId === 'org-0') await slow
+        return r.keyOf.get(orgId)
+      },
+    })
+    const first = pool.for('org-0')
+    await pool.for('org-1')
+    await pool.for('org-2')
+    release()
+    const member = await first
+    expect(await member?.getToken()).toBeTruthy()
+    expect(Object.keys(pool.snapshot().organizations)).toEqual(['org-2', 'org-0'])
+  })
+})
