@@ -65,7 +65,10 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | T
   const recorders = new WeakMap<TokenProvider, WeakMap<Fetch, Fetch>>()
   const recordersOf = (member: TokenProvider) => {
     let forMember = recorders.get(member)
-    if (!forMember) recorders.set(member, (forMember = new WeakMap()))
+    if (!forMember) {
+      forMember = new WeakMap()
+      recorders.set(member, forMember)
+    }
     return forMember
   }
   const id = instance.interceptors.request.use(async (config) => {

@@ -61,13 +61,13 @@ export {
   type Transition,
 } from './machine.ts'
 export { DEFAULT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
+export { POOL_ROUTE, providerFor, type Routed } from './provider-for.ts'
 export {
   BODY_GONE,
   type FollowedAnswer,
   type FollowOptions,
   sendFollowingRedirects,
 } from './redirect-hops.ts'
-export { POOL_ROUTE, providerFor, type Routed } from './provider-for.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {

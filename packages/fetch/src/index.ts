@@ -95,6 +95,11 @@ export function withM3terAuth<F extends FetchLike>(
   fetch: F,
   options?: WithM3terAuthOptions,
 ): F
+export function withM3terAuth<F extends FetchLike = typeof globalThis.fetch>(
+  auth: TokenProvider | TokenPool,
+  fetch?: F,
+  options?: WithM3terAuthOptions,
+): F
 export function withM3terAuth<F extends FetchLike>(
   auth: TokenProvider | TokenPool,
   fetch?: F,

@@ -152,7 +152,11 @@ export function m3terAuthHooks(auth: TokenProvider | TokenPool): M3terAuthGotHoo
           const hop = options.url === undefined ? '' : String(options.url)
           // The provider that signed this request (a pool's member); none: the bearer, if any, is not ours.
           const member = signedBy.get(options) ?? signedBy.get(previous)
-          if (member && !shouldAuthorize(member, hop) && tokenOfHeader(options.headers.authorization) !== undefined)
+          if (
+            member &&
+            !shouldAuthorize(member, hop) &&
+            tokenOfHeader(options.headers.authorization) !== undefined
+          )
             delete options.headers.authorization
           return
         }

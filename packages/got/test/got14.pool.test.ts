@@ -1,6 +1,6 @@
 import { type GotLike, gotDriver } from '@m3ter-auth/drivers'
 import { m3terAuthHooks } from '@m3ter-auth/got'
-import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import { describeAdapterConformance } from '@m3ter-auth/testkit/vitest'
 import got from 'got'
 import { gotConformance } from './conformance-options.ts'
 

@@ -1,5 +1,5 @@
 import { undiciDriver } from '@m3ter-auth/drivers'
-import { describeAdapterConformance } from '@m3ter-auth/testkit'
+import { describeAdapterConformance } from '@m3ter-auth/testkit/vitest'
 import * as undici from 'undici'
 import { withAdapter } from './conformance-options.ts'
 

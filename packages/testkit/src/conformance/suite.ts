@@ -52,7 +52,7 @@ export interface ConformanceOptions {
  *
  * @example
  * ```ts
- * import { describeAdapterConformance } from '@m3ter-auth/testkit'
+ * import { describeAdapterConformance } from '@m3ter-auth/testkit/vitest'
  * import { withM3terAuth } from '@m3ter-auth/fetch'
  *
  * describeAdapterConformance('fetch', (auth) => {
