@@ -420,7 +420,7 @@ function lookupFailed(orgId: string, cause: unknown): M3terAuthError {
 }
 
 function closedError(): M3terAuthError {
-  return new M3terAuthError('aborted', 'createTokenPool: the token pool is closed')
+  return new M3terAuthError('closed', 'createTokenPool: the token pool is closed')
 }
 
 function poolInvalid(what: string): never {

@@ -228,7 +228,7 @@ describe('createTokenPool', () => {
     const member = await pool.for('org-0')
     await pool.close()
     expect(member?.snapshot().status).toBe('closed')
-    await expect(pool.for('org-0')).rejects.toMatchObject({ code: 'aborted' })
+    await expect(pool.for('org-0')).rejects.toMatchObject({ code: 'closed' })
   })
 })
 
