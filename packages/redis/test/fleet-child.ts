@@ -2,6 +2,7 @@
 // The parent owns the mock m3ter and the time: this process's manual clock moves only when the parent says
 // so, and only once everything this member started on real I/O (store calls, token requests) has settled.
 import { createTokenProvider } from '@m3ter-auth/core'
+import { storeKeyOf } from '@m3ter-auth/core/internals'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { createManualClock } from '@m3ter-auth/testkit'
 import { Agent, fetch as undiciFetch } from 'undici'
@@ -139,4 +140,7 @@ process.on('message', (message: ToMember) => {
     (error) => send({ type: 'answer', id: message.id, value: { error: String(error) } }),
   )
 })
+// Core derives the store key (PBKDF2, real milliseconds) inside an attempt timed on the manual clock, which
+// the parent moves whenever nothing is in flight: derived and cached before the first attempt.
+await storeKeyOf(config.tokenUrl, config.credentials)
 send({ type: 'hello', index: config.index })
