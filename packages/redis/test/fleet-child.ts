@@ -19,6 +19,8 @@ export interface MemberConfig {
   readonly encryptionKey: string | undefined
   readonly startAt: number
   readonly timeoutMs: number
+  /** The token endpoint's latency on this member's clock; 0 for none. */
+  readonly tokenLatencyMs: number
   readonly tokenUrl: string
   readonly apiUrl: string
   readonly orgId: string
@@ -76,11 +78,35 @@ const auth = createTokenProvider({
   scope: [config.apiUrl],
   clock,
   timeoutMs: config.timeoutMs,
-  fetch: quiet.fetch(transport),
+  fetch: slowTokenEndpoint(quiet.fetch(transport)),
   store: quiet.store(store),
   onEvent: (event) => send({ type: 'event', source: 'core', event }),
 })
 const api = withM3terAuth(auth, transport)
+
+/**
+ * A token endpoint `tokenLatencyMs` away on this member's clock: the wait is time, not I/O, so it is not
+ * tracked (the fleet's time moves through it); the request itself is.
+ */
+function slowTokenEndpoint(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  const latency = config.tokenLatencyMs
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!latency || !url.startsWith(config.tokenUrl)) return fetch(input, init)
+    const signal = init?.signal
+    return new Promise((resolve, reject) => {
+      const abort = () => {
+        clock.clearTimeout(timer)
+        reject(signal?.reason)
+      }
+      const timer = clock.setTimeout(() => {
+        signal?.removeEventListener('abort', abort)
+        fetch(input, init).then(resolve, reject)
+      }, latency)
+      signal?.addEventListener('abort', abort, { once: true })
+    })
+  }
+}
 
 async function burst(size: number, tag: string): Promise<BurstResult> {
   const statuses: Record<number, number> = {}

@@ -64,7 +64,7 @@ async function drive<T>(clock: ManualClock, quiet: Quiet, promises: Promise<T>[]
 
 function member(
   m3ter: MockM3ter,
-  options: { clock: ManualClock; quiet: Quiet; client: unknown; apiSecret?: string },
+  options: { clock: ManualClock; quiet: Quiet; client: unknown; apiSecret?: string; timeoutMs?: number },
 ) {
   const events: Array<RedisStoreEvent | M3terAuthEvent> = []
   const auth = createTokenProvider({
@@ -82,6 +82,7 @@ function member(
         client: options.client as never,
         clock: options.clock,
         onEvent: (e) => events.push(e),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       }),
     ),
   })
@@ -120,8 +121,8 @@ describe.each(CLIENT_NAMES)('on %s', (name: ClientName) => {
       const [served] = await drive(clock, quiet, [right.auth.getToken()])
       const wrong = member(m3ter, { clock, quiet, client: connected.client, apiSecret: 'not-the-secret' })
       const [refused] = await drive(clock, quiet, [wrong.auth.getToken()])
-      expect(served.status).toBe('fulfilled')
-      expect(refused.status).toBe('rejected')
+      expect(served?.status).toBe('fulfilled')
+      expect(refused?.status).toBe('rejected')
       const reason = (refused as PromiseRejectedResult).reason
       expect(isM3terAuthError(reason) && reason.code).toBe('invalid_credentials')
       await Promise.all([right.auth.close(), wrong.auth.close()])
@@ -168,7 +169,9 @@ describe('a client still connecting at first use', () => {
     for (const c of clients) c.on('error', () => {})
     try {
       await storeKeyOf(m3ter.tokenUrl, m3ter.keys[0]!)
-      const members = clients.map((client) => member(m3ter, { clock, quiet, client }))
+      // The wait for a first connection is bounded by the store's budget in real time; 5 s absorbs a
+      // loaded CI machine (the manual clock does not move while a store call is in flight).
+      const members = clients.map((client) => member(m3ter, { clock, quiet, client, timeoutMs: 5_000 }))
       const settled = await drive(
         clock,
         quiet,

@@ -47,7 +47,7 @@ afterEach(async () => {
 async function start(
   clients: readonly ClientName[],
   size: number,
-  options: { encrypt?: boolean; timeoutMs?: number } = {},
+  options: { encrypt?: boolean; timeoutMs?: number; tokenLatencyMs?: number } = {},
 ) {
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock })
@@ -61,6 +61,8 @@ async function start(
     prefix: 'm3ter-auth:',
     ...(options.encrypt ? { encryptionKey: ENCRYPTION_KEY } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.tokenLatencyMs ? { tokenLatencyMs: options.tokenLatencyMs } : {}),
+    beforeAdvance: ageRedis,
   })
   run = { clock, m3ter, fleet }
   return run
@@ -93,6 +95,24 @@ function refreshPoint(fleet: Fleet): number {
   const expiresAt = Math.min(...[...generation.values()].map((t) => t.expiresAt))
   expect(refreshAt).toBeLessThan(expiresAt)
   return refreshAt
+}
+
+// Every key with a TTL loses `ms` of it, in one step; one that has no more left goes.
+const AGE = `local ms = tonumber(ARGV[1])
+for _, key in ipairs(redis.call('KEYS', '*')) do
+  local left = redis.call('PTTL', key)
+  if left > 0 then
+    if left <= ms then redis.call('DEL', key) else redis.call('PEXPIRE', key, left - ms) end
+  end
+end
+return 0`
+
+/**
+ * Redis's clock follows the fleet's: it keeps each token's remaining lifetime as a TTL on real time, which
+ * barely moves while the fleet's time jumps hours. Aged by as much as the fleet's time moves.
+ */
+async function ageRedis(ms: number): Promise<void> {
+  await observer.eval(AGE, 0, String(Math.floor(ms)))
 }
 
 /** Every key and value in Redis, as one string. */
@@ -161,6 +181,18 @@ describe('a mixed fleet on a real redis-server', () => {
     // Encryption on: a scan of every key and value finds no bearer, and nothing reported shows one.
     await expectNoSecrets(m3ter, fleet, [cold, hot, revoked], true)
   })
+})
+
+describe('a fleet whose token endpoint is slow', () => {
+  it.each([1_500, 5_000])(
+    `endpoint at %i ms: ${FLEET} processes at once make one token request`,
+    async (tokenLatencyMs) => {
+      const { m3ter, fleet } = await start(CLIENT_NAMES, FLEET, { tokenLatencyMs })
+      const cold = totals(await burst(fleet, `slow-${tokenLatencyMs}`, 10))
+      expect(cold).toEqual({ statuses: { 200: FLEET * 10 }, errors: [] })
+      expect(m3ter.stats.tokenRequests).toBe(1)
+    },
+  )
 })
 
 describe.each(FLEET_CLIENTS)('a small fleet on %s and a real redis-server', (client) => {
