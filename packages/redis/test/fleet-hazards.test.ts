@@ -110,6 +110,21 @@ describe.each(CLIENT_NAMES)('on %s', (name: ClientName) => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'write_refused', reason: 'newer_stored' }))
   })
 
+  it("clocks 30 minutes apart: the reader's token ends when the writer's does, in the reader's own time", async () => {
+    const LIFETIME = 5 * 3_600_000
+    const skew = 15 * 60_000
+    const writer = createRedisStore({ client: connected.client, clock: { now: () => NOW + skew } })
+    const reader = createRedisStore({ client: connected.client, clock: { now: () => NOW - skew } })
+    // Fetched by the writer at its NOW + 15 min: the token truly ends 5 h after that.
+    await writer.set(CORE_KEY, token('T', -skew, LIFETIME))
+    const read = await reader.get(CORE_KEY)
+    // The reader's clock is 30 min behind: it must see the token end within 5 h of its own now, not 5 h 30.
+    const leftForReader = read!.expiresAt - (NOW - skew)
+    expect(leftForReader).toBeLessThanOrEqual(LIFETIME)
+    expect(leftForReader).toBeGreaterThan(LIFETIME - 5_000)
+    expect(read!.refreshAt - read!.obtainedAt).toBe(LIFETIME / 2)
+  })
+
   it('a wrong secret with the right key id is never served the token: it gets invalid_credentials', async () => {
     const clock = createManualClock()
     const m3ter = await startMockM3ter({ clock })
