@@ -180,10 +180,12 @@ describe('a client still connecting at first use', () => {
     const clock = createManualClock()
     const m3ter = await startMockM3ter({ clock })
     const quiet = createQuiet()
+    await storeKeyOf(m3ter.tokenUrl, m3ter.keys[0]!)
+    // Made right before first use, as the README shows: still connecting when the first call comes.
     const clients = Array.from({ length: 6 }, () => new Redis(redis.url))
     for (const c of clients) c.on('error', () => {})
     try {
-      await storeKeyOf(m3ter.tokenUrl, m3ter.keys[0]!)
+      expect(clients.every((c) => c.status === 'connecting')).toBe(true)
       // The wait for a first connection is bounded by the store's budget in real time; 5 s absorbs a
       // loaded CI machine (the manual clock does not move while a store call is in flight).
       const members = clients.map((client) => member(m3ter, { clock, quiet, client, timeoutMs: 5_000 }))
