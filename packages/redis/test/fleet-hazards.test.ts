@@ -51,6 +51,8 @@ function token(name: string, obtainedAgoMs: number, lifetimeMs = 120_000): Store
 
 /** Moves the manual clock in 100 ms steps, only while no store call or token request is in flight. */
 async function drive<T>(clock: ManualClock, quiet: Quiet, promises: Promise<T>[]) {
+  // Every member first reaches the store (see Quiet.reached): only then does time move.
+  await quiet.reached('get', (quiet.calls.get ?? 0) + promises.length)
   let done = false
   const all = Promise.allSettled(promises).finally(() => {
     done = true

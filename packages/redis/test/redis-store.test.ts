@@ -392,7 +392,8 @@ describe('a small fleet in one process, each member with its own client, on a re
           ),
         }),
       )
-      const drive = async (promises: Promise<string>[]) => {
+      const drive = async (promises: Promise<string>[], reads: number) => {
+        await quiet.reached('get', reads)
         let done = false
         const all = Promise.allSettled(promises).finally(() => {
           done = true
@@ -405,12 +406,18 @@ describe('a small fleet in one process, each member with its own client, on a re
         for (const r of settled) if (r.status === 'rejected') errors.push(r.reason)
         return settled.map((r) => (r.status === 'fulfilled' ? r.value : ''))
       }
-      const first = await drive(members.map((m) => m.getToken()))
+      const first = await drive(
+        members.map((m) => m.getToken()),
+        members.length,
+      )
       expect(new Set(first).size).toBe(1)
       expect(m3ter.stats.tokenRequests).toBe(1)
       m3ter.revokeAll()
       for (const m of members) m.invalidate(first[0]!)
-      const second = await drive(members.map((m) => m.getToken()))
+      const second = await drive(
+        members.map((m) => m.getToken()),
+        (quiet.calls.get ?? 0) + members.length,
+      )
       expect(new Set(second).size).toBe(1)
       expect(second[0]).not.toBe(first[0])
       expect(m3ter.stats.tokenRequests).toBe(2)
