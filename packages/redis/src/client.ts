@@ -47,7 +47,15 @@ export interface NodeRedisLike {
  */
 export type RedisClient = IoRedisLike | NodeRedisLike
 
-/** What READ found: the raw value and its key's PTTL (-3: the value's token has a tombstone). */
+/**
+ * What READ found: the raw value and its key's PTTL (-3: the value's token has a tombstone).
+ *
+ * @example
+ * ```ts
+ * const found: Found | undefined = await commands.read(redisKey)
+ * if (found) await decodeValue(found.raw, found.pttl, readAt, redisKey, cipher)
+ * ```
+ */
 export interface Found {
   readonly raw: string
   readonly pttl: number

@@ -62,7 +62,14 @@ export type IgnoredReason =
  */
 export type Decoded = { readonly token: StoredToken } | { readonly ignored: IgnoredReason }
 
-/** A value ready to write: the JSON, its TTL (the token's remaining lifetime) and the token's hash. */
+/**
+ * A value ready to write: the JSON, its TTL (the token's remaining lifetime) and the token's hash.
+ *
+ * @example
+ * ```ts
+ * const { value, ttlMs, hash } = (await encodeValue(token, clock.now(), redisKey))!
+ * ```
+ */
 export interface Encoded {
   readonly value: string
   readonly ttlMs: number
