@@ -43,12 +43,13 @@ const budgets = [
     limit: 2560,
   },
   {
-    // Its own code only: core is the application's anyway, and the Redis client is the user's.
+    // Its own code only: core is the application's anyway, and the Redis client is the user's. The fenced
+    // writes, tombstones and atomic reads are Lua scripts shipped as text (measured 2944 B with them).
     name: '@m3ter-auth/redis (its own code; core external)',
     contents: "export * from './dist/index.js'",
     dir: 'packages/redis',
     external: ['@m3ter-auth/core'],
-    limit: 2048,
+    limit: 3072,
   },
   // A Worker of a fleet that takes its token from the Durable Object broker, and the whole broker package.
   // Both include core.

@@ -3,6 +3,9 @@ import { FORMAT_VERSION, parseStoredToken } from './protocol.ts'
 import type { TokenCipher } from './token-cipher.ts'
 import type { DurableObjectStorageLike, IgnoredReason } from './types.ts'
 
+/** Revoked tokens remembered at once: far more than a few revocations per token lifetime. */
+const MAX_TOMBSTONES = 64
+
 /** The broker's one storage entry. */
 const ENTRY = 'm3ter-auth:token'
 
@@ -42,6 +45,10 @@ export interface BrokerStorage extends TokenStore {
  * after another in the order they were made (sealing is asynchronous and must not reorder a put and a
  * delete). A value that cannot be used is reported through `onIgnored` and left to be replaced.
  *
+ * Writes are fenced as the Redis store's are: a token never replaces one that expires later (a late write
+ * of an older token), and a compare-and-delete leaves a tombstone for the revoked token's remaining
+ * lifetime, so no late write brings it back.
+ *
  * @example
  * ```ts
  * const storage = createBrokerStorage(state.storage, cipher, (reason) => log(reason))
@@ -54,6 +61,12 @@ export function createBrokerStorage(
   onIgnored: (reason: IgnoredReason) => void,
 ): BrokerStorage {
   let current: StoredToken | undefined
+  // Revoked tokens, until they would have expired anyway.
+  const tombstones = new Map<string, number>()
+  const revoked = (accessToken: string, now: number) => {
+    for (const [token, until] of tombstones) if (until <= now) tombstones.delete(token)
+    return tombstones.has(accessToken)
+  }
   let writes: Promise<void> = Promise.resolve()
   const write = (work: () => Promise<unknown>) => {
     writes = writes.then(work).then(
@@ -79,11 +92,21 @@ export function createBrokerStorage(
       return read.token
     },
     set(key, token) {
+      // Times of the one clock (the broker's): comparing them is sound here.
+      if (revoked(token.accessToken, token.obtainedAt)) return writes
+      if (current && current.accessToken !== token.accessToken && current.expiresAt > token.expiresAt)
+        return writes
       current = token
       return write(async () => storage.put(ENTRY, await encode(key, token, cipher)))
     },
     delete(_key, accessToken) {
-      if (accessToken !== undefined && current?.accessToken !== accessToken) return writes
+      if (accessToken !== undefined) {
+        const until = current?.accessToken === accessToken ? current.expiresAt : Number.POSITIVE_INFINITY
+        tombstones.set(accessToken, until)
+        // Invalidations are a few per lifetime; a flood of made-up tokens must not grow memory.
+        if (tombstones.size > MAX_TOMBSTONES) tombstones.delete(tombstones.keys().next().value as string)
+        if (current?.accessToken !== accessToken) return writes
+      }
       current = undefined
       return write(() => storage.delete(ENTRY))
     },

@@ -10,7 +10,7 @@ import {
 } from '@m3ter-auth/core'
 import { DEFAULT_TOKEN_URL } from '@m3ter-auth/core/internals'
 import { type BrokerStorage, createBrokerStorage } from './broker-storage.ts'
-import { FORMAT_VERSION, type InvalidateQuery, type TokenQuery, type TokenReply } from './protocol.ts'
+import { FORMAT_VERSION, type InvalidateQuery, type TokenQuery, type TokenReply, toWire } from './protocol.ts'
 import { staticKeys } from './store-key.ts'
 import { createTokenCipher } from './token-cipher.ts'
 import type { DurableObjectStateLike, TokenBrokerEnv, TokenBrokerEvent, TokenBrokerOptions } from './types.ts'
@@ -25,7 +25,7 @@ interface Setup {
   readonly provider: TokenProvider
   readonly storage: BrokerStorage
   /** The store keys this broker serves; undefined until known for a credentials function. */
-  keys(): readonly string[] | undefined
+  keys(): Promise<readonly string[] | undefined>
 }
 
 /**
@@ -115,11 +115,13 @@ export class M3terTokenBroker {
       store: this.#learning(storage),
       onEvent: (event) => this.#observe(event),
     })
+    // Bound to the secret: only a Worker that holds it can name a key this broker serves.
     const known = staticKeys(tokenUrl, credentials)
+    known.catch(() => {})
     const setup: Setup = {
       provider,
       storage,
-      keys: () => known ?? (this.#learnedKey === undefined ? undefined : [this.#learnedKey]),
+      keys: async () => (await known) ?? (this.#learnedKey === undefined ? undefined : [this.#learnedKey]),
     }
     this.#setup = setup
     return setup
@@ -158,8 +160,11 @@ export class M3terTokenBroker {
   }
 
   async #token(setup: Setup, query: TokenQuery): Promise<Response> {
-    const owns = (keys = setup.keys()) => keys === undefined || keys.includes(query.key)
-    if (!owns()) return refusal(409, 'unknown_key')
+    const owns = async () => {
+      const keys = await setup.keys()
+      return keys === undefined || keys.includes(query.key)
+    }
+    if (!(await owns())) return refusal(409, 'unknown_key')
     const clock = this.#clock
     const deadline = clock.now() + Math.min(Math.max(query.waitMs, 0), MAX_WAIT_MS)
     const refreshWaitMs = this.#options.refreshWaitMs ?? DEFAULT_REFRESH_WAIT_MS
@@ -173,13 +178,13 @@ export class M3terTokenBroker {
         return refusal(503, isM3terAuthError(error) ? error.code : 'broker_failed')
       }
       // A credentials function's key is known only now that the provider has used it.
-      if (!owns()) return refusal(409, 'unknown_key')
+      if (!(await owns())) return refusal(409, 'unknown_key')
       const token = setup.storage.current()
       const now = clock.now()
       if (token?.accessToken === accessToken && now < token.refreshAt) {
         // Written before the answer leaves, so an eviction right after it costs no token request.
         await setup.storage.flushed()
-        return tokenReply(token)
+        return tokenReply(token, now)
       }
       // Past the refresh point the provider served the current token and refreshes in the background:
       // wait for that refresh, which every isolate asking now shares. (Awaiting the token request itself,
@@ -190,14 +195,14 @@ export class M3terTokenBroker {
       if (token?.accessToken === accessToken && now < token.expiresAt) {
         // Not refreshed in time (the endpoint is slow or failing): the token is still good, so the isolates
         // keep it a little longer instead of each asking m3ter themselves.
-        return tokenReply({ ...token, refreshAt: Math.min(token.expiresAt, now + STALE_GRACE_MS) })
+        return tokenReply({ ...token, refreshAt: Math.min(token.expiresAt, now + STALE_GRACE_MS) }, now)
       }
       return refusal(503, 'refreshing')
     }
   }
 
   async #invalidate(setup: Setup, query: InvalidateQuery): Promise<Response> {
-    const keys = setup.keys()
+    const keys = await setup.keys()
     if (keys !== undefined && !keys.includes(query.key)) return refusal(409, 'unknown_key')
     // Compare-and-delete: the many isolates that saw one token rejected cause one refresh, not many.
     const invalidated = setup.provider.invalidate(query.accessToken)
@@ -234,8 +239,8 @@ async function withDeadline<T>(
   }
 }
 
-function tokenReply(token: StoredToken): Response {
-  const body: TokenReply = { v: FORMAT_VERSION, token }
+function tokenReply(token: StoredToken, now: number): Response {
+  const body: TokenReply = { v: FORMAT_VERSION, token: toWire(token, now) }
   return Response.json(body, { headers: { 'cache-control': 'no-store' } })
 }
 

@@ -126,9 +126,11 @@ export function createDurableObjectStore(
 
   async function fromBroker(key: string): Promise<StoredToken | undefined> {
     await invalidating.get(key)
+    // The broker sends durations: counted from when we asked, our times are never later than its.
+    const askedAt = clock.now()
     const answer = await call(key, 'get', '/token', { key, waitMs: brokerWaitMs })
     if (!answer) return undefined
-    const token = answer.status === 200 ? parseTokenReply(answer.payload) : undefined
+    const token = answer.status === 200 ? parseTokenReply(answer.payload, askedAt) : undefined
     if (!token) {
       refused('get', answer)
       return undefined
@@ -138,6 +140,9 @@ export function createDurableObjectStore(
   }
 
   return {
+    // The broker waits up to brokerWaitMs for its own token request: core must wait as long for each call,
+    // or it cuts the call at its default and every isolate fetches a token of its own.
+    timeoutMs,
     get(key) {
       const copy = copies.get(key)
       if (copy && clock.now() < copy.refreshAt) return Promise.resolve(copy)

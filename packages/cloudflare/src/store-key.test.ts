@@ -25,21 +25,31 @@ describe('storeKeyFor', () => {
     await auth.getToken()
     await auth.close()
     const [key] = m3ter.keys
-    expect(new Set(keys)).toEqual(new Set([storeKeyFor(m3ter.tokenUrl, key?.accessKeyId ?? '')]))
+    expect(new Set(keys)).toEqual(new Set([await storeKeyFor(m3ter.tokenUrl, key!)]))
   })
 
-  it('serves both keys of a pair, and cannot know the keys of a credentials function', () => {
+  it('serves both keys of a pair, and cannot know the keys of a credentials function', async () => {
     const url = 'https://api.m3ter.com/oauth/token'
     const a = { accessKeyId: 'a', apiSecret: 's' }
     const b = { accessKeyId: 'b', apiSecret: 's' }
-    expect(staticKeys(url, a)).toEqual([storeKeyFor(url, 'a')])
-    expect(staticKeys(url, [a, b])).toEqual([storeKeyFor(url, 'a'), storeKeyFor(url, 'b')])
-    expect(staticKeys(url, () => a)).toBeUndefined()
+    expect(await staticKeys(url, a)).toEqual([await storeKeyFor(url, a)])
+    expect(await staticKeys(url, [a, b])).toEqual([await storeKeyFor(url, a), await storeKeyFor(url, b)])
+    expect(await staticKeys(url, () => a)).toBeUndefined()
+  })
+
+  it('is bound to the secret: the key id alone, or another secret, names another key', async () => {
+    const url = 'https://api.m3ter.com/oauth/token'
+    const key = await storeKeyFor(url, { accessKeyId: 'a', apiSecret: 'the secret' })
+    expect(key).toMatch(/^m3ter-auth:v2:[0-9a-f]{64}$/)
+    expect(key).not.toContain('the secret')
+    expect(await storeKeyFor(url, { accessKeyId: 'a', apiSecret: 'another' })).not.toBe(key)
   })
 
   it('names the Durable Object by a digest: no URL or key id in it', async () => {
-    const name = await objectNameFor(storeKeyFor('https://api.m3ter.com/oauth/token', 'key-id-1'))
+    const url = 'https://api.m3ter.com/oauth/token'
+    const name = await objectNameFor(await storeKeyFor(url, { accessKeyId: 'key-id-1', apiSecret: 's' }))
     expect(name).toMatch(/^m3ter-auth:[0-9a-f]{64}$/)
-    expect(await objectNameFor(storeKeyFor('https://api.m3ter.com/oauth/token', 'key-id-2'))).not.toBe(name)
+    const other = await objectNameFor(await storeKeyFor(url, { accessKeyId: 'key-id-2', apiSecret: 's' }))
+    expect(other).not.toBe(name)
   })
 })

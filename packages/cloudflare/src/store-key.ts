@@ -1,21 +1,27 @@
 import type { Credentials, CredentialsSource } from '@m3ter-auth/core'
+import { storeKeyOf } from '@m3ter-auth/core/internals'
 
 /**
- * The key core's provider files a token under for one access key (its `TokenStore` calls carry it). The
- * broker compares the keys the isolates ask for with its own, so that it never hands one Service User's
- * token to a Worker configured for another; a test pins this against core's real store calls.
+ * The key core's provider files a token under for one access key (its `TokenStore` calls carry it): core's
+ * `storeKeyOf`, a PBKDF2 of the token URL and access key id keyed by the API secret. The broker compares the
+ * keys the isolates ask for with its own, so it serves its token only to a Worker that holds the same
+ * secret: a request that knows the key id alone (or another tenant with the same key id and another secret)
+ * is declined. A test pins this against core's real store calls.
  *
  * @example
  * ```ts
  * // An admin route that makes the whole fleet take a new token at once
  * const store = createDurableObjectStore(env.M3TER_TOKENS)
- * const key = storeKeyFor('https://api.m3ter.com/oauth/token', env.M3TER_API_KEY)
+ * const key = await storeKeyFor('https://api.m3ter.com/oauth/token', {
+ *   accessKeyId: env.M3TER_API_KEY,
+ *   apiSecret: env.M3TER_API_SECRET,
+ * })
  * const current = await store.get(key)
  * if (current) await store.delete(key, current.accessToken) // compare-and-delete at the broker
  * ```
  */
-export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
-  return `m3ter-auth:v1:${new URL(tokenUrl).href}:${accessKeyId}`
+export function storeKeyFor(tokenUrl: string, credentials: Credentials): Promise<string> {
+  return storeKeyOf(new URL(tokenUrl).href, credentials)
 }
 
 /**
@@ -24,14 +30,17 @@ export function storeKeyFor(tokenUrl: string, accessKeyId: string): string {
  *
  * @example
  * ```ts
- * const known = staticKeys(tokenUrl, credentials) // undefined until a credentials function has been called
+ * const known = await staticKeys(tokenUrl, credentials) // undefined for a credentials function
  * if (known && !known.includes(query.key)) return refusal(409, 'unknown_key')
  * ```
  */
-export function staticKeys(tokenUrl: string, credentials: CredentialsSource): string[] | undefined {
+export async function staticKeys(
+  tokenUrl: string,
+  credentials: CredentialsSource,
+): Promise<string[] | undefined> {
   if (typeof credentials === 'function') return undefined
   const list: readonly Credentials[] = Array.isArray(credentials) ? credentials : [credentials as Credentials]
-  return list.map((c) => storeKeyFor(tokenUrl, c.accessKeyId))
+  return Promise.all(list.map((c) => storeKeyFor(tokenUrl, c)))
 }
 
 /**

@@ -114,6 +114,12 @@ async function startFleet(m3ter: MockM3ter, clock: { now(): number }, options: F
     return (await res.json()) as Answer & { calls: Record<string, number>; events: string[] }
   }
   return {
+    /** Raw requests from a member to the broker, by the key they name (see fleet-member.js). */
+    async raw(): Promise<Record<string, { status: number; body: string }>> {
+      const fetcher = (await mf.getWorker(MEMBERS[0].name)) as unknown as { fetch: typeof fetch }
+      const headers = { 'x-test-now': String(clock.now()), 'x-test-raw': '1' }
+      return (await (await fetcher.fetch('http://worker/', { headers })).json()) as never
+    },
     /** Tells the broker's Worker the time, and reads what the broker has served so far. */
     broker: () => send('broker'),
     /** CONCURRENCY requests at once on every member; the answers by member. */
@@ -354,6 +360,30 @@ describe('M3terTokenBroker in workerd: three Workers (separate isolates) bound t
       // token between its requests through the store's copy in the isolate.
       expect(m3ter.stats.tokenRequests).toBeGreaterThanOrEqual(2)
       expect(m3ter.stats.tokenRequests).toBeLessThanOrEqual(2 + CONCURRENCY)
+    } finally {
+      await fleet.dispose()
+      await m3ter.close()
+    }
+  })
+
+  it('raw requests: the key id alone, or another secret, is declined (409, no token); the rightful key is served', {
+    timeout: 120_000,
+  }, async () => {
+    const clock = createManualClock()
+    const m3ter = await startMockM3ter({ clock })
+    const fleet = await startFleet(m3ter, clock, { broker: 'real' })
+    try {
+      await fleet.broker()
+      const answers = await fleet.raw()
+      const token = m3ter.issuedTokens[0]
+      expect(token).toBeDefined()
+      for (const name of ['keyIdOnly', 'keyIdOnly@fleet', 'otherSecret', 'otherSecret@fleet']) {
+        expect(answers[name]?.status).toBe(409)
+        expect(answers[name]?.body).not.toContain(token)
+      }
+      expect(answers.right?.status).toBe(200)
+      expect(answers.right?.body).toContain(token)
+      expect(m3ter.stats.tokenRequests).toBe(1)
     } finally {
       await fleet.dispose()
       await m3ter.close()

@@ -2,6 +2,7 @@
 // The parent owns the mock m3ter and the time: this process's manual clock moves only when the parent says
 // so, and only once everything this member started on real I/O (store calls, token requests) has settled.
 import { createTokenProvider } from '@m3ter-auth/core'
+import { storeKeyOf } from '@m3ter-auth/core/internals'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { createManualClock } from '@m3ter-auth/testkit'
 import { Agent, fetch as undiciFetch } from 'undici'
@@ -18,6 +19,8 @@ export interface MemberConfig {
   readonly encryptionKey: string | undefined
   readonly startAt: number
   readonly timeoutMs: number
+  /** The token endpoint's latency on this member's clock; 0 for none. */
+  readonly tokenLatencyMs: number
   readonly tokenUrl: string
   readonly apiUrl: string
   readonly orgId: string
@@ -75,11 +78,35 @@ const auth = createTokenProvider({
   scope: [config.apiUrl],
   clock,
   timeoutMs: config.timeoutMs,
-  fetch: quiet.fetch(transport),
+  fetch: slowTokenEndpoint(quiet.fetch(transport)),
   store: quiet.store(store),
   onEvent: (event) => send({ type: 'event', source: 'core', event }),
 })
 const api = withM3terAuth(auth, transport)
+
+/**
+ * A token endpoint `tokenLatencyMs` away on this member's clock: the wait is time, not I/O, so it is not
+ * tracked (the fleet's time moves through it); the request itself is.
+ */
+function slowTokenEndpoint(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  const latency = config.tokenLatencyMs
+  return (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (!latency || !url.startsWith(config.tokenUrl)) return fetch(input, init)
+    const signal = init?.signal
+    return new Promise((resolve, reject) => {
+      const abort = () => {
+        clock.clearTimeout(timer)
+        reject(signal?.reason)
+      }
+      const timer = clock.setTimeout(() => {
+        signal?.removeEventListener('abort', abort)
+        fetch(input, init).then(resolve, reject)
+      }, latency)
+      signal?.addEventListener('abort', abort, { once: true })
+    })
+  }
+}
 
 async function burst(size: number, tag: string): Promise<BurstResult> {
   const statuses: Record<number, number> = {}
@@ -139,4 +166,7 @@ process.on('message', (message: ToMember) => {
     (error) => send({ type: 'answer', id: message.id, value: { error: String(error) } }),
   )
 })
+// Core derives the store key (PBKDF2, real milliseconds) inside an attempt timed on the manual clock, which
+// the parent moves whenever nothing is in flight: derived and cached before the first attempt.
+await storeKeyOf(config.tokenUrl, config.credentials)
 send({ type: 'hello', index: config.index })

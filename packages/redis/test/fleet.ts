@@ -67,6 +67,13 @@ export interface FleetOptions {
   readonly prefix: string
   readonly encryptionKey?: string
   readonly timeoutMs?: number
+  /** Latency of the token endpoint on the members' clocks (each token request waits it first). */
+  readonly tokenLatencyMs?: number
+  /**
+   * Runs before the fleet's time moves by `ms`: Redis keeps TTLs on its own (real) clock, so a test whose
+   * time jumps hours ages Redis's keys by as much, or stored tokens would never get old.
+   */
+  readonly beforeAdvance?: (ms: number) => Promise<void>
 }
 
 interface Member {
@@ -120,6 +127,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       encryptionKey: options.encryptionKey,
       startAt: clock.now(),
       timeoutMs: options.timeoutMs ?? 10_000,
+      tokenLatencyMs: options.tokenLatencyMs ?? 0,
       tokenUrl: m3ter.tokenUrl,
       apiUrl: m3ter.apiUrl,
       orgId: m3ter.orgId,
@@ -171,6 +179,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const all = (message: Omit<ToMember, 'id'>) => Promise.all(live().map((m) => request(m, message)))
 
   const advanceTo = async (to: number) => {
+    if (to > clock.now()) await options.beforeAdvance?.(to - clock.now())
     const statuses = (await Promise.all(
       live().map(async (m) => {
         m.last = (await request(m, { type: 'advance', to } as Omit<ToMember, 'id'>)) as MemberStatus

@@ -14,6 +14,12 @@ export interface Quiet {
   idle(): Promise<void>
   /** Calls made to the store so far, by method. */
   readonly calls: Record<string, number>
+  /**
+   * Resolves once `count` calls of `method` have been made. Core derives the store key (Web Crypto, real
+   * time) before its first store call of an attempt, already on the attempt's clock: a test that moves the
+   * clock before every member has reached the store would spend their budgets during the derivation.
+   */
+  reached(method: string, count: number): Promise<void>
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve))
@@ -52,6 +58,12 @@ export function createQuiet(): Quiet {
         }),
     }),
     fetch: (fetch) => (input, init) => track('fetch', () => fetch(input, init)),
+    async reached(method, count) {
+      for (let turns = 0; (calls[method] ?? 0) < count; turns++) {
+        if (turns > 1_000_000) throw new Error(`${count} ${method} calls never came`)
+        await turn()
+      }
+    },
     async idle() {
       for (;;) {
         while (pending > 0) await new Promise<void>((resolve) => waiters.push(resolve))

@@ -1,8 +1,10 @@
 import { inspect } from 'node:util'
 import { createTokenProvider, type M3terAuthEvent, type StoredToken, type TokenStore } from '@m3ter-auth/core'
+import { storeKeyOf } from '@m3ter-auth/core/internals'
 import { createManualClock, createProviderFor, startMockM3ter } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { MAX_LIFETIME_MS } from '../src/codec.ts'
 import { createRedisStore, type RedisStoreEvent, VALUE_VERSION } from '../src/index.ts'
 import { CLIENT_NAMES, CLIENTS, type Connected } from './clients.ts'
 import { createQuiet } from './quiet.ts'
@@ -11,7 +13,7 @@ import { type RedisServer, startRedisServer } from './redis-server.mjs'
 const CORE_KEY = 'm3ter-auth:v1:https://api.m3ter.com/oauth/token:AKIA-EXAMPLE'
 const NOW = Date.UTC(2026, 0, 1)
 const ENCRYPTION_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i)))
-const OTHER_KEY = new Uint8Array(32).fill(7)
+const OTHER_KEY = crypto.getRandomValues(new Uint8Array(32))
 
 // Real processes and a real server on shared cores: generous limits (the assertions count, never time).
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 })
@@ -33,8 +35,21 @@ beforeEach(async () => {
   await observer.flushall()
 })
 
-function token(name = 'header.payload.signature'): StoredToken {
-  return { accessToken: name, obtainedAt: NOW, refreshAt: NOW + 60_000, expiresAt: NOW + 120_000 }
+function token(name = 'header.payload.signature', lifetime = 120_000): StoredToken {
+  return { accessToken: name, obtainedAt: NOW, refreshAt: NOW + lifetime / 2, expiresAt: NOW + lifetime }
+}
+
+/**
+ * `expected` as a reader at NOW rebuilds it: Redis kept the remaining lifetime, a few real milliseconds
+ * went by, so its times are as much earlier.
+ */
+function readBack(expected: StoredToken) {
+  return {
+    accessToken: expected.accessToken,
+    expiresAt: expect.toSatisfy((t: number) => t <= expected.expiresAt && t > expected.expiresAt - 1_000),
+    obtainedAt: expect.toSatisfy((t: number) => t <= expected.obtainedAt && t > expected.obtainedAt - 1_000),
+    refreshAt: expect.toSatisfy((t: number) => t <= expected.refreshAt && t > expected.refreshAt - 1_000),
+  }
 }
 
 /** Every key and value in Redis, as one string to search. */
@@ -47,6 +62,18 @@ async function dump(): Promise<string> {
 async function redisKeyOf(coreKey: string, prefix = 'm3ter-auth:'): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(coreKey)))
   return prefix + Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * Core derives the store key (PBKDF2, tens of real milliseconds) inside an attempt whose budget runs on the
+ * manual clock; a test that moves that clock while nothing is in flight would spend the budget during the
+ * derivation. Derived once here, it is cached for every provider of this process.
+ */
+function warmStoreKey(m3ter: {
+  tokenUrl: string
+  keys: readonly { accessKeyId: string; apiSecret: string }[]
+}) {
+  return storeKeyOf(m3ter.tokenUrl, m3ter.keys[0]!)
 }
 
 function printed(value: unknown): string {
@@ -91,18 +118,22 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
       listeners.push(listener)
     })
 
-  it('keys are <prefix><sha-256 of the core key>; values carry a format version; the TTL ends at expiresAt', async () => {
+  it('keys are <prefix><sha-256 of the core key>; values carry a format version and durations; the TTL is the remaining lifetime', async () => {
     const s = store({ prefix: 'fleet:' })
     await s.set(CORE_KEY, token())
     const keys = await observer.keys('*')
     expect(keys).toHaveLength(1)
     expect(keys[0]).toBe(await redisKeyOf(CORE_KEY, 'fleet:'))
     expect(keys[0]).toMatch(/^fleet:[0-9a-f]{64}$/)
-    expect(JSON.parse((await observer.get(keys[0]!))!)).toEqual({ v: VALUE_VERSION, token: token() })
+    expect(JSON.parse((await observer.get(keys[0]!))!)).toEqual({
+      v: VALUE_VERSION,
+      t: expect.stringMatching(/^[0-9a-f]{64}$/),
+      token: { accessToken: token().accessToken, lifetimeMs: 120_000, refreshMs: 60_000 },
+    })
     const ttl = await observer.pttl(keys[0]!)
     expect(ttl).toBeGreaterThan(120_000 - 1_000)
     expect(ttl).toBeLessThanOrEqual(120_000)
-    expect(await s.get(CORE_KEY)).toEqual(token())
+    expect(await s.get(CORE_KEY)).toEqual(readBack(token()))
   })
 
   it('a token already past expiresAt is not written', async () => {
@@ -141,12 +172,22 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
     const s = store({ encryptionKey: ENCRYPTION_KEY })
     await s.set(CORE_KEY, token('newer'))
     await s.delete(CORE_KEY, 'older')
-    expect(await s.get(CORE_KEY)).toEqual(token('newer'))
+    expect(await s.get(CORE_KEY)).toEqual(readBack(token('newer')))
     await s.delete(CORE_KEY, 'newer')
     expect(await s.get(CORE_KEY)).toBeUndefined()
     await s.set(CORE_KEY, token('any'))
     await s.delete(CORE_KEY)
-    expect(await observer.dbsize()).toBe(0)
+    // What stays is a tombstone per revoked token: for its remaining lifetime when it was stored ('newer'),
+    // for the longest lifetime a token may have when it was not ('older').
+    const keys = await observer.keys('*')
+    expect(keys).toEqual([
+      expect.stringMatching(/^\{m3ter-auth:[0-9a-f]{64}\}:revoked:[0-9a-f]{64}$/),
+      expect.stringMatching(/^\{m3ter-auth:[0-9a-f]{64}\}:revoked:[0-9a-f]{64}$/),
+    ])
+    const ttls = (await Promise.all(keys.map((k) => observer.pttl(k)))).sort((a, b) => a - b)
+    expect(ttls[0]).toBeGreaterThan(100_000)
+    expect(ttls[0]).toBeLessThanOrEqual(120_000)
+    expect(ttls[1]).toBeGreaterThan(MAX_LIFETIME_MS - 10_000)
   })
 
   it('corrupt, newer-version, other-key, clear and sealed-without-key values read as "no token", with an event', async () => {
@@ -157,7 +198,12 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
     const [key] = await observer.keys('*')
     const cases: Array<[string, TokenStore, string]> = [
       ['not json {', plain, 'corrupt'],
-      ['{"v":1,"token":{"accessToken":42}}', plain, 'corrupt'],
+      [`{"v":${VALUE_VERSION},"token":{"accessToken":42}}`, plain, 'corrupt'],
+      [
+        '{"v":1,"token":{"accessToken":"x","obtainedAt":0,"expiresAt":1e15,"refreshAt":1e15}}',
+        plain,
+        'older_version',
+      ],
       ['[1,2]', plain, 'corrupt'],
       [JSON.stringify({ v: VALUE_VERSION + 1, token: token(), more: 'fields' }), plain, 'newer_version'],
     ]
@@ -187,13 +233,14 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
     const clock = createManualClock()
     const m3ter = await startMockM3ter({ clock })
     try {
+      // Derived (and cached) before the clock-driven part: see warmStoreKey.
+      const coreKey = await warmStoreKey(m3ter)
       const s = store({ encryptionKey: ENCRYPTION_KEY, clock })
       const auth = createProviderFor(m3ter, { clock, store: s })
       const released = next('lease_released')
       await auth.getToken()
       await released
       await auth.close()
-      const coreKey = `m3ter-auth:v1:${m3ter.tokenUrl}:${m3ter.keys[0]!.accessKeyId}`
       const key = await redisKeyOf(coreKey)
       const otherKey = store({ encryptionKey: OTHER_KEY, clock })
       const spoil: Array<() => Promise<unknown>> = [
@@ -202,8 +249,10 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
         () =>
           otherKey.set(coreKey, {
             ...token('x.y.z'),
-            refreshAt: clock.now() + 1e6,
-            expiresAt: clock.now() + 2e6,
+            // Expiring after the fleet's token, so the fenced write takes it; replaced all the same.
+            obtainedAt: clock.now(),
+            refreshAt: clock.now() + 2e7,
+            expiresAt: clock.now() + 3e7,
           }),
       ]
       for (const write of spoil) {
@@ -298,6 +347,8 @@ describe.each(CLIENT_NAMES)('createRedisStore on %s against a real redis-server'
       [{ client: {} }, /client must be/],
       [{ client: connected.client, encryptionKey: secretish }, /encryptionKey must be 32 bytes/],
       [{ client: connected.client, encryptionKey: new Uint8Array(16) }, /encryptionKey must be 32 bytes/],
+      [{ client: connected.client, encryptionKey: new Uint8Array(32) }, /too few distinct bytes/],
+      [{ client: connected.client, encryptionKey: btoa('0123'.repeat(8)) }, /too few distinct bytes/],
       [{ client: connected.client, timeoutMs: 0 }, /timeoutMs/],
     ] as const) {
       let error: unknown
@@ -322,6 +373,7 @@ describe('a small fleet in one process, each member with its own client, on a re
     const storeEvents: RedisStoreEvent[] = []
     const errors: unknown[] = []
     try {
+      await warmStoreKey(m3ter)
       const members = connections.map((c) =>
         createTokenProvider({
           credentials: m3ter.keys[0]!,
@@ -340,7 +392,8 @@ describe('a small fleet in one process, each member with its own client, on a re
           ),
         }),
       )
-      const drive = async (promises: Promise<string>[]) => {
+      const drive = async (promises: Promise<string>[], reads: number) => {
+        await quiet.reached('get', reads)
         let done = false
         const all = Promise.allSettled(promises).finally(() => {
           done = true
@@ -353,12 +406,18 @@ describe('a small fleet in one process, each member with its own client, on a re
         for (const r of settled) if (r.status === 'rejected') errors.push(r.reason)
         return settled.map((r) => (r.status === 'fulfilled' ? r.value : ''))
       }
-      const first = await drive(members.map((m) => m.getToken()))
+      const first = await drive(
+        members.map((m) => m.getToken()),
+        members.length,
+      )
       expect(new Set(first).size).toBe(1)
       expect(m3ter.stats.tokenRequests).toBe(1)
       m3ter.revokeAll()
       for (const m of members) m.invalidate(first[0]!)
-      const second = await drive(members.map((m) => m.getToken()))
+      const second = await drive(
+        members.map((m) => m.getToken()),
+        (quiet.calls.get ?? 0) + members.length,
+      )
       expect(new Set(second).size).toBe(1)
       expect(second[0]).not.toBe(first[0])
       expect(m3ter.stats.tokenRequests).toBe(2)
