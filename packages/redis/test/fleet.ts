@@ -17,7 +17,8 @@ const outDir = fileURLToPath(new URL('../node_modules/.cache/m3ter-auth-fleet/',
  */
 export async function buildMember(): Promise<string> {
   mkdirSync(outDir, { recursive: true })
-  const outfile = `${outDir}member.mjs`
+  // One file per test process: runs on several Node lines at once must not rebuild each other's member.
+  const outfile = `${outDir}member-${process.pid}.mjs`
   await build({
     entryPoints: [`${here}fleet-child.ts`],
     outfile,
