@@ -22,17 +22,22 @@
 // The token pool (createTokenPool, many organisations in one process) adds about 1.4 kB to the whole core,
 // and nothing to a bundle that does not import it; every adapter pays its one resolution point (providerFor,
 // about 75 B with fetch), which is why core + fetch and the Worker bundle grew by 128 B.
+// After merging issues 23-25 and 27 (2026-12-07): core + fetch measures 13,829 B (9,635 before the round):
+// bounded waits and Retry-After, the per-route 401/403 rule, redirects followed hop by hop (the token path
+// checked on each), the secret-bound store key and checked store values, the environment story and its
+// messages, the pool's resolution point. The budgets below are what this measures plus about 2 %; issue 26
+// is where they come down (opt-in features out of the fetch-only bundle).
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 10240 },
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 13312 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 11520,
+    limit: 14080,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -58,13 +63,13 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 12288,
+    limit: 14848,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',
     contents: "export * from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 12800,
+    limit: 14336,
   },
 ]
 
