@@ -40,10 +40,10 @@ function expectAllPass(results: Result[], ids: string[]): void {
  * The edge VM runs in this process, so it has no stderr of its own: what its code writes with console.error
  * and console.warn is collected instead, to be held to the same rule.
  */
-function capturingStderr<T extends { console: Console }>(context: T, printed: string[]): T {
+function capturingStderr<T extends object>(context: T, printed: string[]): T {
   const write = (...args: unknown[]) => void printed.push(args.map(String).join(' '))
-  context.console = Object.assign(Object.create(context.console) as Console, { error: write, warn: write })
-  return context
+  const own = (context as { console: object }).console
+  return Object.assign(context, { console: Object.assign(Object.create(own), { error: write, warn: write }) })
 }
 
 async function withHarness<T>(body: (h: Harness) => Promise<T>): Promise<T> {
