@@ -336,7 +336,10 @@ describe('token state machine against an endpoint that keeps failing', () => {
           }
           for (const s of steps) {
             const target = now + s.gap
-            while (timer && timer.at <= target) {
+            // Bounded by count: a timer that re-arms itself at the same time would spin here synchronously,
+            // where no test timeout can fire.
+            for (let fired = 0; timer && timer.at <= target; fired++) {
+              if (fired >= 1_000) throw new Error(`more than 1,000 timers due by ${target}: a timer loop`)
               now = timer.at
               const { id } = timer
               timer = undefined

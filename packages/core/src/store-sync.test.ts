@@ -56,6 +56,8 @@ async function drive<T>(clock: ManualClock, promise: Promise<T>, maxMs = 60_000)
     done = true
   })
   for (let waited = 0; !done && waited <= maxMs; waited += LEASE_POLL_MS) await clock.advance(LEASE_POLL_MS)
+  // Fail here, by steps: a loop spinning on resolved promises would starve vitest's own timeout.
+  if (!done) throw new Error(`did not settle within ${maxMs} ms of clock`)
   return result
 }
 
@@ -155,6 +157,39 @@ describe('createStoreSync: acquire', () => {
     expect(clock.now() - started).toBeLessThanOrEqual(LEASE_MS + 2 * LEASE_POLL_MS)
     expect(events).toEqual([{ type: 'store_failed', operation: 'wait', reason: 'timeout' }])
     expect(calls.filter((c) => c === 'get').length).toBeLessThanOrEqual(LEASE_MS / LEASE_POLL_MS + 2)
+  })
+
+  it('a clock that never moves while its pauses return at once: the wait still ends after its polls', async () => {
+    const { store, calls, inner } = counted()
+    await inner.lease!(KEY, LEASE_MS)
+    // Past this many reads the store fails the read, so a missing bound ends the test with the wrong
+    // event instead of spinning on resolved promises, where vitest's timeout cannot fire.
+    const guarded: TokenStore = {
+      ...store,
+      get: (key) => (calls.length > 10_000 ? Promise.reject(new Error('spinning')) : store.get(key)),
+    }
+    const frozen = {
+      now: () => 0,
+      monotonic: () => 0,
+      // The lease poll's pause comes back at once; the store call budgets never run out.
+      setTimeout: (callback: () => void, ms: number) => ms === LEASE_POLL_MS && queueMicrotask(callback),
+      clearTimeout: () => {},
+    }
+    const events: Omit<M3terAuthEvent, 'at'>[] = []
+    const sync = createStoreSync({
+      store: guarded,
+      clock: frozen,
+      timeoutMs: TIMEOUT_MS,
+      emit: (e) => events.push(e),
+    })
+    const found = await sync.acquire(KEY, {
+      signal: new AbortController().signal,
+      rejected: undefined,
+      startedAt: 0,
+    })
+    expect(found).toEqual({ lease: undefined })
+    expect(events).toEqual([{ type: 'store_failed', operation: 'wait', reason: 'timeout' }])
+    expect(calls.filter((c) => c === 'get').length).toBeLessThanOrEqual(LEASE_MS / LEASE_POLL_MS + 4)
   })
 
   it('a lease call that fails is not "another holds it": fetch at once, without waiting, and say so', async () => {

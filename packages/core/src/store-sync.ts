@@ -174,7 +174,11 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
     // While waiting for a holder, the next lease try goes out with the next read (one round trip a poll,
     // not two); a lease it wins when the read finds the token is given back.
     let early: ReturnType<typeof takeLease> | undefined
-    for (;;) {
+    // A bound that does not rest on the clock: each wait below lasts LEASE_POLL_MS, so polls past the
+    // wait budget mean a clock that does not move (a manual one nobody advances, a broken pause): give up
+    // waiting rather than spin on resolved promises, where no timer (nor a test's timeout) can fire.
+    const maxPolls = Math.ceil((waitUntil - monotonic()) / LEASE_POLL_MS) + 2
+    for (let polls = 0; ; polls++) {
       const found = await look()
       const pending = early
       early = undefined
@@ -194,7 +198,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
         return { token: written }
       }
       deadline = waitUntil
-      if (monotonic() + LEASE_POLL_MS >= deadline) {
+      if (monotonic() + LEASE_POLL_MS >= deadline || polls >= maxPolls) {
         emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
         return { lease: undefined }
       }

@@ -28,6 +28,8 @@ async function all<T>(clock: ReturnType<typeof createManualClock>, promises: Pro
     done = true
   })
   for (let i = 0; i < 200 && !done; i++) await clock.advance(100)
+  // Bounded by steps, not by vitest's timeout: a member spinning on resolved promises would starve it.
+  if (!done) throw new Error('the fleet did not settle within 20 s of clock (200 steps)')
   return settled
 }
 
@@ -209,7 +211,10 @@ it('§5a the wait for another holder counts the time its reads take, and ends wi
   token.finally(() => {
     done = true
   })
-  while (!done) await clock.advance(100)
+  for (let step = 0; !done; step++) {
+    if (step >= 100) throw new Error('getToken() did not settle within 10 s of clock (100 steps)')
+    await clock.advance(100)
+  }
   expect(await token).toMatch(/\./)
   // Lease lifetime: the 2 s token request and a read and a write of 1 s each, then one poll.
   expect(clock.now() - started).toBeLessThanOrEqual(4_000 + 100 + 200)

@@ -99,6 +99,19 @@ export const CLIENTS: Record<ClientName, ClientKind> = {
 
 export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[]
 
-/** Clients that run the multi-process fleet scenarios (each is a few seconds of 2 cores). */
-export const FLEET_CLIENTS =
-  (process.env.M3TER_FLEET_CLIENTS?.split(',') as ClientName[] | undefined) ?? CLIENT_NAMES
+/**
+ * Clients that run the multi-process fleet scenarios (each is a few seconds of 2 cores): all, unless
+ * M3TER_FLEET_CLIENTS names some. A name that is no client fails here, rather than run nothing for it.
+ */
+export const FLEET_CLIENTS = fleetClients(process.env.M3TER_FLEET_CLIENTS)
+
+function fleetClients(setting: string | undefined): ClientName[] {
+  if (setting === undefined) return CLIENT_NAMES
+  const names = setting.split(',').map((name) => name.trim())
+  const unknown = names.filter((name) => !CLIENT_NAMES.includes(name as ClientName))
+  if (unknown.length > 0)
+    throw new Error(
+      `M3TER_FLEET_CLIENTS names no client: ${unknown.join(', ')} (clients: ${CLIENT_NAMES.join(', ')})`,
+    )
+  return names as ClientName[]
+}

@@ -5,10 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { CLIENT_NAMES, type ClientName, FLEET_CLIENTS } from './clients.ts'
 import { buildMember, type Fleet, startFleet } from './fleet.ts'
 import type { BurstResult, MemberStatus } from './fleet-child.ts'
+import { DEFAULT_FLEET_SIZE, fleetCoverage } from './fleet-coverage.ts'
 import { type RedisServer, startRedisServer } from './redis-server.mjs'
 
 // Measured on 2 shared cores: see FLEET_SIZE in clients.ts for the count and why.
-const FLEET = Number(process.env.M3TER_FLEET_SIZE ?? 20)
+const FLEET = Number(process.env.M3TER_FLEET_SIZE ?? DEFAULT_FLEET_SIZE)
 const BURST = 100
 /** Members of the fleets that test one client each: enough for a holder, a taker-over and a bystander. */
 const SMALL_FLEET = 3
@@ -16,6 +17,9 @@ const ENCRYPTION_KEY = btoa(String.fromCharCode(...Array.from({ length: 32 }, (_
 
 // Real processes and a real server on shared cores: generous limits (the assertions count, never time).
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 120_000 })
+
+// Said before any scenario runs, so a shrunk run shows it even when a scenario fails or hangs.
+beforeAll(() => console.log(fleetCoverage(FLEET, FLEET_CLIENTS)))
 
 let redis: RedisServer
 let observer: Redis

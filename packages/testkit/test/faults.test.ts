@@ -139,7 +139,11 @@ describe('fault injection', () => {
     const rejected = bodies[6].access_token as string
     expect(m3ter.issuedTokens).toContain(rejected)
     const res = await call(`${m3ter.apiUrl}/organizations/org/meters`, { bearer: rejected })
-    expect(res.json).toEqual({ message: 'Invalid token signature' })
+    expect({ status: res.status, json: res.json }).toEqual({
+      status: 403,
+      json: { message: expect.any(String) },
+    })
+    expect(m3ter.stats.bearerRejections).toBe(1)
     expect(m3ter.stats.tokenFailures).toBe(6)
   })
 

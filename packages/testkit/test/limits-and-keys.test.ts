@@ -99,7 +99,7 @@ describe('signing key: stable for the same options, rotatable', () => {
     m3ter.rotateSigningKey()
     const refused = await call(`${m3ter.apiUrl}/organizations/org/meters`, { bearer: before })
     expect(refused.status).toBe(403)
-    expect(refused.json).toEqual({ message: 'Invalid token signature' })
+    expect(refused.json).toEqual({ message: expect.any(String) })
     expect(m3ter.stats.bearerRejections).toBe(1)
     expect(await meters(m3ter, await token(m3ter))).toBe(200)
   })

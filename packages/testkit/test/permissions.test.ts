@@ -19,7 +19,8 @@ describe('permissions: 403s that are not about the token', () => {
     const bearer = await token(m3ter)
     const denied = await call(`${m3ter.apiUrl}/organizations/org/accounts`, { bearer })
     expect(denied.status).toBe(403)
-    expect(denied.json).toEqual({ message: expect.stringContaining('permission') })
+    expect(denied.json).toEqual({ message: expect.any(String) })
+    expect(m3ter.stats).toMatchObject({ forbiddenRoutes: 1, bearerRejections: 0 })
     expect((await call(`${m3ter.apiUrl}/organizations/org/accounts/account-0001`, { bearer })).status).toBe(
       200,
     )
@@ -88,7 +89,7 @@ describe('permissions: 403s that are not about the token', () => {
     for (const base of [m3ter.apiUrl, m3ter.ingestUrl]) {
       const res = await call(`${base}/organizations/other-org/meters`, { bearer })
       expect(res.status).toBe(403)
-      expect(res.json).toEqual({ message: expect.stringContaining('other-org') })
+      expect(res.json).toEqual({ message: expect.any(String) })
     }
     expect(m3ter.stats).toMatchObject({ unknownOrganizations: 2, bearerRejections: 0 })
     // A bad token is a token rejection first, whatever the organization.
@@ -121,7 +122,8 @@ describe('permissions: 403s that are not about the token', () => {
     }
     const over = await call(url, { bearer, method: 'POST', body: sized(INGEST_MAX_BYTES) })
     expect(over.status).toBe(403)
-    expect(over.json).toEqual({ message: expect.stringContaining('512000') })
+    expect(over.json).toEqual({ message: expect.any(String) })
+    expect(m3ter.stats).toMatchObject({ oversizeBodies: 1, bearerRejections: 0 })
     expect((await call(url, { method: 'POST', body: sized(INGEST_MAX_BYTES + 10) })).status).toBe(403)
     expect((await call(url, { bearer, method: 'POST', body: sized(INGEST_MAX_BYTES - 1) })).status).toBe(200)
     expect(m3ter.stats).toMatchObject({ oversizeBodies: 2, bearerRejections: 0, ingestBatches: 1 })

@@ -95,7 +95,8 @@ export function undiciFetchDriver(undici: UndiciModule, options: UndiciDriverOpt
         ...(req.body?.kind === 'stream'
           ? { body: Readable.from([Buffer.from(req.body.text)]), duplex: 'half' as const }
           : req.body
-            ? { body: req.body.text }
+            ? // Each kind in its native form (FormData, URLSearchParams, bytes), as DriverBody says.
+              { body: webBody(req.body, undici.FormData as unknown as typeof FormData) as never }
             : {}),
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.followRedirects === false ? { redirect: 'manual' as const } : {}),

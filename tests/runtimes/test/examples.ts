@@ -4,6 +4,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pathOf } from './bundle.ts'
 import type { Harness } from './harness.ts'
+import { unexpectedStderr } from './run.ts'
 
 const modules = fileURLToPath(new URL('../node_modules', import.meta.url))
 
@@ -28,7 +29,8 @@ export async function runScriptExample(
       code === 0 &&
       stdout.includes('meters: 250') &&
       h.mock.stats.tokenRequests === 1 &&
-      h.mock.stats.apiRequests === 3
+      h.mock.stats.apiRequests === 3 &&
+      unexpectedStderr(stderr).length === 0
     if (!ok) console.error(`${example}: exit ${code}\n${stdout}${stderr}`)
     return ok
   } finally {

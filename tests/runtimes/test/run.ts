@@ -42,3 +42,17 @@ export function parseResults(stdout: string): Result[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Result)
 }
+
+/**
+ * Stderr lines a runtime run may print, each with why; every other line fails the run. Empty: today no
+ * runtime prints anything there (a warning, a deprecation, an unhandled rejection would all show up here).
+ */
+const ALLOWED_STDERR: ReadonlyArray<{ readonly line: RegExp; readonly why: string }> = []
+
+/** The lines of a run's stderr that are not on the allowed list. */
+export function unexpectedStderr(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => !ALLOWED_STDERR.some((allowed) => allowed.line.test(line)))
+}

@@ -14,6 +14,13 @@ const seeds = only ? [Number(only)] : Array.from({ length: count }, (_, i) => fi
 const REPLAY = 'cd packages/core && SIM_SEED=%s npx vitest run test/sim/fleet.sim.test.ts'
 
 beforeAll(prepareKeys)
+// Said first, so a shrunk run shows it even when a seed fails: fewer seeds are a choice, never a silent one.
+beforeAll(() => {
+  if (seeds.length < 1_000)
+    console.log(
+      `fleet simulation coverage: ${seeds.length} seeds, not the default 1,000 (SIM_SEED/SIM_SEEDS set)`,
+    )
+})
 
 it(`the fleet keeps its invariants over ${seeds.length} seeded runs`, async () => {
   const started = performance.now()

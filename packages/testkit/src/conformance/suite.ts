@@ -24,6 +24,21 @@ import { vitest } from './vitest.ts'
 export interface ConformanceOptions {
   /** Lines (`'4.12'`) or full test names to skip, with the reason kept in the adapter's test file. */
   readonly skip?: readonly string[]
+  /**
+   * Shared tests (by full name, `§4.5 …`) this client cannot pass by design, each replaced by a test of what it
+   * really does instead, so a rule it keeps differently is still checked rather than skipped.
+   */
+  readonly differs?: Readonly<
+    Record<
+      string,
+      {
+        /** What the client does instead, in a few words: the replacing test's name. */
+        readonly instead: string
+        /** The replacing test, with the suite's harness and expect. */
+        readonly test: (context: SuiteContext) => Promise<void>
+      }
+    >
+  >
   /** What the client can do; a test that needs what it cannot do is left out. Both default to true. */
   readonly supports?: {
     /** The driver passes `DriverRequest.signal` to the client. */
@@ -80,6 +95,9 @@ export function describeAdapterConformance(
     throw new Error('describeAdapterConformance needs vitest (a peer dependency of @m3ter-auth/testkit)')
   const { describe, it, expect, afterEach } = vitest
   const skip = new Set(options.skip ?? [])
+  const differs = options.differs ?? {}
+  // Every line and full name declared, so an option naming a test that no longer exists fails, not hides.
+  const declared = new Set<string>()
   const title = `${name}${options.pool ? ' with a pool of one organisation' : ''}`
   describe(`${title}: m3ter-auth adapter conformance (docs/contract.md)`, () => {
     let open: Harness[] = []
@@ -96,7 +114,15 @@ export function describeAdapterConformance(
       },
       test(line, title, body, timeoutMs) {
         const full = `§${line} ${title}`
-        if (skip.has(line) || skip.has(full)) it.skip(full, body)
+        declared.add(line).add(full)
+        const difference = differs[full]
+        if (difference)
+          it(
+            `§${line} ${difference.instead} (instead of: ${title})`,
+            () => difference.test(context),
+            timeoutMs,
+          )
+        else if (skip.has(line) || skip.has(full)) it.skip(full, body)
         else it(full, body, timeoutMs)
       },
       async harness(harnessOptions?: HarnessOptions) {
@@ -116,5 +142,8 @@ export function describeAdapterConformance(
     hygieneTests(context)
     if (options.pool) poolTests(context)
     options.additionalTests?.(context)
+    const unknown = [...skip, ...Object.keys(differs)].filter((name) => !declared.has(name))
+    if (unknown.length > 0)
+      throw new Error(`conformance: no such test to skip or replace: ${unknown.join('; ')}`)
   })
 }

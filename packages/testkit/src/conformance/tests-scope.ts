@@ -71,6 +71,8 @@ export function scopeTests({ test, harness, expect }: SuiteContext): void {
       const res = await h.send({ method: 'GET', url: h.api('/meters') })
       // A client may follow (then the foreign server answered) or hand back the redirect; both are fine.
       expect([200, status]).toContain(res.status)
+      // Handed back: no hop; followed: exactly one, with no token in any header.
+      expect(h.foreign.requests).toHaveLength(res.status === status ? 0 : 1)
       for (const request of h.foreign.requests) {
         expect(carriesIssuedToken(h, request.headers)).toBe(false)
         expect(request.headers.authorization).toBeUndefined()
