@@ -1,4 +1,4 @@
-import type { DriverBody, SuiteContext } from '@m3ter-auth/testkit'
+import type { DriverBody, SuiteContext } from '@m3ter-auth/testkit/vitest'
 
 /** The fields the conformance suite's replay tests send (its FIELDS), so the body can be checked intact. */
 const FIELDS = 'greeting=h%C3%A9llo+%E2%9C%93&n=1&m=2'
