@@ -19,12 +19,15 @@ import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 8704 },
+  // Raised for issue 24 (fleets): the store key bound to the secret (PBKDF2, +~290 B), values from a store
+  // checked like endpoint answers, fenced writes and tombstones in the memory store, one store budget per
+  // attempt (+~370 B). Measured from the sources: 8434 -> 9148 B (whole core), 9632 -> 10284 B (+ fetch).
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 9344 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 9728,
+    limit: 10496,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.

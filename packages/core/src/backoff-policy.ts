@@ -1,4 +1,5 @@
 import type { RetryOptions } from './options.ts'
+import { timerDelay } from './timer-limit.ts'
 
 /**
  * The retry options with every field filled in: what {@link backoffDelay} and the state machine read.
@@ -12,7 +13,7 @@ export type RetryPolicy = Required<RetryOptions>
 
 /**
  * The defaults: up to 4 attempts within a minute, backing off from 200 ms to at most 30 s; a rejected key
- * is not asked again for a minute.
+ * is not asked again for a minute; a server's Retry-After is honoured up to an hour.
  *
  * @example
  * ```ts
@@ -26,18 +27,21 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 30_000,
   maxElapsedMs: 60_000,
   invalidCredentialsCooldownMs: 60_000,
+  maxRetryAfterMs: 3_600_000,
 }
 
 /**
  * Delay before retry number `attempt` (1 after the first failure): full jitter over an exponential
- * ceiling, so that many clients that failed together spread out. A server's Retry-After is a floor;
- * everything is capped by `maxDelayMs`. The state machine also draws the cooldown after a give-up from it:
+ * ceiling capped by `maxDelayMs`, so that many clients that failed together spread out. A server's
+ * Retry-After is a floor, honoured as sent up to `maxRetryAfterMs` (the server knows when it will be back;
+ * coming sooner only adds to its load). The state machine also draws the cooldown after a give-up from it:
  * attempts counted on past the round, and a draw in [0.5, 1) so at least half of the ceiling is kept.
  *
  * @example
  * ```ts
  * backoffDelay(3, 0.5, undefined, DEFAULT_RETRY) // 400: half of 200 * 2^2
  * backoffDelay(1, 0.5, 5_000, DEFAULT_RETRY) // 5_000: Retry-After wins
+ * backoffDelay(1, 0.5, 3_600_000, DEFAULT_RETRY) // 3_600_000: honoured, beyond maxDelayMs
  * ```
  */
 export function backoffDelay(
@@ -48,7 +52,19 @@ export function backoffDelay(
 ): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1))
   const jittered = Math.floor(random * ceiling)
-  return Math.min(Math.max(jittered, retryAfterMs ?? 0), policy.maxDelayMs)
+  return timerDelay(Math.max(jittered, honouredRetryAfter(retryAfterMs, policy)))
+}
+
+/**
+ * The part of a server's Retry-After the provider honours: all of it, up to `maxRetryAfterMs`; 0 without one.
+ *
+ * @example
+ * ```ts
+ * honouredRetryAfter(7_200_000, DEFAULT_RETRY) // 3_600_000: an hour at most by default
+ * ```
+ */
+export function honouredRetryAfter(retryAfterMs: number | undefined, policy: RetryPolicy): number {
+  return Math.min(retryAfterMs ?? 0, policy.maxRetryAfterMs)
 }
 
 /**

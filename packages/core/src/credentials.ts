@@ -86,7 +86,9 @@ export function validateCredentials(value: unknown, where: string): Credentials 
         ? 'apiSecret must be a non-empty string'
         : ''
   if (problem) throw new M3terAuthError('invalid_options', `${where}: ${problem}`)
-  return { accessKeyId, apiSecret } as Credentials
+  // Frozen, and a frozen key kept as given: an object that cannot change is what lets its store key, once
+  // derived, be found without an await (store-key.ts), by the provider and by whoever derived it first.
+  return (Object.isFrozen(value) ? value : Object.freeze({ accessKeyId, apiSecret })) as Credentials
 }
 
 /** Credentials in a form the provider can ask for by key index, whatever the user gave. */

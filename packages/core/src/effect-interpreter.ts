@@ -15,6 +15,7 @@ import { keepAlive } from './token-waiters.ts'
  * ```
  */
 export function dispatch<E extends MachineEvent>(shell: Shell, event: E): TransitionTo<E['type']>['reply'] {
+  noteOutcome(shell, event)
   const transition = shell.step(shell.state, event, shell.config.clock.now(), shell.mono())
   shell.state = transition.state
   for (const effect of transition.effects) perform(shell, effect)
@@ -63,6 +64,16 @@ export function perform(shell: Shell, effect: Effect): void {
     case 'emit':
       emit(shell, effect.event)
   }
+}
+
+/**
+ * Keeps how the current request's last attempt failed (forgotten when a token arrives): a caller whose
+ * wait runs out is told what was going on (see token-waiters.ts).
+ */
+function noteOutcome(shell: Shell, event: MachineEvent): void {
+  const { phase } = shell.state
+  if (phase.type !== 'fetching' || !('fetchId' in event) || event.fetchId !== phase.fetchId) return
+  shell.lastFailure = event.type === 'failed' ? event.failure.error : undefined
 }
 
 /** Sets the backoff timer (replacing any) to step a `timer` event at `at` (monotonic). */

@@ -23,13 +23,15 @@ export const ErrorCode = {
   TokenEndpointUnavailable: 'token_endpoint_unavailable',
   Timeout: 'timeout',
   Aborted: 'aborted',
+  Closed: 'closed',
 } as const
 
 /**
  * The `code` of an {@link M3terAuthError}: what went wrong, for a program to decide on. The first three are
  * mistakes in the setup (fix the configuration), `invalid_credentials` is a key m3ter refused (rotate it),
  * `invalid_token_response` a token endpoint that answered something unusable, `token_endpoint_unavailable`
- * and `timeout` are worth trying again later, and `aborted` is the caller's own signal.
+ * and `timeout` are worth trying again later, `aborted` is the caller's own signal, and `closed` a provider used
+ * after `close()`.
  *
  * @example
  * ```ts
@@ -69,11 +71,21 @@ export class M3terAuthError extends Error {
   override readonly name = NAME
   readonly code: M3terAuthErrorCode
   readonly status?: number
+  /**
+   * How long the token endpoint asked us to wait (its `Retry-After`, in ms), where it said so. Until then
+   * callers without a valid token fail fast with this error; a caller may schedule its own retry by it.
+   */
+  readonly retryAfterMs?: number
 
-  constructor(code: M3terAuthErrorCode, message: string, options: { cause?: unknown; status?: number } = {}) {
+  constructor(
+    code: M3terAuthErrorCode,
+    message: string,
+    options: { cause?: unknown; status?: number; retryAfterMs?: number | undefined } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     if (options.status !== undefined) this.status = options.status
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs
     Object.defineProperty(this, BRAND, { value: true })
   }
 

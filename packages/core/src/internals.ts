@@ -35,7 +35,7 @@
  *
  * @packageDocumentation
  */
-export { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from './backoff-policy.ts'
+export { backoffDelay, DEFAULT_RETRY, honouredRetryAfter, parseRetryAfter } from './backoff-policy.ts'
 export { utf8ToBase64 } from './base64.ts'
 export { ENV_ACCESS_KEY_ID, ENV_API_SECRET, validateCredentials } from './credentials.ts'
 export { ENV_DEBUG, eventLogger } from './logger.ts'
@@ -52,7 +52,7 @@ export {
   statusOf,
   type Transition,
 } from './machine.ts'
-export { DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
+export { DEFAULT_MAX_WAIT_MS, DEFAULT_TIMEOUT_MS, DEFAULT_TOKEN_URL } from './options.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
 export { isTokenRejected } from './rejection-policy.ts'
 export {
@@ -70,11 +70,14 @@ export {
 } from './request-policy.ts'
 export { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 export { createTokenCipher, type EncryptionKeyInput, type TokenCipher } from './sealed-token.ts'
-export { STORE_KEY_ITERATIONS, storeKeyOf } from './store-key.ts'
+export { knownStoreKey, STORE_KEY_ITERATIONS, storeKeyOf } from './store-key.ts'
+export { checkedStoredToken, STORE_SKEW_MS } from './store-value.ts'
+export { boundedClock, MAX_TIMER_MS, timerDelay } from './timer-limit.ts'
 export { requestToken, type TokenExchange } from './token-endpoint.ts'
 export { type TokenAttempt, type TokenFailure, tokenFailure, transportFailure } from './token-failure.ts'
 export { buildTokenRequest, describeTokenRequest, type TokenRequest } from './token-request.ts'
 export {
+  isBearerToken,
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
   MIN_EXPIRES_IN_SECONDS,

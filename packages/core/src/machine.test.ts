@@ -54,12 +54,13 @@ describe('after a give-up', () => {
     expect(cooldowns).toEqual([2_400, 4_800, 9_600, 19_200, 22_500, 22_500, 22_500])
   })
 
-  it('at least half of the ceiling is kept whatever the draw; Retry-After is a floor, maxDelayMs the cap', () => {
+  it('at least half of the ceiling is kept whatever the draw; Retry-After is a floor beyond maxDelayMs, up to maxRetryAfterMs', () => {
     expect(failOnce(initialState(1), 0, malformed, 0).state.failure?.until).toBe(1_600)
     expect(failOnce(initialState(1), 0, malformed, 0.999_999).state.failure?.until).toBe(3_199)
     const probe = { ...initialState(1), giveUps: 1 }
     expect(failOnce(probe, 0, unavailable(20_000)).state.failure?.until).toBe(20_000)
-    expect(failOnce(probe, 0, unavailable(600_000)).state.failure?.until).toBe(30_000)
+    expect(failOnce(probe, 0, unavailable(600_000)).state.failure?.until).toBe(600_000)
+    expect(failOnce(probe, 0, unavailable(7_200_000)).state.failure?.until).toBe(3_600_000)
   })
 
   it('the next round is one request; a token resets both the cooldown and the round', () => {

@@ -34,12 +34,14 @@
  * [8] A rejected key: the other key of a pair at once (→ fetching), unless it was rejected in this round
  *     or a round gave up before; else → idle, failing for `invalidCredentialsCooldownMs`. Any other
  *     failure: attempts left → backoff (`backoffDelay`). The round gives up when the failure is not
- *     retryable, after `maxAttempts` or `maxElapsedMs`, and at once after a give-up (one probe per
- *     cooldown): with a valid token → backoff for the cooldown, still serving it; without → idle, failing
- *     for the cooldown. Whoever goes idle settles the waiters with the error.
+ *     retryable, after `maxAttempts` or `maxElapsedMs`, at once after a give-up (one probe per
+ *     cooldown), and when the server's Retry-After (honoured up to `maxRetryAfterMs`) is at least
+ *     `maxWaitMs`: no caller could wait for the next attempt. With a valid token → backoff for the
+ *     cooldown (never shorter than the Retry-After), still serving it; without → idle, failing for the
+ *     cooldown. Whoever goes idle settles the waiters with the error.
  * [9] → fetching: the round's next attempt (a new round after a give-up or new credentials).
  */
-import { backoffDelay, type RetryPolicy } from './backoff-policy.ts'
+import { backoffDelay, honouredRetryAfter, type RetryPolicy } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent, RefreshReason } from './events.ts'
 import type { TokenStatus } from './provider.ts'
@@ -284,6 +286,7 @@ interface Context {
   readonly retry: RetryPolicy
   readonly refresh: RefreshPolicy
   readonly staleAfterMs: number
+  readonly maxWaitMs: number
   readonly now: number
   readonly mono: number
 }
@@ -366,6 +369,8 @@ export function statusOf(state: MachineState, now: number, mono: number): TokenS
  * @param retry - how attempts back off, when a round gives up, how long a rejected key cools down
  * @param staleAfterMs - how long a request may stay in flight before a demand starts another
  * @param refresh - when a token from the endpoint expires and starts to be refreshed
+ * @param maxWaitMs - the longest a caller waits for a token: a Retry-After at least this long ends the
+ *   round at once, so that callers fail fast with its error instead of waiting for nothing
  * @example
  * ```ts
  * const step = createStep(DEFAULT_RETRY, 20_000)
@@ -378,6 +383,7 @@ export function createStep(
   retry: RetryPolicy,
   staleAfterMs: number,
   refresh: RefreshPolicy = DEFAULT_REFRESH,
+  maxWaitMs: number = Number.POSITIVE_INFINITY,
 ): Step {
   return (state, event, now, mono = now) => {
     // Closed: nothing changes; a demand gets the closed error, an invalidate `false`.
@@ -392,7 +398,7 @@ export function createStep(
       event: MachineEvent,
       context: Context,
     ) => never
-    return handle(state, event, { retry, refresh, staleAfterMs, now, mono })
+    return handle(state, event, { retry, refresh, staleAfterMs, maxWaitMs, now, mono })
   }
 }
 
@@ -612,11 +618,14 @@ function endpointFailed(
   const giveUps = state.giveUps + 1
   const token = validToken(state, now, mono)
   // After a give-up, a round is one attempt (a probe): a failing endpoint then sees one request per cooldown.
+  // A server that asks us to stay away longer than any caller waits ends the round too: its callers fail
+  // fast with the error (which carries `retryAfterMs`) rather than time out waiting for an attempt.
   const giveUp =
     !failure.retryable ||
     attempt >= retry.maxAttempts ||
     state.giveUps > 0 ||
-    mono - round.startedAt >= retry.maxElapsedMs
+    mono - round.startedAt >= retry.maxElapsedMs ||
+    honouredRetryAfter(retryAfterMs, retry) >= context.maxWaitMs
   // The cooldown after the `giveUps`-th round in a row gave up: the backoff goes on growing where the
   // round's retries stopped, doubling per give-up up to maxDelayMs, and keeps at least half of itself
   // ("equal jitter") so that however often callers ask, a failing endpoint sees a few requests a minute.
@@ -658,6 +667,8 @@ function endpointFailed(
   }
 }
 
+// `closed`, not `aborted`: that code means the caller's own signal, and a caller must be able to tell
+// "I gave up" from "this provider was shut down" (a bug in the order of shutdown, most often).
 function closedError(): M3terAuthError {
-  return new M3terAuthError('aborted', 'getToken: the token provider is closed')
+  return new M3terAuthError('closed', 'getToken: the token provider is closed')
 }

@@ -8,6 +8,7 @@ import { chooseLogger, eventLogger } from './logger.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy } from './refresh-policy.ts'
 import { createScopePolicy, DEFAULT_SCOPE } from './scope-policy.ts'
 import { systemClock } from './system-clock.ts'
+import { boundedClock, MAX_TIMER_MS } from './timer-limit.ts'
 import type { TokenStore } from './token-store.ts'
 import { parseSecureUrl } from './urls.ts'
 
@@ -31,6 +32,16 @@ export const DEFAULT_TOKEN_URL = 'https://api.m3ter.com/oauth/token'
  * ```
  */
 export const DEFAULT_TIMEOUT_MS = 10_000
+/**
+ * The default longest wait of one caller for a token, in ms (`maxWaitMs`).
+ *
+ * @example
+ * ```ts
+ * // A nightly batch job that would rather wait a minute for a token than fail.
+ * createTokenProvider({ maxWaitMs: DEFAULT_MAX_WAIT_MS * 6 })
+ * ```
+ */
+export const DEFAULT_MAX_WAIT_MS = 10_000
 
 /**
  * Options of {@link createTokenProvider}. Every one has a safe default: `createTokenProvider()` with
@@ -75,6 +86,25 @@ export interface TokenProviderOptions {
   readonly logger?: Logger
   /** Bound of one token request attempt in ms, connection to last byte. Default 10 000. */
   readonly timeoutMs?: number
+  /**
+   * The longest any caller of `getToken()` (and so any request through an adapter) waits for a token, in
+   * ms. Past it the caller gets an `M3terAuthError` with code `timeout` saying what was going on (a token
+   * request in progress, a backoff), while the token request goes on for later callers. A caller's own
+   * `signal` may end its wait sooner. Default 10 000.
+   *
+   * @example
+   * ```ts
+   * // An HTTP handler with a 3 s budget: never spend more than 2 s of it waiting for a token.
+   * const auth = createTokenProvider({ maxWaitMs: 2_000 })
+   * try {
+   *   await m3terFetch(`https://api.m3ter.com/organizations/${orgId}/meters`)
+   * } catch (error) {
+   *   if (isM3terAuthError(error) && error.code === 'timeout') return reply(503, error.message)
+   *   throw error
+   * }
+   * ```
+   */
+  readonly maxWaitMs?: number
   readonly refresh?: RefreshOptions
   readonly retry?: RetryOptions
   /** How the token request's body is encoded. Default `'json'`; m3ter also accepts `'form'`. */
@@ -130,12 +160,21 @@ export interface RetryOptions {
   readonly maxAttempts?: number
   /** First backoff ceiling in ms; doubles each attempt (full jitter). Default 200. */
   readonly baseDelayMs?: number
-  /** Largest single wait in ms, Retry-After and the cooldown after a give-up included. Default 30 000. */
+  /**
+   * Largest backoff in ms, the cooldown after a give-up included. A server's Retry-After may be longer (see
+   * `maxRetryAfterMs`). Default 30 000.
+   */
   readonly maxDelayMs?: number
   /** A round of attempts stops once this much time has passed. Default 60 000. */
   readonly maxElapsedMs?: number
   /** How long rejected credentials fail fast before the endpoint is asked again. Default 60 000. */
   readonly invalidCredentialsCooldownMs?: number
+  /**
+   * The longest `Retry-After` honoured, in ms: the token endpoint is not asked again before the time it
+   * named, up to this. Meanwhile a valid token is still served, and callers without one fail fast with the
+   * error, which carries `retryAfterMs`. Default 3 600 000 (an hour).
+   */
+  readonly maxRetryAfterMs?: number
 }
 
 /** Options with every default filled in and every value checked. */
@@ -150,6 +189,7 @@ export interface ResolvedOptions {
   /** The debug log as an event listener, when there is a logger. */
   readonly log: ((event: M3terAuthEvent) => void) | undefined
   readonly timeoutMs: number
+  readonly maxWaitMs: number
   readonly refresh: RefreshPolicy
   readonly retry: RetryPolicy
   readonly bodyEncoding: 'json' | 'form'
@@ -182,16 +222,7 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
     invalid('logger needs debug(), info(), warn() and error()')
   const encoding = options.bodyEncoding ?? 'json'
   if (encoding !== 'json' && encoding !== 'form') invalid("bodyEncoding must be 'json' or 'form'")
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const refresh = { ...DEFAULT_REFRESH, ...options.refresh }
-  const retry = { ...DEFAULT_RETRY, ...options.retry }
-  // Every number option is a non-negative number; a few have tighter bounds.
-  for (const [name, value] of Object.entries({ ...refresh, ...retry, timeoutMs })) {
-    if (typeof value !== 'number' || !(value >= 0)) invalid(`${name} must be a number >= 0`)
-  }
-  if (refresh.fraction > 0.9 || refresh.jitter > 1)
-    invalid('refresh.fraction must be <= 0.9 and refresh.jitter <= 1')
-  if (retry.maxAttempts < 1 || timeoutMs < 1) invalid('retry.maxAttempts and timeoutMs must be >= 1')
+  if (store?.timeoutMs !== undefined) duration('store.timeoutMs', store.timeoutMs, 1)
   // M3TER_BASE_URL, as m3ter's SDKs and our CLI read it: another API origin (a mock, a region) whose token
   // endpoint is at /oauth/token and which gets the bearer. Only defaults come from it; explicit options win.
   const base = (
@@ -203,18 +234,64 @@ export function resolveOptions(options: TokenProviderOptions): ResolvedOptions {
       'tokenUrl',
     ).href,
     inScope: createScopePolicy(options.scope ?? (base ? [new URL(base).origin] : DEFAULT_SCOPE)),
-    clock,
+    // Every timer any part of core arms goes through this clock, and so is never beyond 2^31-1 ms.
+    clock: boundedClock(clock),
     random: options.random ?? Math.random,
     // Called through globalThis so runtimes that check `this` (workerd, browsers) accept it.
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     store,
     onEvent: options.onEvent,
     log: logger && eventLogger(logger),
-    timeoutMs,
-    refresh,
-    retry,
+    timeoutMs: duration('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 1),
+    maxWaitMs: duration('maxWaitMs', options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS, 1),
+    refresh: refreshPolicy(options.refresh),
+    retry: retryPolicy(options.retry),
     bodyEncoding: encoding,
   }
+}
+
+// Every number of a group, defaults filled in: finite, and those in ms (named …Ms) durations >= 0, clamped.
+function numbers<T extends object>(group: string, defaults: T, given: Partial<T> = {}): T {
+  const checked: Record<string, number> = {}
+  for (const key of Object.keys(defaults) as Array<keyof T & string>) {
+    const name = `${group}.${key}`
+    const value = given[key] ?? defaults[key]
+    checked[key] = key.endsWith('Ms') ? duration(name, value, 0) : finite(name, value)
+  }
+  return checked as T
+}
+
+function refreshPolicy(given: RefreshOptions | undefined): RefreshPolicy {
+  const refresh = numbers('refresh', DEFAULT_REFRESH, given)
+  ratio('refresh.fraction', refresh.fraction, 0.9)
+  ratio('refresh.jitter', refresh.jitter, 1)
+  return refresh
+}
+
+function retryPolicy(given: RetryOptions | undefined): RetryPolicy {
+  const retry = numbers('retry', DEFAULT_RETRY, given)
+  if (retry.maxAttempts < 1) invalid('retry.maxAttempts must be >= 1')
+  return retry
+}
+
+// A number the provider can compute with: Infinity and NaN would turn into timers that fire at once or
+// attempts that time out at once. Only numbers are echoed in the message (any other value might be a
+// secret pasted into the wrong field).
+function finite(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    invalid(`${name} must be a finite number, got ${typeof value === 'number' ? value : typeof value}`)
+  return value
+}
+
+// A time option in ms: finite, at least `min`, and clamped to the longest delay a timer can be armed with.
+function duration(name: string, value: unknown, min: number): number {
+  const ms = finite(name, value)
+  if (ms < min) invalid(`${name} must be >= ${min} ms, got ${ms}`)
+  return Math.min(ms, MAX_TIMER_MS)
+}
+
+function ratio(name: string, share: number, max: number): void {
+  if (share < 0 || share > max) invalid(`${name} must be between 0 and ${max}, got ${share}`)
 }
 
 const isFunction = (value: unknown) => typeof value === 'function'

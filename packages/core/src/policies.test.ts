@@ -38,7 +38,16 @@ describe('backoff policy', () => {
   })
   it('is capped by maxDelayMs', () => {
     expect(backoffDelay(40, 0.999, undefined, DEFAULT_RETRY)).toBeLessThanOrEqual(30_000)
-    expect(backoffDelay(1, 0, 3_600_000, DEFAULT_RETRY)).toBe(30_000)
+  })
+  it('honours Retry-After as sent beyond maxDelayMs, up to maxRetryAfterMs', () => {
+    expect(backoffDelay(1, 0, 3_600_000, DEFAULT_RETRY)).toBe(3_600_000)
+    expect(backoffDelay(1, 0, 7_200_000, DEFAULT_RETRY)).toBe(3_600_000)
+    expect(backoffDelay(1, 0, 7_200_000, { ...DEFAULT_RETRY, maxRetryAfterMs: 0 })).toBe(0)
+  })
+  it('never asks for a timer beyond 2^31-1 ms, whatever the policy', () => {
+    const unbounded = { ...DEFAULT_RETRY, maxDelayMs: Number.POSITIVE_INFINITY, maxRetryAfterMs: 1e12 }
+    expect(backoffDelay(60, 0.999, 1e11, unbounded)).toBe(2 ** 31 - 1)
+    expect(backoffDelay(2_000, 0.999, undefined, unbounded)).toBe(2 ** 31 - 1)
   })
   it('honours Retry-After as a floor', () => {
     expect(backoffDelay(1, 0.1, 5_000, DEFAULT_RETRY)).toBe(5_000)

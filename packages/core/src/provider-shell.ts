@@ -60,6 +60,8 @@ export interface Shell {
   storeKey: string
   /** A token this provider saw rejected: never taken from the store again. */
   lastInvalidated?: string | undefined
+  /** How the last attempt failed, until a token arrives: what a caller who waited too long is told. */
+  lastFailure?: M3terAuthError | undefined
   /** `getToken` calls answered without waiting (`snapshot().servedAtOnce`). */
   servedAtOnce: number
   /** Wrapped in objects, so that one function subscribed twice is called twice. */
@@ -86,7 +88,7 @@ export function createShell(options: TokenProviderOptions): Shell {
     config,
     mono: () => clock.monotonic?.() ?? clock.now(),
     // Twice the per-attempt timeout: past that, a request still "in flight" lost its timer too (see machine.ts).
-    step: createStep(config.retry, config.timeoutMs * 2, config.refresh),
+    step: createStep(config.retry, config.timeoutMs * 2, config.refresh, config.maxWaitMs),
     state: initialState(resolver.keyCount),
     resolver,
     waiters: new Set(),

@@ -63,7 +63,10 @@ export type TokenStatus = 'empty' | 'fetching' | 'fresh' | 'refreshing' | 'backo
  * ```
  */
 export interface GetTokenOptions {
-  /** Ends this caller's wait with code `aborted`; the shared token request goes on for the others. */
+  /**
+   * Ends this caller's wait with code `aborted`; the shared token request goes on for the others. Without
+   * it the wait still ends after `maxWaitMs` (code `timeout`).
+   */
   readonly signal?: AbortSignal | undefined
   /**
    * Given the token request this call starts, if it starts one. On runtimes that end a request's pending
@@ -94,7 +97,7 @@ export interface GetTokenOptions {
  * ```
  */
 export interface TokenProvider {
-  /** A valid access token; single-flight; never an expired one. */
+  /** A valid access token; single-flight; never an expired one; never waits longer than `maxWaitMs`. */
   getToken(options?: GetTokenOptions): Promise<string>
   /** `'Bearer …'` when the URL's origin is in scope (and the URL secure), else undefined. */
   authorize(url: string | URL, options?: GetTokenOptions): Promise<string | undefined>
@@ -110,7 +113,7 @@ export interface TokenProvider {
    * A listener that throws is ignored, never breaks authentication.
    */
   subscribe(listener: (event: M3terAuthEvent) => void): () => void
-  /** Ends everything scheduled and rejects waiters; later calls fail. */
+  /** Ends everything scheduled and rejects waiters with code `closed`; later calls fail with it too. */
   close(): Promise<void>
   /** `await using auth = createTokenProvider()` closes the provider at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>

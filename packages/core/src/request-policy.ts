@@ -63,22 +63,32 @@ export interface RequestAnswer {
 interface PolicyMemory {
   readonly now: () => number
   readonly tokenUrl: string | undefined
-  /** Routes (method, origin, path) that answered 2xx for this Service User, and still do. */
-  readonly worked: Set<string>
-  /** Tokens dropped once for a 403 on a route that had never worked: one such refresh per token. */
-  readonly blind: Set<string>
-  /** Tokens this policy dropped: a 403 for one of them is stale, the retry needs no refresh. */
+  /** Routes where a new token did not help, keyed by status and route (see keyOf). */
+  readonly refused: Map<string, Refusal>
+  /** When new tokens were asked for a 401 or a 403 and not shown to help, per status (the last 5 hours). */
+  readonly spent: { readonly 401: number[]; readonly 403: number[] }
+  /** Tokens this policy dropped: a 401/403 for one of them is stale, the retry needs no new token. */
   readonly dropped: Set<string>
-  /** Wait after a refresh that did not help before the next blind one; 0 until one failed. */
-  waitMs: number
-  notBefore: number
-  /** The token whose refused retry last grew the wait (concurrent retries grow it once). */
-  grewFor: string | undefined
+  /** The last new token asked for, until a retry shows it helped (then it costs nothing). */
+  lastDrop: { readonly status: 401 | 403; readonly at: number } | undefined
+}
+
+/** A route that refused a new token too: how often, and until when its 401s/403s are passed on. */
+interface Refusal {
+  count: number
+  heldUntil: number
+  /** The token last refused here: concurrent retries with one token count once. */
+  token: string
 }
 
 const TOKENS_KEPT = 4
 const ROUTES_KEPT = 512
-const DEFAULT_LIFETIME_MS = 5 * 60 * 60 * 1000
+/** New tokens that did not help, per status, in any BUDGET_WINDOW_MS. */
+const BUDGET = 3
+/** m3ter's token lifetime: the budget's window and the longest hold of a route. */
+const BUDGET_WINDOW_MS = 5 * 60 * 60 * 1000
+/** The first hold of a route that refused a new token; each further refusal doubles it. */
+const FIRST_HOLD_MS = 60_000
 const memories = new WeakMap<TokenProvider, PolicyMemory>()
 
 /**
@@ -101,12 +111,10 @@ function newMemory(tokenUrl: string | undefined, now: () => number): PolicyMemor
   return {
     now,
     tokenUrl,
-    worked: new Set(),
-    blind: new Set(),
+    refused: new Map(),
+    spent: { 401: [], 403: [] },
     dropped: new Set(),
-    waitMs: 0,
-    notBefore: 0,
-    grewFor: undefined,
+    lastDrop: undefined,
   }
 }
 
@@ -232,19 +240,32 @@ export function answeredFrom(asked: string | URL, answered: string | URL | null 
 
 /**
  * Decides what an answer means for the token, and drops the token when it says so. Every answer should be
- * passed here, 2xx included: the policy learns which routes a token works on.
+ * passed here, 2xx included: a retry that worked shows the new token helped.
  *
- * - 401: the token was refused (RFC 6750): drop it, retry once.
- * - 403 on a route that has answered 2xx for this Service User: the token changed (revoked): drop it,
- *   retry once. A route that refuses the fresh token too is forgotten: its key may no longer use it.
- * - 403 on a route that never worked: m3ter also says 403 for a route the key may not use, an unknown
- *   organisation, a body too large. Such a 403 earns at most one refresh per token; a refresh that did not
- *   help (its retry refused too) makes the next one wait, doubling up to the token's lifetime, or two
- *   lifetimes at once while no route has ever worked (an unknown organisation). A token bad from the start
- *   is still replaced at the first 403.
+ * The rule (docs/contract.md §4.5). A route is the method, the origin and the path up to the resource
+ * (`/organizations/{orgId}/{resource}`; m3ter grants rights per resource), so `/meters/m-1` and `/meters/m-2`
+ * are one route. For a 401 or 403 that carried the current token:
+ *
+ * - On a route that has never refused a new token with that status: the token is dropped and the request
+ *   retried once with a new one, always. m3ter says 403 for an expired or revoked bearer, so after any history
+ *   (forbidden routes, unknown organisations, flapping 403s, a proxy's 401s) a revocation is recovered at
+ *   the first call that meets it.
+ * - On a route that refused a new token too (a route the key may not use, an unknown organisation, a 403
+ *   that comes and goes, a proxy that answers 401): the answer goes to the caller as it came. The route gets
+ *   another new token only after a hold (1 minute, doubling with each refusal up to 5 hours) and only while
+ *   fewer than 3 new tokens for that status were asked for in the last 5 hours and not shown to help.
+ * - A new token whose retry answers 2xx helped (a revocation): it does not count against those 3.
+ * - A token already dropped (requests that were in flight together): retried with the current token, no
+ *   new token asked for: one refresh however many requests failed together.
+ * - A body that cannot be sent twice is never retried: the caller gets the first answer. The token is still
+ *   dropped as above, and the route is held as if the new token had not helped, since nothing will tell.
+ *   An ingest body of {@link MAX_BODY_BYTES} or more answered 403 is m3ter's size limit: passed on, the
+ *   token kept.
  * - A 401/403 from another origin than the one asked, or from an origin the client cannot tell, never saw
  *   our bearer: passed on. So is the answer to our retry: never a loop.
- * - A body that cannot be sent twice is never retried: the caller gets the first answer.
+ *
+ * So 401/403s cost at most 3 token requests per status in any 5 hours, plus one the first time each
+ * route refuses a new token, plus one per real revocation.
  *
  * @example
  * ```ts
@@ -257,58 +278,74 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   if (token === undefined) return 'pass'
   const memory = memoryOf(auth)
   if (status >= 200 && status < 300) {
-    learn(memory, answer)
+    if (answer.retried) newTokenHelped(memory)
     return 'pass'
   }
   if (!isTokenRejected(status) || answer.answeredFrom !== 'asked') return 'pass'
   if (answer.retried) {
-    refreshDidNotHelp(auth, memory, token, answer)
+    refreshDidNotHelp(memory, answer, token)
     return 'pass'
   }
   const size = bodyBytes(answer.body)
   // m3ter's answer to a body it will never take: the token is not in question.
   if (status === 403 && (size ?? answer.contentLength ?? 0) >= MAX_BODY_BYTES) return 'pass'
   if (!shouldDrop(memory, token, answer)) return 'pass'
-  if (auth.invalidate(token)) remember(memory.dropped, token)
-  return size !== undefined && size < MAX_BODY_BYTES ? 'retry' : 'invalidate'
+  const replayable = size !== undefined && size < MAX_BODY_BYTES
+  if (auth.invalidate(token)) {
+    spend(memory, token, status)
+    // No retry will say whether the new token helps on this route: assume it does not.
+    if (!replayable) refreshDidNotHelp(memory, answer, token)
+  }
+  return replayable ? 'retry' : 'invalidate'
 }
 
 function shouldDrop(memory: PolicyMemory, token: string, answer: RequestAnswer): boolean {
-  // A token already dropped: the retry takes the current one, no new refresh is asked for.
-  if (answer.status === 401 || memory.dropped.has(token)) return true
-  if (memory.worked.has(routeOf(answer))) return true
-  if (memory.blind.has(token) || memory.now() < memory.notBefore) return false
-  remember(memory.blind, token)
-  return true
+  // A token already dropped: the retry takes the current one, no new token is asked for.
+  if (memory.dropped.has(token)) return true
+  const refusal = memory.refused.get(keyOf(answer))
+  // Never refused a new token: this may be a revocation, and a revocation is always worth one.
+  if (!refusal) return true
+  return memory.now() >= refusal.heldUntil && budgetLeft(memory, answer.status)
 }
 
-function learn(memory: PolicyMemory, answer: RequestAnswer): void {
-  if (memory.worked.size < ROUTES_KEPT) memory.worked.add(routeOf(answer))
-  // A retry that worked: the refresh helped, so the next 403 is judged afresh.
-  if (answer.retried) memory.waitMs = 0
+function spend(memory: PolicyMemory, token: string, status: number): void {
+  remember(memory.dropped, token)
+  const at = memory.now()
+  const rejected = status === 401 ? 401 : 403
+  memory.spent[rejected].push(at)
+  memory.lastDrop = { status: rejected, at }
 }
 
-function refreshDidNotHelp(
-  auth: TokenProvider,
-  memory: PolicyMemory,
-  token: string,
-  answer: RequestAnswer,
-): void {
-  // This route refuses a fresh token too: the key may no longer use it, so it no longer proves anything.
-  const route = routeOf(answer)
-  const worked = memory.worked.size > 0 && !(memory.worked.size === 1 && memory.worked.has(route))
-  memory.worked.delete(route)
-  if (memory.grewFor === token) return
-  memory.grewFor = token
-  const now = memory.now()
-  const expiresAt = auth.snapshot().expiresAt
-  const lifetime = expiresAt !== undefined && expiresAt > now ? expiresAt - now : DEFAULT_LIFETIME_MS
-  // If no route works for this Service User, nothing suggests another token would: past the regular
-  // refresh of this token and a lifetime more, so a lifetime sees at most that refresh and one more.
-  memory.waitMs = !worked
-    ? 2 * lifetime
-    : Math.min(memory.waitMs ? memory.waitMs * 2 : lifetime / 4, lifetime)
-  memory.notBefore = now + memory.waitMs
+function budgetLeft(memory: PolicyMemory, status: number): boolean {
+  const spent = memory.spent[status === 401 ? 401 : 403]
+  const since = memory.now() - BUDGET_WINDOW_MS
+  while (spent.length > 0 && (spent[0] as number) <= since) spent.shift()
+  return spent.length < BUDGET
+}
+
+// A retry that worked: the token was revoked, and the new one it cost is not charged to the budget.
+function newTokenHelped(memory: PolicyMemory): void {
+  const drop = memory.lastDrop
+  if (!drop) return
+  memory.lastDrop = undefined
+  const spent = memory.spent[drop.status]
+  const index = spent.lastIndexOf(drop.at)
+  if (index !== -1) spent.splice(index, 1)
+}
+
+// This route refuses a new token too: hold it, longer each time, up to a token lifetime.
+function refreshDidNotHelp(memory: PolicyMemory, answer: RequestAnswer, token: string): void {
+  const key = keyOf(answer)
+  const refusal = memory.refused.get(key) ?? { count: 0, heldUntil: 0, token: '' }
+  if (refusal.token === token) return
+  memory.refused.delete(key)
+  refusal.token = token
+  refusal.count += 1
+  const hold = Math.min(FIRST_HOLD_MS * 2 ** Math.min(refusal.count - 1, 20), BUDGET_WINDOW_MS)
+  refusal.heldUntil = memory.now() + hold
+  // Most recently refused last: the oldest entry is the one forgotten.
+  memory.refused.set(key, refusal)
+  if (memory.refused.size > ROUTES_KEPT) memory.refused.delete(memory.refused.keys().next().value as string)
 }
 
 // Only the last few tokens matter: older ones are long replaced.
@@ -317,9 +354,20 @@ function remember(tokens: Set<string>, token: string): void {
   if (tokens.size > TOKENS_KEPT) tokens.delete(tokens.values().next().value as string)
 }
 
-// Method, origin and path: the query (page tokens, filters) does not change what a key may use.
+// A 401 (a proxy, a gateway) and a 403 (m3ter) on one route are told apart: a proxy's 401s do not hide a
+// revocation that m3ter answers 403.
+function keyOf(answer: RequestAnswer): string {
+  return `${answer.status} ${routeOf(answer)}`
+}
+
+// Method, origin and path up to the resource: the query (page tokens, filters) and the id do not change what
+// a key may use.
 function routeOf(answer: RequestAnswer): string {
   const href = String(answer.url)
   const end = href.search(/[?#]/)
-  return `${answer.method.toUpperCase()} ${end === -1 ? href : href.slice(0, end)}`
+  const path = end === -1 ? href : href.slice(0, end)
+  const resource = RESOURCE.exec(path)
+  return `${answer.method.toUpperCase()} ${resource ? resource[0] : path}`
 }
+
+const RESOURCE = /^[^?#]*?\/organizations\/[^/]+\/[^/]+/

@@ -120,14 +120,18 @@ describe('createStoreSync: acquire', () => {
     await inner.set(KEY, token(clock.now()))
     await theirs!.release()
     expect(await drive(clock, waiting)).toEqual({ token: token(clock.now() - LEASE_POLL_MS) })
-    // At 0, 100, 200 and 300 ms a read and a refused lease; at 400 ms the read that finds it.
+    // At 0 ms a read, then a refused lease; at 100, 200, 300 and 400 ms a lease try sent with a read (one
+    // round trip a poll); at 400 ms the read finds it, and the lease that went with it is given back.
     expect(calls).toEqual([
       'get',
+      `lease ${LEASE_MS}`,
       ...Array(4)
         .fill([`lease ${LEASE_MS}`, 'get'])
         .flat(),
     ])
     expect(events).toEqual([])
+    await turn()
+    expect(await inner.lease!(KEY, 1)).toBeDefined()
   })
 
   it('a holder that dies: once its lease is gone, a waiter takes the lease and fetches', async () => {
@@ -204,6 +208,45 @@ describe('createStoreSync: acquire', () => {
     const skipped = quick.acquire()
     await quick.clock.advance(50)
     expect(await skipped).toEqual({ lease: undefined })
+  })
+
+  it('the calls on the way to our own token request share ONE budget: a slow store is no worse than a dead one', async () => {
+    const { store, inner } = counted()
+    const clock = createManualClock()
+    const later = <T>(work: () => Promise<T>) =>
+      new Promise<T>((resolve) => clock.setTimeout(() => resolve(work()), 400))
+    // Every call takes 400 ms, under the 500 ms budget: before, read, lease and read again took 1.2 s.
+    const slow: TokenStore = {
+      ...store,
+      timeoutMs: 500,
+      get: (key) => later(() => inner.get(key)),
+      lease: (key, ttl) => later(() => inner.lease!(key, ttl)),
+    }
+    const { acquire, events } = setup(slow, clock)
+    const started = clock.now()
+    let settledAt = 0
+    const found = acquire().finally(() => {
+      settledAt = clock.now()
+    })
+    await drive(clock, found)
+    expect(await found).toEqual({ lease: undefined })
+    expect(settledAt - started).toBe(500)
+    expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'timeout' }])
+  })
+
+  it('a store that declares a long wait is honoured: a broker whose get answers after 9 s', async () => {
+    const clock = createManualClock()
+    const inner = createMemoryStore()
+    await inner.set(KEY, token(clock.now() + 9_000))
+    const broker: TokenStore = {
+      ...inner,
+      timeoutMs: 12_000,
+      get: (key) => new Promise((resolve) => clock.setTimeout(() => resolve(inner.get(key)), 9_000)),
+    }
+    const { acquire, events } = setup(broker, clock)
+    const found = await drive(clock, acquire())
+    expect(found).toMatchObject({ token: { accessToken: 'a.b.c' } })
+    expect(events).toEqual([])
   })
 
   it('a frozen lease call is skipped too, and a lease granted after that is given back at once', async () => {

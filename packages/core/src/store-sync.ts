@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts'
 import type { M3terAuthEvent } from './events.ts'
+import { checkedStoredToken } from './store-value.ts'
 import type { StoredToken, TokenLease, TokenStore } from './token-store.ts'
 
 /**
@@ -155,34 +156,51 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
   const call = budgetedCalls(clock, callMs, monotonic, emit)
   const writes = new Set<Promise<unknown>>()
   async function acquire(key: string, { signal, rejected, startedAt }: AttemptContext): Promise<Acquired> {
-    const deadline = startedAt + leaseMs + LEASE_POLL_MS
+    // The budget rule (see TokenStore.timeoutMs): the calls on the way to our own token request share ONE
+    // call budget, so a slow store costs an attempt no more than a dead one; only a member that saw
+    // another holder's lease waits longer, for as long as that holder's attempt may last.
+    // Counted from here, not from the attempt's start: a slow credentials() must not eat the store's time.
+    const fetchBy = monotonic() + callMs
+    const waitUntil = startedAt + leaseMs + LEASE_POLL_MS
+    let deadline = fetchBy
     const lease = store.lease?.bind(store)
     const look = async () => {
       const read = await call('get', () => store.get(key), deadline, signal)
-      return read.ok ? { shared: usable(read.value, clock.now(), rejected) } : undefined
+      const checked = read.ok ? checkedStoredToken(read.value, clock.now()) : undefined
+      return read.ok ? { shared: usable(checked, clock.now(), rejected) } : undefined
     }
+    const takeLease = (grant: NonNullable<typeof lease>) =>
+      call('lease', () => grant(key, leaseMs), deadline, signal, giveBack)
+    // While waiting for a holder, the next lease try goes out with the next read (one round trip a poll,
+    // not two); a lease it wins when the read finds the token is given back.
+    let early: ReturnType<typeof takeLease> | undefined
     for (;;) {
       const found = await look()
-      if (!found) return { lease: undefined }
-      if (found.shared) return { token: found.shared }
-      if (!lease) return { lease: undefined }
-      const taken = await call('lease', () => lease(key, leaseMs), deadline, signal, giveBack)
+      const pending = early
+      early = undefined
+      if (!found || found.shared || !lease) {
+        pending?.then((taken) => taken.ok && giveBack(taken.value))
+        return found?.shared ? { token: found.shared } : { lease: undefined }
+      }
+      const taken = await (pending ?? takeLease(lease))
       // A store that failed is not a store whose lease another member holds: fetch without it.
       if (!taken.ok) return { lease: undefined }
       if (taken.value) {
         // A holder may have written and released between our read and our lease: look once more before
-        // fetching, or the fleet pays for a second token.
-        const written = (await look())?.shared
+        // fetching, or the fleet pays for a second token; not when the budget is spent (fetch now).
+        const written = deadline - monotonic() > 0 ? (await look())?.shared : undefined
         if (!written) return { lease: taken.value }
         await release(taken.value)
         return { token: written }
       }
+      deadline = waitUntil
       if (monotonic() + LEASE_POLL_MS >= deadline) {
         emit({ type: 'store_failed', operation: 'wait', reason: 'timeout' })
         return { lease: undefined }
       }
       await pause(clock, LEASE_POLL_MS, signal)
       if (signal.aborted) return { lease: undefined }
+      early = takeLease(lease)
     }
   }
 

@@ -3,7 +3,7 @@ import { M3terAuthError } from './errors.ts'
 import type { MachineEvent } from './machine.ts'
 import type { Shell } from './provider-shell.ts'
 import { scrubbed } from './scrub.ts'
-import { storeKeyOf } from './store-key.ts'
+import { knownStoreKey, storeKeyOf } from './store-key.ts'
 import { requestToken } from './token-endpoint.ts'
 import type { TokenFailure } from './token-failure.ts'
 import type { TokenLease } from './token-store.ts'
@@ -49,7 +49,10 @@ export async function fetchToken(
     if (sync) {
       // Another member of the fleet may have the token already, or be fetching it: wait for it then.
       // Bound to the secret: a member with this key id and another secret never shares this token.
-      shell.storeKey = await storeKeyOf(config.tokenUrl, credentials)
+      // Known for a key seen before: no await, so the store phase starts on the same turn (a manual
+      // clock's test and the fleet simulation rely on it); the first derivation is real crypto (~20 ms).
+      const known = knownStoreKey(config.tokenUrl, credentials)
+      shell.storeKey = known ?? (await storeKeyOf(config.tokenUrl, credentials))
       if (signal.aborted) return
       const found = await sync.acquire(shell.storeKey, { signal, rejected: shell.lastInvalidated, startedAt })
       if ('lease' in found) lease = found.lease

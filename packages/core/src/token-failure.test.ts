@@ -66,11 +66,11 @@ describe('a request that got no answer', () => {
     expect(failure.error).toMatchObject({ code: 'timeout', message: `${where}: no answer within 10000 ms` })
   })
 
-  it('is aborted, not retryable, when the provider was closed', () => {
+  it('is closed, not retryable, when the provider was closed', () => {
     const failure = failureOf(transportFailure(new Error('aborted'), where, { ...how, closed: true }))
     expect(failure).toMatchObject({ retryable: false, credentialsRejected: false })
     expect(failure.error).toMatchObject({
-      code: 'aborted',
+      code: 'closed',
       message: `${where}: the token provider was closed`,
     })
   })

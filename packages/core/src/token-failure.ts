@@ -91,6 +91,6 @@ export function transportFailure(
     }
   if (how.timedOut)
     return tokenFailure(where, 'timeout', `no answer within ${how.timeoutMs} ms`, true, { cause })
-  if (how.closed) return tokenFailure(where, 'aborted', 'the token provider was closed', false, { cause })
+  if (how.closed) return tokenFailure(where, 'closed', 'the token provider was closed', false, { cause })
   return tokenFailure(where, 'token_endpoint_unavailable', 'request failed', true, { cause })
 }

@@ -51,6 +51,21 @@ export const MIN_EXPIRES_IN_SECONDS = 60
 const TOKEN_CHARACTERS = /^[A-Za-z0-9\-._~+/]+=*$/
 
 /**
+ * Whether `value` can be sent as a bearer token: a non-empty string of RFC 6750 b64token characters (no
+ * space, CR or LF, nothing outside visible ASCII) within {@link MAX_TOKEN_RESPONSE_BYTES}. Applied to the
+ * endpoint's answers and to tokens read from a store alike.
+ *
+ * @example
+ * ```ts
+ * isBearerToken('eyJhbGciOi.eyJzdWIi.c2ln') // true
+ * isBearerToken('abc\r\nX-Evil: 1') // false
+ * ```
+ */
+export function isBearerToken(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TOKEN_RESPONSE_BYTES && TOKEN_CHARACTERS.test(value)
+}
+
+/**
  * Validates a successful token answer strictly: JSON object, `access_token` a header-safe string,
  * `token_type` Bearer (any case), `expires_in` a number of seconds from a minute to a week.
  * Errors say what was wrong and never echo the body (it may hold a token).
@@ -79,8 +94,7 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
   const accessToken = answer.access_token
   if (typeof accessToken !== 'string' || accessToken.length === 0)
     return fail('answer has no access_token string')
-  if (!TOKEN_CHARACTERS.test(accessToken))
-    return fail('access_token holds characters not allowed in a bearer token')
+  if (!isBearerToken(accessToken)) return fail('access_token holds characters not allowed in a bearer token')
   const tokenType = answer.token_type
   if (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer') {
     return fail(

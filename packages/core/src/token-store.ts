@@ -1,6 +1,11 @@
 /**
- * A token as the provider keeps it and a {@link TokenStore} shares it. Times are the provider's clock
- * milliseconds (wall time by default), so every member of a fleet must read the same kind of clock.
+ * A token as the provider keeps it and a {@link TokenStore} shares it. Times are milliseconds of the
+ * CALLER's clock (`clock.now()`, wall time by default): the provider that calls `set` gives them in its
+ * own time base, and `get` must answer in the time base of the provider that reads. Clocks of different
+ * machines differ (by minutes, on a bad day), so a store shared between machines never compares or hands
+ * on another machine's absolute times: it keeps durations (see {@link TokenStore}). A value that breaks
+ * the rules of `checkedStoredToken` (a header-unsafe token, a lifetime over the longest the endpoint may
+ * give, an `obtainedAt` in the reader's future) is refused by the reader.
  *
  * @example
  * ```ts
@@ -51,6 +56,23 @@ export interface TokenLease {
  * A shared store (`@m3ter-auth/redis`) lets a fleet fetch one token for all; `lease` lets one process fetch
  * while the others wait for it.
  *
+ * Keys: the provider files a token under `storeKeyOf(tokenUrl, credentials)`, bound to the API secret, so
+ * members that share a store but not a secret (tenants) never share a token.
+ *
+ * Time (every member reads its own clock, and clocks of machines differ):
+ * - times given to `set` and returned by `get` are in the CALLER's clock base (see {@link StoredToken});
+ * - a store shared between machines keeps durations counted on its own clock (Redis: `PTTL`; the
+ *   remaining lifetime, time to refresh, age) and rebuilds absolute times from the reader's clock when it
+ *   reads (`expiresAt = reader.now() + remaining`): with members skewed by minutes, none then serves a
+ *   token past its real expiry. A store inside one process may keep the times as given.
+ *
+ * Writes are fenced (what makes a stalled lease holder, or a write re-sent after a reconnect, harmless):
+ * - `set` never replaces a stored token that expires later than the one written (compare and write in
+ *   one step: a Lua script, a transaction), so an older token never overwrites a newer one;
+ * - `delete(key, accessToken)` that removes the token leaves a tombstone for that token's remaining
+ *   lifetime: a later `set` of the same `accessToken` (late, or replayed by a client's offline queue) is
+ *   ignored, so a revoked token cannot come back.
+ *
  * What each outcome means to the provider (every call is raced against a budget, {@link TokenStore.timeoutMs}):
  * - a call that rejects, or does not settle in time, means "the store failed": the provider goes on
  *   without it for this attempt (it fetches for itself), emits a `store_failed` event, and tries the store
@@ -94,15 +116,34 @@ export interface TokenLease {
 export interface TokenStore {
   /** The token stored under `key`, or undefined when there is none the store can read. */
   get(key: string): Promise<StoredToken | undefined>
-  /** Stores a token the provider fetched; a shared store lets it expire at `token.expiresAt`. */
+  /**
+   * Stores a token the provider fetched, unless the stored one expires later or `token.accessToken` was
+   * deleted (tombstone); a shared store lets it expire at `token.expiresAt`.
+   */
   set(key: string, token: StoredToken): Promise<void>
-  /** Compare-and-delete when `accessToken` is given: delete only if it is still the stored one. */
+  /**
+   * Compare-and-delete when `accessToken` is given: delete only if it is still the stored one, leaving a
+   * tombstone for it (see the type's description).
+   */
   delete(key: string, accessToken?: string): Promise<void>
   /**
    * Try to become the one fetcher for `key` for at most `ttlMs`: a lease when granted, `undefined` when
    * another member holds it; reject when the store failed (see the type's description).
    */
   lease?(key: string, ttlMs: number): Promise<TokenLease | undefined>
-  /** How long the provider waits for one call before going on without the store, in ms. Default 1 000. */
+  /**
+   * The time this store needs, in ms (default 1 000): the longest one call may take, as the store knows
+   * it. A store whose `get` itself waits while another member fetches (the Cloudflare broker) declares
+   * that wait, so that a slow token endpoint still means one token request per fleet.
+   *
+   * The budget rule the provider applies:
+   * - the store phase of an attempt AS A WHOLE (read, lease, read again) gets this budget once, counted
+   *   from its start; when it is spent the member asks the endpoint itself (keeping the lease if it got
+   *   one). However many calls it makes, a slow store thus costs an attempt no more than a dead one;
+   * - a member that found another holder's lease waits for that holder's token at most as long as the
+   *   holder's whole attempt may last (the lease's time-to-live: the provider's `timeoutMs` plus two of
+   *   these budgets), each read within what is left, then fetches itself;
+   * - `set`, `delete` and a lease's `release` come after the callers have their token, one budget each.
+   */
   readonly timeoutMs?: number
 }

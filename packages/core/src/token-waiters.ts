@@ -2,8 +2,10 @@ import { M3terAuthError } from './errors.ts'
 import { emit, type Shell, type Waiter } from './provider-shell.ts'
 
 /**
- * Waits for the next settle (a token or an error for every waiter), or for the caller's `signal`. Each
- * wait ends with a `token_waited` event saying how long it took and how it ended.
+ * Waits for the next settle (a token or an error for every waiter), for the caller's `signal`, or for
+ * `maxWaitMs`, whichever comes first. Each wait ends with a `token_waited` event saying how long it took
+ * and how it ended. A wait that runs out rejects with `timeout`; the token request goes on, and a later
+ * caller gets its token.
  *
  * @param signal - the caller's: an abort rejects this wait with `aborted` and leaves the others waiting
  * @returns the token the next settle brings
@@ -14,27 +16,64 @@ import { emit, type Shell, type Waiter } from './provider-shell.ts'
  * ```
  */
 export function waitForToken(shell: Shell, signal: AbortSignal | undefined): Promise<string> {
+  const { clock, maxWaitMs } = shell.config
   const since = shell.mono()
   const waited = (outcome: 'token' | M3terAuthError['code']) =>
     emit(shell, { type: 'token_waited', waitedMs: shell.mono() - since, outcome })
   const waiting = new Promise<string>((resolve, reject) => {
-    const onAbort = () => {
+    // The caller stops waiting (its signal, or maxWaitMs); the others, and the token request, go on.
+    const leave = (error: M3terAuthError) => {
+      clock.clearTimeout(deadline)
+      signal?.removeEventListener('abort', onAbort)
       shell.waiters.delete(waiter)
       // No one waits for the backoff any more: let the process exit meanwhile again (see keepAlive).
       if (!shell.waiters.size) (shell.timer as { unref?: () => void } | undefined)?.unref?.()
-      waited('aborted')
-      reject(abortedError(signal))
+      waited(error.code)
+      reject(error)
     }
+    const onAbort = () => leave(abortedError(signal))
     const waiter: Waiter = (token, error) => {
+      clock.clearTimeout(deadline)
       signal?.removeEventListener('abort', onAbort)
       waited(token ? 'token' : (error?.code ?? 'aborted'))
       token ? resolve(token) : reject(error)
     }
+    const deadline = clock.setTimeout(() => leave(waitTimedOut(shell, maxWaitMs)), maxWaitMs)
+    // A caller awaits this timer: it must keep a Node process alive, as the backoff it waits on does.
+    keepAlive(deadline)
     signal?.addEventListener('abort', onAbort)
     shell.waiters.add(waiter)
     keepAlive(shell.timer)
   })
   return tiedToFetch(shell, waiting)
+}
+
+/**
+ * The error of a wait that ran out of `maxWaitMs`: what the provider was doing, and how the last attempt
+ * failed, if one did (that error is the cause too). Never a secret: errors of core carry none.
+ *
+ * @example
+ * ```ts
+ * waitTimedOut(shell, 10_000).message
+ * // 'getToken: no token after 10000 ms: token request in progress, attempt 3 of 4; the last attempt failed:
+ * //  POST https://api.m3ter.com/oauth/token: no answer within 10000 ms'
+ * ```
+ */
+export function waitTimedOut(shell: Shell, maxWaitMs: number): M3terAuthError {
+  const { phase } = shell.state
+  const attempts = shell.config.retry.maxAttempts
+  const last = shell.lastFailure
+  let doing = 'no token request running'
+  if (phase.type === 'fetching')
+    doing = `token request in progress, attempt ${phase.round.attempt} of ${attempts}`
+  else if (phase.type === 'backoff') {
+    const inMs = Math.max(0, Math.ceil(phase.retryAt - shell.mono()))
+    doing = `${phase.round ? `attempt ${phase.round.attempt} of ${attempts} failed` : 'the token endpoint is failing'}, next attempt in ${inMs} ms`
+  }
+  const lastFailed = last ? `; the last attempt failed: ${last.message}` : ''
+  return new M3terAuthError('timeout', `getToken: no token after ${maxWaitMs} ms: ${doing}${lastFailed}`, {
+    cause: last,
+  })
 }
 
 /**

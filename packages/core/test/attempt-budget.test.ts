@@ -87,12 +87,12 @@ describe('a whole attempt is bounded in time', () => {
     await auth.close()
   })
 
-  it('close() while credentials() hangs ends the wait at once with aborted and leaves no timer', async () => {
+  it('close() while credentials() hangs ends the wait at once with closed and leaves no timer', async () => {
     const { auth, clock } = await provider({ credentials: () => never() })
     const waiting = settle(auth.getToken())
     await clock.advance(1_000)
     await auth.close()
-    expect((await waiting).error).toMatchObject({ code: 'aborted' })
+    expect((await waiting).error).toMatchObject({ code: 'closed' })
     expect(clock.pending()).toBe(0)
   })
 

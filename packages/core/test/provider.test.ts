@@ -148,26 +148,20 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     expect(m3ter.stats.tokenRequests).toBe(2)
   })
 
-  it('§4.7 after a round gives up on 429 + Retry-After, callers fail fast until Retry-After passes', async () => {
-    const { auth, m3ter, clock, events } = await setup({ retry: { maxAttempts: 2 } })
-    m3ter.faults.inject('token', { kind: 'status', status: 429, retryAfter: '20' }, { times: 2 })
-    let done = false
-    const first = settle(auth.getToken()).finally(() => {
-      done = true
-    })
-    await until(() => events.some((e) => e.type === 'refresh_failed'), 'the first 429')
-    await clock.advance(20_000)
-    await until(() => done, 'the round to give up')
-    const { error } = await first
-    expect(error).toMatchObject({ code: 'token_endpoint_unavailable', status: 429 })
-    expect(m3ter.stats.tokenRequests).toBe(2)
+  it('§4.7 a Retry-After longer than maxWaitMs ends the round: callers fail fast, with retryAfterMs, until it passes', async () => {
+    const { auth, m3ter, clock } = await setup()
+    m3ter.faults.inject('token', { kind: 'status', status: 429, retryAfter: '20' }, { times: 1 })
+    // No waiting for an attempt no caller could see: the first caller gets the error at once.
+    const { error } = await settle(auth.getToken())
+    expect(error).toMatchObject({ code: 'token_endpoint_unavailable', status: 429, retryAfterMs: 20_000 })
+    expect(m3ter.stats.tokenRequests).toBe(1)
     expect((await settle(auth.getToken())).error).toBe(error)
     await clock.advance(19_999)
     expect((await settle(auth.getToken())).error).toBe(error)
-    expect(m3ter.stats.tokenRequests).toBe(2)
+    expect(m3ter.stats.tokenRequests).toBe(1)
     await clock.advance(1)
     expect(await auth.getToken()).toMatch(/\./)
-    expect(m3ter.stats.tokenRequests).toBe(3)
+    expect(m3ter.stats.tokenRequests).toBe(2)
   })
 
   it('§4.7 429 with Retry-After as an HTTP-date is honoured', async () => {
@@ -211,7 +205,8 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     const { auth, m3ter, clock, next } = await setup({ timeoutMs: 2_000 })
     m3ter.faults.inject('token', { kind: 'hang' })
     const token = auth.getToken()
-    await until(() => m3ter.stats.tokenRequests === 1 && clock.pending() === 1, 'the request hangs')
+    // Two timers: the attempt's timeout and the caller's maxWaitMs.
+    await until(() => m3ter.stats.tokenRequests === 1 && clock.pending() === 2, 'the request hangs')
     const failed = next('refresh_failed')
     await clock.advance(2_000)
     expect(await failed).toMatchObject({ code: 'timeout' })
@@ -371,11 +366,13 @@ describe('createTokenProvider against a mock m3ter on 127.0.0.1', () => {
     m3ter.faults.inject('token', { kind: 'status', status: 503 })
     const pending = settle(auth.getToken())
     await next('refresh_failed')
-    expect(clock.pending()).toBe(1)
+    // The backoff and the caller's maxWaitMs.
+    expect(clock.pending()).toBe(2)
     await auth.close()
     expect(clock.pending()).toBe(0)
-    expect((await pending).error).toMatchObject({ code: 'aborted' })
-    expect((await settle(auth.getToken())).error).toMatchObject({ code: 'aborted' })
+    // `closed`, not `aborted`: the caller did not give up, the provider was shut down.
+    expect((await pending).error).toMatchObject({ code: 'closed' })
+    expect((await settle(auth.getToken())).error).toMatchObject({ code: 'closed' })
     expect(auth.snapshot().status).toBe('closed')
   })
 

@@ -3,12 +3,14 @@ import { expect, it } from 'vitest'
 import type { M3terAuthEvent } from '../src/events.ts'
 import { createMemoryStore } from '../src/memory-store.ts'
 import { createTokenProvider } from '../src/provider.ts'
+import { storeKeyOf } from '../src/store-key.ts'
 import type { TokenStore } from '../src/token-store.ts'
+import { warmCredentials } from './warm-credentials.ts'
 
 async function fleet(size: number, store: TokenStore) {
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock })
-  const key = m3ter.keys[0]!
+  const key = await warmCredentials(m3ter)
   const members = Array.from({ length: size }, () =>
     createTokenProvider({ credentials: key, tokenUrl: m3ter.tokenUrl, scope: [m3ter.apiUrl], clock, store }),
   )
@@ -85,7 +87,7 @@ it('§4.11 close() ends a wait on another member’s lease, leaving no timer', a
   await clock.advance(100)
   await members[0]!.close()
   expect(clock.pending()).toBe(0)
-  expect(await waiting).toMatchObject({ code: 'aborted' })
+  expect(await waiting).toMatchObject({ code: 'closed' })
   expect(m3ter.stats.tokenRequests).toBe(0)
   await close()
 })
@@ -104,7 +106,8 @@ it('§5a a revocation across a fleet whose store writes slowly costs one refresh
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock })
   const store = slowWrites(clock, 150)
-  const members = Array.from({ length: 4 }, () => createProviderFor(m3ter, { clock, store }))
+  const credentials = await warmCredentials(m3ter)
+  const members = Array.from({ length: 4 }, () => createProviderFor(m3ter, { credentials, clock, store }))
   const first = await all(
     clock,
     members.map((m) => m.getToken()),
@@ -132,7 +135,7 @@ it('§5a a member that wins the lease looks in the store again before fetching',
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock })
   const inner = createMemoryStore()
-  const other = createProviderFor(m3ter, { clock, store: inner })
+  const other = createProviderFor(m3ter, { credentials: await warmCredentials(m3ter), clock, store: inner })
   let raced = false
   // Between this member's read (a miss) and its lease, another fetches, writes and releases.
   const racing: TokenStore = {
@@ -154,7 +157,7 @@ it('§5a a member that wins the lease looks in the store again before fetching',
       return found
     },
   }
-  const member = createProviderFor(m3ter, { clock, store: racing })
+  const member = createProviderFor(m3ter, { credentials: await warmCredentials(m3ter), clock, store: racing })
   expect(await member.getToken()).toBe(await other.getToken())
   expect(m3ter.stats.tokenRequests).toBe(1)
   await Promise.all([member.close(), other.close()])
@@ -172,7 +175,12 @@ it('§5a a store that never answers is skipped after its call budget; an event s
     lease: () => new Promise(() => {}),
     timeoutMs: 250,
   }
-  const auth = createProviderFor(m3ter, { clock, store: frozen, onEvent: (e) => events.push(e) })
+  const auth = createProviderFor(m3ter, {
+    credentials: await warmCredentials(m3ter),
+    clock,
+    store: frozen,
+    onEvent: (e) => events.push(e),
+  })
   const token = auth.getToken()
   await clock.advance(250)
   expect(await token).toMatch(/\./)
@@ -188,12 +196,13 @@ it('§5a the wait for another holder counts the time its reads take, and ends wi
   const clock = createManualClock()
   const m3ter = await startMockM3ter({ clock })
   const inner = createMemoryStore()
-  await inner.lease!(`m3ter-auth:v1:${m3ter.tokenUrl}:${m3ter.keys[0]!.accessKeyId}`, 1) // held for good
+  const credentials = await warmCredentials(m3ter)
+  await inner.lease!(await storeKeyOf(m3ter.tokenUrl, credentials), 1) // held for good
   const slowReads: TokenStore = {
     ...inner,
     get: (key) => new Promise((resolve) => clock.setTimeout(() => resolve(inner.get(key)), 200)),
   }
-  const auth = createProviderFor(m3ter, { clock, store: slowReads, timeoutMs: 2_000 })
+  const auth = createProviderFor(m3ter, { credentials, clock, store: slowReads, timeoutMs: 2_000 })
   const started = clock.now()
   const token = auth.getToken()
   let done = false
@@ -217,7 +226,12 @@ it('§5a a lease call that fails is no reason to wait: the member fetches at onc
     ...createMemoryStore(),
     lease: async () => Promise.reject(new Error('NOSCRIPT')),
   }
-  const auth = createProviderFor(m3ter, { clock, store: refusing, onEvent: (e) => events.push(e) })
+  const auth = createProviderFor(m3ter, {
+    credentials: await warmCredentials(m3ter),
+    clock,
+    store: refusing,
+    onEvent: (e) => events.push(e),
+  })
   expect(await auth.getToken()).toMatch(/\./)
   expect(events.filter((e) => e.type === 'store_failed')).toMatchObject([
     { operation: 'lease', reason: 'error' },

@@ -17,6 +17,7 @@ it('§4.9 a token that expired before its answer arrived is invalid_token_respon
     clock,
     random: () => 0.5,
     timeoutMs: 120_000,
+    maxWaitMs: 120_000, // the caller waits for the late answer, to see it refused
     onEvent: (event) => events.push(event),
   })
   try {

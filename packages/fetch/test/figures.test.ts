@@ -84,9 +84,10 @@ it.runIf(process.env.M3TER_FIGURES)(
       `unknown organisation 5 h: ${tokens} token requests; ${costs.filter((c) => c === 2).length} calls cost 2 API requests, ` +
         `${costs.filter((c) => c === 1).length} cost 1`,
     )
-    // The first token, one refresh at the first 403 (a token bad from the start is replaced at once), and
-    // the regular refresh of that token; the conformance suite checks two a lifetime after the first.
-    expect(tokens).toBeLessThanOrEqual(3)
+    // The first token, a new one at the first 403 of each resource (meters, accounts: a route's first 403
+    // may be a revocation, so it is never held), at most 3 in 5 hours in all that did not help, and the
+    // regular refresh.
+    expect(tokens).toBeLessThanOrEqual(5)
     await r.close()
   },
   600_000,

@@ -27,6 +27,8 @@ const OUTCOMES: Record<M3terAuthErrorCode, TokenOutcome> = {
   timeout: 'timeout',
   missing_credentials: 'missing_credentials',
   aborted: 'aborted',
+  // A request cut short by close(): for a dashboard, the same as one its caller gave up on.
+  closed: 'aborted',
   invalid_options: 'invalid_options',
   insecure_url: 'insecure_url',
 }

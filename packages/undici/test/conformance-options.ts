@@ -31,4 +31,6 @@ export const FETCH_PATH_SKIPS: readonly string[] = [
   '§4.6 a 302 redirect to the other in-scope origin carries no bearer there',
   '§4.6 a 307 redirect to the other in-scope origin carries no bearer there',
   '§4.5 an ingest body of 512,000 bytes or more answered 403 is never sent twice',
+  // A POST body again: the first submit after the revocation cannot be retried on this path.
+  '§4.5 a forbidden call, then a revocation, then usage submits: every submit succeeds, one new token',
 ]

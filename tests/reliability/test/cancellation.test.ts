@@ -101,13 +101,14 @@ describe.each(ADAPTERS)('%s', (adapter) => {
       outcome(rig.driver.request(rig.meters({ signal: controller.signal }))),
     ]
     await untilHeld(rig)
-    // The per-attempt timeout is the one timer while the request is held.
-    expect(rig.clock.pending()).toBe(1)
+    // The per-attempt timeout while the request is held, and each of the two callers' maxWaitMs.
+    expect(rig.clock.pending()).toBe(3)
     await rig.auth.close()
     // close() clears the aborted attempt's timeout at once (see the test below).
     expect(rig.clock.pending()).toBe(0)
+    // `closed`: the provider was shut down under them, which is not the callers' own abort.
     for (const result of await Promise.all(waiting))
-      expect(findM3terAuthError(result.error)?.code).toBe('aborted')
+      expect(findM3terAuthError(result.error)?.code).toBe('closed')
     // Aborting after the wait ended changes nothing and throws nothing.
     controller.abort()
     rig.m3ter.faults.release()

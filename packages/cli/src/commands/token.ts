@@ -37,6 +37,7 @@ const EXIT_FOR: Record<M3terAuthErrorCode, ExitCodeValue> = {
   token_endpoint_unavailable: ExitCode.Network,
   timeout: ExitCode.Network,
   aborted: ExitCode.Network,
+  closed: ExitCode.Network,
 }
 
 /**

@@ -12,6 +12,9 @@ const LONG_MS = 180_000
 const DENIED = 'GET /organizations/{orgId}/accounts'
 const forbidden = (h: Harness): DriverRequest => ({ method: 'GET', url: h.api('/accounts') })
 
+/** One measurement, as usage submits send it. */
+const MEASUREMENT = { uid: 'u', meter: 'calls', account: 'acme', ts: '2026-01-01T00:00:00Z' }
+
 /** One request, and the API requests and token requests it cost. */
 async function costOf(h: Harness, req: DriverRequest) {
   const api = h.apiLog().length
@@ -72,7 +75,7 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
 
   test(
     '4.5',
-    'an unknown organisation (every route 403): one refresh at the first 403, then 2 token requests a lifetime',
+    "an unknown organisation (every route 403): one refresh at each resource's first 403, then 2 token requests a lifetime",
     async () => {
       const h = await harness({ mock: { tokenLifetimeSeconds: LIFETIME_S } })
       const unknown = `${h.m3ter.apiUrl}/organizations/not-${h.m3ter.orgId}`
@@ -86,29 +89,55 @@ export function forbiddenTests({ test, harness, expect }: SuiteContext): void {
           perLifetime.push(h.m3ter.stats.tokenRequests - (perLifetime.at(-1) ?? 0))
         await h.clock.advance(1000)
       }
-      // The first lifetime: the first token, one refresh at the first 403 (a token bad from the start is
-      // replaced at once), the regular refresh of that token. Every later lifetime: at most two.
-      expect(perLifetime[0]).toBeLessThanOrEqual(3)
+      // The first lifetime: the first token, one new token at the first 403 of each resource (meters,
+      // accounts, echo: a route's first 403 may be a revocation, so it is never held), which spends the 3
+      // allowed in 5 hours, and the regular refresh. Every later lifetime (inside those 5 hours): at most two.
+      expect(perLifetime[0]).toBeLessThanOrEqual(5)
       expect(perLifetime[1]).toBeLessThanOrEqual(2)
     },
     LONG_MS,
   )
 
-  test('4.5', 'a 403 on a route that has never worked costs at most one refresh per token', async () => {
+  test(
+    '4.5',
+    'a forbidden call, then a revocation, then usage submits: every submit succeeds, one new token',
+    async () => {
+      // The sequence of issue 23 on a fresh provider: the forbidden route refuses a new token too, which
+      // must not hold off the refresh that the revocation needs on another route.
+      const h = await harness({ mock: { deny: [DENIED] } })
+      expect((await h.send(forbidden(h))).status).toBe(403)
+      expect(h.m3ter.stats.tokenRequests).toBe(2)
+      h.m3ter.revokeAll()
+      const text = JSON.stringify({ measurements: [MEASUREMENT] })
+      const submit: DriverRequest = {
+        method: 'POST',
+        url: h.ingest('/measurements'),
+        body: { kind: 'text', text, contentType: 'application/json' },
+      }
+      const statuses = []
+      for (let i = 0; i < 4; i++) statuses.push((await h.send(submit)).status)
+      expect(statuses).toEqual([200, 200, 200, 200])
+      expect(h.m3ter.stats.tokenRequests).toBe(3)
+      expect((await h.send(listMeters(h))).status).toBe(200)
+      expect(h.m3ter.stats.tokenRequests).toBe(3)
+    },
+  )
+
+  test('4.5', 'a route that refused a new token is held: its next 403s cost no refresh', async () => {
     const h = await harness({ mock: { deny: [DENIED] } })
     expect((await h.send(listMeters(h))).status).toBe(200)
     const costs = []
     for (let i = 0; i < 5; i++) costs.push(await costOf(h, forbidden(h)))
     expect(costs.map((cost) => cost.api)).toEqual([2, 1, 1, 1, 1])
     expect(h.m3ter.stats.tokenRequests).toBe(2)
-    // Routes that worked still recover a revocation at once.
+    // Routes that have not refused a new token still recover a revocation at once.
     h.m3ter.revokeAll()
     expect(await costOf(h, listMeters(h))).toEqual({ status: 200, api: 2, tokens: 1 })
   })
 
   test('4.5', 'an ingest body of 512,000 bytes or more answered 403 is never sent twice', async () => {
     const h = await harness()
-    const measurement = { uid: 'u', meter: 'calls', account: 'acme', ts: '2026-01-01T00:00:00Z' }
+    const measurement = MEASUREMENT
     const small = JSON.stringify({ measurements: [measurement] })
     const url = h.ingest('/measurements')
     const json = (text: string): DriverRequest => ({

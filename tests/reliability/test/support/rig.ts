@@ -59,6 +59,9 @@ export async function createRig(adapter: AdapterName, options: RigOptions = {}):
     // A fixed draw makes every backoff and refresh instant reproducible.
     random: () => 0.5,
     timeoutMs: 5_000,
+    // The suites here judge whole rounds (4 attempts of 5 s): no caller is cut short by maxWaitMs (its own
+    // tests are in core's test/max-wait.test.ts).
+    maxWaitMs: 60_000,
     ...options.provider,
     retry: { maxAttempts, ...options.provider?.retry },
     onEvent: (event) => {
