@@ -174,3 +174,14 @@ describe('what each decision says and does', () => {
     expect(step(closed, answered(1, 0), 0)).toEqual({ state: closed, effects: [], reply: undefined })
   })
 })
+
+describe('the status a snapshot shows', () => {
+  it('tells fetching a first token from refreshing a valid one, and shows closed', () => {
+    expect(statusOf(fetching().state, 0, 0)).toBe('fetching')
+    const refreshing = step(withToken(), { type: 'demand' }, 530_000).state
+    expect(statusOf(refreshing, 530_000, 530_000)).toBe('refreshing')
+    expect(statusOf(refreshing, 590_000, 590_000)).toBe('fetching')
+    expect(statusOf(initialState(1), 0, 0)).toBe('empty')
+    expect(statusOf(step(withToken(), { type: 'close' }, 0).state, 0, 0)).toBe('closed')
+  })
+})
