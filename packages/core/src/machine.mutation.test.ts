@@ -185,3 +185,81 @@ describe('the status a snapshot shows', () => {
     expect(statusOf(step(withToken(), { type: 'close' }, 0).state, 0, 0)).toBe('closed')
   })
 })
+
+describe('timers, invalidations and new credentials', () => {
+  const unavailable: TokenFailure = {
+    error: new M3terAuthError('token_endpoint_unavailable', 'POST t: answered 503', { status: 503 }),
+    retryable: true,
+    credentialsRejected: false,
+    retryAfterMs: undefined,
+  }
+  /** A state backing off after a first 503 at `mono`, its round started at 0. */
+  const backingOff = (mono = 0) => {
+    const { state, fetchId } = fetching()
+    return step(state, { type: 'failed', fetchId, failure: unavailable, random: 0.5 }, mono)
+  }
+
+  it('starts each request with exactly its fetch and its event, numbered one after the other', () => {
+    const first = fetching()
+    expect(first.effects.map((e) => e.type)).toEqual(['fetch', 'emit'])
+    expect(first.fetchId).toBe(1)
+    const timerId = (backingOff().state.phase as { timerId: number }).timerId
+    const retried = step(backingOff().state, { type: 'timer', timerId }, 1_000)
+    // Timers and requests share one counter.
+    expect(fetchOf(retried.effects)?.fetchId).toBe(timerId + 1)
+    expect(reasonOf(retried.effects)).toEqual(['retry'])
+  })
+
+  it('ignores a timer that is not the backoff one, or that comes when not backing off', () => {
+    const { state } = backingOff()
+    const timerId = (state.phase as { timerId: number }).timerId
+    expect(step(state, { type: 'timer', timerId: timerId + 1 }, 1_000)).toEqual({ state, effects: [] })
+    const idle = withToken()
+    expect(step(idle, { type: 'timer', timerId }, 1_000)).toEqual({ state: idle, effects: [] })
+  })
+
+  it('gives a round up at exactly maxElapsedMs, not a millisecond before', () => {
+    const { state, fetchId } = fetching()
+    const before = step(state, { type: 'failed', fetchId, failure: unavailable, random: 0.5 }, 59_999)
+    expect(before.state.phase.type).toBe('backoff')
+    const at = step(state, { type: 'failed', fetchId, failure: unavailable, random: 0.5 }, 60_000)
+    expect(at.state.phase.type).toBe('idle')
+    expect(at.state.giveUps).toBe(1)
+  })
+
+  it('answers false, with no effect, to an invalidate of a token it does not hold', () => {
+    const idle = withToken()
+    expect(step(idle, { type: 'invalidate', accessToken: 'other' }, 0)).toEqual({
+      state: idle,
+      effects: [],
+      reply: false,
+    })
+  })
+
+  it('on new credentials: says so, asks again at once when fetching, ends the round of a backoff', () => {
+    const idle = withToken()
+    const announced = { type: 'emit', event: { type: 'credentials_changed' } }
+    expect(step(idle, { type: 'credentials_changed', keyCount: 1 }, 0).effects).toEqual([announced])
+    const { state } = fetching()
+    const restarted = step(state, { type: 'credentials_changed', keyCount: 1 }, 0)
+    expect(restarted.effects.slice(0, 3)).toEqual([
+      { type: 'abort' },
+      announced,
+      expect.objectContaining({ type: 'fetch' }),
+    ])
+    expect(reasonOf(restarted.effects)).toEqual(['credentials_changed'])
+    const backoff = step(backingOff().state, { type: 'credentials_changed', keyCount: 1 }, 0)
+    expect(backoff.state.phase).toMatchObject({ type: 'backoff', round: undefined })
+    expect(backoff.effects).toEqual([announced])
+  })
+
+  it('on a rejected key: says until when it cools down, tries the other key of a pair at once, counts the give-up', () => {
+    const demanded = step(initialState(2), { type: 'demand' }, 5_000)
+    const fetchId = fetchOf(demanded.effects)?.fetchId ?? 0
+    const other = step(demanded.state, { type: 'failed', fetchId, failure: rejected, random: 0.5 }, 5_000)
+    expect(other.effects[0]).toMatchObject({ event: { type: 'credentials_rejected', cooldownUntil: 65_000 } })
+    expect(reasonOf(other.effects)).toEqual(['retry'])
+    const alone = step(fetching().state, { type: 'failed', fetchId: 1, failure: rejected, random: 0.5 }, 0)
+    expect(alone.state.giveUps).toBe(1)
+  })
+})
