@@ -36,7 +36,9 @@ for (const file of deciding) {
   console.log(`${under ? 'FAIL' : 'ok  '} ${score.toFixed(1).padStart(5)} %  ${detected}/${valid}  ${file}`)
   if (under) {
     for (const m of entry.mutants.filter((x) => UNDETECTED.has(x.status)))
-      console.log(`       ${m.status} line ${m.location.start.line}: ${m.mutatorName} ${m.replacement ?? ''}`.trimEnd())
+      console.log(
+        `       ${m.status} line ${m.location.start.line}: ${m.mutatorName} ${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 100)}`.trimEnd(),
+      )
   }
 }
 if (failed) {
