@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { runs } from '../test/runs.ts'
 import { DEFAULT_RETRY } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import { createStep, type Effect, initialState, type MachineEvent, type MachineState } from './machine.ts'
@@ -262,7 +263,7 @@ describe('token state machine, model-based', () => {
         for (const cmd of commands) harness.run(cmd)
         harness.drain()
       }),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     )
   })
 })

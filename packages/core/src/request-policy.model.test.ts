@@ -2,6 +2,7 @@ import { createManualClock, type MockM3ter, startMockM3ter } from '@m3ter-auth/t
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { until } from '../test/harness.ts'
+import { runs } from '../test/runs.ts'
 import type { M3terAuthEvent } from './events.ts'
 import { createTokenProvider, type TokenProvider } from './provider.ts'
 import { judgeAnswer, MAX_BODY_BYTES } from './request-policy.ts'
@@ -328,7 +329,7 @@ describe('request policy, model-based (issue 23)', () => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 30, size: '+1' }), (sequence) =>
         runSequence(sequence).then(() => {}),
       ),
-      { numRuns: 1000, verbose: 1 },
+      { numRuns: runs(1_000), verbose: 1 },
     )
   }, 120_000)
 })
