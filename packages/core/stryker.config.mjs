@@ -13,6 +13,8 @@ process.env.MUTATION_RUNS ??= '60'
 export const deciding = [
   'src/machine.ts',
   'src/request-policy.ts',
+  'src/token-path.ts',
+  'src/body-size.ts',
   'src/scope-policy.ts',
   'src/urls.ts',
   'src/token-response.ts',
