@@ -202,7 +202,7 @@ function retrying(inner: AdapterSpec, auth: TokenProvider): AxiosAdapter {
     return attempt({ ...config, headers }, true)
   }
   const adapter: AxiosAdapter = (config) =>
-    attempt(config, false).then(answerWithoutBearer, (e) => Promise.reject(withoutBearer(e)))
+    attempt(config, false).then(answerWithoutBearer, rejectWithoutBearer)
   wrapped.set(adapter, inner)
   return adapter
 }
@@ -299,6 +299,10 @@ class Answer {
 function answerWithoutBearer(response: AxiosResponse): AxiosResponse {
   dropBearer(response.config)
   return new Answer(response) as unknown as AxiosResponse
+}
+
+function rejectWithoutBearer(error: unknown): Promise<never> {
+  return Promise.reject(withoutBearer(error))
 }
 
 function dropBearer(config: Config | undefined): void {
