@@ -32,12 +32,15 @@ import { build } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 const budgets = [
+  // 10240 -> 13312: main measured 12996 B before issue 26 (the round's features had outgrown it); +41 B
+  // for heldToken (the adapters' synchronous fresh-token path). About 2 % above 13037 B.
   { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 13312 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
-    limit: 14080,
+    // 11520 -> 14180: 13829 B on main before issue 26, 13900 B with fetch's synchronous fresh-token path.
+    limit: 14180,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
@@ -63,7 +66,8 @@ const budgets = [
     contents:
       "export { createTokenProvider } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'\nexport { createDurableObjectStore } from '@m3ter-auth/cloudflare'",
     dir: 'packages/cloudflare',
-    limit: 14848,
+    // 12288 -> 14870: 14493 B on main before issue 26, 14578 B after it (heldToken and fetch's fast path).
+    limit: 14870,
   },
   {
     name: '@m3ter-auth/cloudflare (whole ESM build with core: the broker and the store)',

@@ -83,6 +83,10 @@ export async function sideBySide() {
     const rounds = knob('BENCH_ROUNDS', defaultRounds)
     const requests = knob('BENCH_REQUESTS', defaultRequests)
 
+    // CPU µs per request of each run, by side: the process's CPU (user + system) over the run, divided by
+    // its requests. The server shares the process, but it does the same work for both sides, so wrapped
+    // minus bare is the adapter's own cost, and CPU time does not count the waits a noisy neighbour causes.
+    const cpu = new Map()
     // Requests per second of one side: `concurrency` workers draining a shared count.
     const run = async (send) => {
       let next = 0
@@ -90,13 +94,18 @@ export async function sideBySide() {
         while (next++ < requests) await send()
       }
       const started = performance.now()
+      const cpuBefore = process.cpuUsage()
       await Promise.all(Array.from({ length: concurrency }, worker))
+      const used = process.cpuUsage(cpuBefore)
+      const perRequest = (used.user + used.system) / requests
+      cpu.set(send, [...(cpu.get(send) ?? []), perRequest])
       return requests / ((performance.now() - started) / 1000)
     }
 
     // Warm-up: JIT, sockets, and the one token request.
     await run(bare)
     await run(wrapped)
+    cpu.clear()
 
     const ratios = []
     const bareRates = []
@@ -123,6 +132,8 @@ export async function sideBySide() {
     server.close()
 
     const ratio = median(ratios)
+    const bareCpu = median(cpu.get(bare))
+    const wrappedCpu = median(cpu.get(wrapped))
     console.log(
       JSON.stringify({
         bench: name,
@@ -133,6 +144,12 @@ export async function sideBySide() {
         bareRps: Math.round(median(bareRates)),
         wrappedRps: Math.round(median(wrappedRates)),
         medianRatio: Number(ratio.toFixed(4)),
+        // Median CPU µs per request of each side, and their difference: the adapter's own per-request cost.
+        cpuUsPerRequest: {
+          bare: Number(bareCpu.toFixed(1)),
+          wrapped: Number(wrappedCpu.toFixed(1)),
+          over: Number((wrappedCpu - bareCpu).toFixed(1)),
+        },
         target: TARGET,
         tokenRequests,
         withoutBearer,

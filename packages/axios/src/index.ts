@@ -5,7 +5,9 @@ import {
   BODY_GONE,
   bearerHeader,
   describeArgument,
+  heldToken,
   judgeAnswer,
+  POOL_ROUTE,
   providerFor,
   requireTokenProvider,
   sendFollowingRedirects,
@@ -61,38 +63,108 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | T
     )
   }
   requireTokenProvider(auth, 'attachM3terAuth(instance, auth)')
-  // One recording fetch per fetch it wraps and provider (a pool's member) that judges each redirect hop.
-  const recorders = new WeakMap<TokenProvider, WeakMap<Fetch, Fetch>>()
-  const recordersOf = (member: TokenProvider) => {
-    let forMember = recorders.get(member)
-    if (!forMember) {
-      forMember = new WeakMap()
-      recorders.set(member, forMember)
-    }
-    return forMember
+  const authorize = authorizer()
+  // A pool picks its member per request, perhaps creating it: always the waiting interceptor.
+  const provider =
+    typeof (auth as { [POOL_ROUTE]?: unknown })[POOL_ROUTE] === 'function'
+      ? undefined
+      : (auth as TokenProvider)
+  // The fresh token the first interceptor's runWhen took for the request axios is setting up, or undefined.
+  // axios asks both runWhen in a row, so exactly one of the two interceptors runs for each request.
+  let held: string | undefined
+  // A provider holding a fresh token authorizes synchronously, and axios keeps its synchronous interceptor
+  // path (no promise chain, no microtasks) when the caller's interceptors are synchronous too.
+  const atOnce = instance.interceptors.request.use(
+    (config) => {
+      const token = held
+      held = undefined
+      const url = fullUrl(config)
+      if (!provider || !shouldAuthorize(provider, url, config.headers.get('Authorization'))) return config
+      return authorize(config, provider, token)
+    },
+    undefined,
+    {
+      synchronous: true,
+      runWhen: () => {
+        held = provider && heldToken(provider)
+        return held !== undefined
+      },
+    },
+  )
+  const waiting = instance.interceptors.request.use(
+    async (config) => {
+      const url = fullUrl(config)
+      const authorization = config.headers.get('Authorization')
+      // A pool's member for this URL's organisation; a provider is its own.
+      const member = await providerFor(auth, url, authorization)
+      if (!member || !shouldAuthorize(member, url, authorization)) return config
+      return authorize(config, member, await tokenFor(member, config))
+    },
+    undefined,
+    { runWhen: () => held === undefined },
+  )
+  return () => {
+    instance.interceptors.request.eject(atOnce)
+    instance.interceptors.request.eject(waiting)
   }
-  const id = instance.interceptors.request.use(async (config) => {
-    const url = fullUrl(config)
-    const authorization = config.headers.get('Authorization')
-    // A pool's member for this URL's organisation; a provider is its own.
-    const member = await providerFor(auth, url, authorization)
-    if (!member || !shouldAuthorize(member, url, authorization)) return config
-    // `config` is axios's per-request merge of defaults and the caller's options: ours to set fields on.
-    config.headers.set('Authorization', bearerHeader(await tokenFor(member, config)))
-    config.beforeRedirect = guardRedirects(unwrap(config.beforeRedirect), url, member)
-    config.env = {
-      ...config.env,
-      fetch: recording(unwrap(config.env?.fetch) ?? globalThis.fetch, member, recordersOf(member)),
-    }
-    // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
-    config.adapter = retrying(unwrap(config.adapter), member, url)
-    return config
-  })
-  return () => instance.interceptors.request.eject(id)
 }
 
-function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAdapter {
+/**
+ * Sets what an authorized request needs on `config` (axios's per-request merge of defaults and the caller's
+ * options: ours to set fields on): the bearer, the redirect guard, the recording fetch and the retrying
+ * adapter. What depends only on the provider and the caller's values is made once and reused while they
+ * stay the same (one entry each: an instance usually sends every request the same way). Without a token
+ * (one that stopped being fresh between axios's two calls), the adapter waits for it.
+ */
+function authorizer() {
+  let guardOf: { user?: BeforeRedirect; url: string; auth: TokenProvider; guard: BeforeRedirect } | undefined
+  let recorderOf: { fetch: Fetch; auth: TokenProvider; recorder: Fetch } | undefined
+  let adapterOf: { inner: AdapterSpec; auth: TokenProvider; adapter: AxiosAdapter } | undefined
+  // One recording fetch per fetch it wraps and provider (a pool's member) that judges each redirect hop.
+  const recorders = new WeakMap<TokenProvider, WeakMap<Fetch, Fetch>>()
+  return (config: Config, auth: TokenProvider, token: string | undefined): Config => {
+    const url = fullUrl(config)
+    if (token !== undefined) config.headers.set('Authorization', bearerHeader(token))
+    const user = unwrap(config.beforeRedirect)
+    if (!guardOf || guardOf.user !== user || guardOf.url !== url || guardOf.auth !== auth) {
+      guardOf = { url, auth, guard: guardRedirects(user, url, auth), ...(user ? { user } : {}) }
+    }
+    config.beforeRedirect = guardOf.guard
+    const fetch = unwrap(config.env?.fetch) ?? globalThis.fetch
+    if (!recorderOf || recorderOf.fetch !== fetch || recorderOf.auth !== auth) {
+      let forMember = recorders.get(auth)
+      if (!forMember) {
+        forMember = new WeakMap()
+        recorders.set(auth, forMember)
+      }
+      recorderOf = { fetch, auth, recorder: recording(fetch, auth, forMember) }
+    }
+    config.env = { ...config.env, fetch: recorderOf.recorder }
+    // The retry lives in the adapter, below every interceptor: the caller's interceptors see one request.
+    const inner = unwrap(config.adapter)
+    if (!adapterOf || adapterOf.inner !== inner || adapterOf.auth !== auth) {
+      adapterOf = { inner, auth, adapter: retrying(inner, auth) }
+    }
+    config.adapter = token !== undefined ? adapterOf.adapter : tokenFirst(adapterOf.adapter, auth, inner)
+    return config
+  }
+}
+
+// The rare request whose token went stale between axios's two interceptor calls: the token wait moves into
+// the adapter, where waiting is allowed.
+function tokenFirst(adapter: AxiosAdapter, auth: TokenProvider, inner: AdapterSpec): AxiosAdapter {
+  const first: AxiosAdapter = async (config) => {
+    config.headers.set('Authorization', bearerHeader(await tokenFor(auth, config)))
+    return adapter(config)
+  }
+  wrapped.set(first, inner)
+  return first
+}
+
+// One per provider and inner adapter; the URL is read from each config (as axios's adapters read it).
+function retrying(inner: AdapterSpec, auth: TokenProvider): AxiosAdapter {
   const attempt = async (config: Config, retried: boolean): Promise<AxiosResponse> => {
+    const url = fullUrl(config)
     // With the config: the fetch adapter takes its fetch (ours, recording) from `config.env`.
     const send = (axios.getAdapter as (spec: unknown, config: Config) => AxiosAdapter)(
       inner ?? axios.defaults.adapter,
@@ -130,7 +202,7 @@ function retrying(inner: AdapterSpec, auth: TokenProvider, url: string): AxiosAd
     return attempt({ ...config, headers }, true)
   }
   const adapter: AxiosAdapter = (config) =>
-    attempt(config, false).then(withoutBearer, (e) => Promise.reject(withoutBearer(e)))
+    attempt(config, false).then(answerWithoutBearer, rejectWithoutBearer)
   wrapped.set(adapter, inner)
   return adapter
 }
@@ -199,15 +271,46 @@ function withoutBearer<T>(value: T): T {
     const request = holder.request
     Object.defineProperty(holder, 'request', { get: () => request, enumerable: false, configurable: true })
   }
-  for (const headers of [config?.headers, response?.config?.headers] as Array<
-    Partial<AxiosHeaders> | undefined
-  >) {
-    // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
-    if (typeof headers?.get === 'function' && tokenOfHeader(headers.get('Authorization')) !== undefined) {
-      headers.delete?.('Authorization')
-    }
-  }
+  dropBearer(config)
+  dropBearer(response?.config)
   return value
+}
+
+// A successful response as axios built it, with its `request` (whose raw head or headers hold the
+// Authorization line) behind an accessor on the prototype instead of an own property: neither
+// JSON.stringify nor util.inspect (even with showHidden) shows it, and no property is redefined per response.
+class Answer {
+  #request: unknown
+  constructor(response: AxiosResponse) {
+    for (const key of Object.keys(response)) {
+      if (key !== 'request')
+        (this as Record<string, unknown>)[key] = (response as unknown as Record<string, unknown>)[key]
+    }
+    this.#request = response.request
+  }
+  get request(): unknown {
+    return this.#request
+  }
+  set request(value: unknown) {
+    this.#request = value
+  }
+}
+
+function answerWithoutBearer(response: AxiosResponse): AxiosResponse {
+  dropBearer(response.config)
+  return new Answer(response) as unknown as AxiosResponse
+}
+
+function rejectWithoutBearer(error: unknown): Promise<never> {
+  return Promise.reject(withoutBearer(error))
+}
+
+function dropBearer(config: Config | undefined): void {
+  const headers = config?.headers as Partial<AxiosHeaders> | undefined
+  // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
+  if (typeof headers?.get === 'function' && tokenOfHeader(headers.get('Authorization')) !== undefined) {
+    headers.delete?.('Authorization')
+  }
 }
 
 function guardRedirects(user: BeforeRedirect | undefined, url: string, auth: TokenProvider): BeforeRedirect {
@@ -235,7 +338,8 @@ function unwrap<T>(value: T): T {
 function fullUrl(config: Config): string {
   const url = config.url ?? ''
   const base = config.baseURL
+  if (!base) return url
   const absolute = /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url)
-  if (!base || (absolute && config.allowAbsoluteUrls !== false)) return url
+  if (absolute && config.allowAbsoluteUrls !== false) return url
   return url ? `${base.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}` : base
 }

@@ -59,6 +59,25 @@ describe('attachM3terAuth', () => {
     expect(m3ter.stats.tokenRequests).toBe(1)
   })
 
+  it('with a fresh token held, the request reaches the adapter synchronously (no promise chain)', async () => {
+    const http = axios.getAdapter('http')
+    let reached = 0
+    api.defaults.adapter = (config) => {
+      reached++
+      return http(config)
+    }
+    attachM3terAuth(api, auth)
+    // The first request waits for the token: axios's promise chain.
+    await api.get(url('/meters'))
+    reached = 0
+    const pending = api.get(url('/meters'))
+    // Before any await: only axios's synchronous interceptor path gets here this early.
+    expect(reached).toBe(1)
+    expect((await pending).status).toBe(200)
+    expect(bearers().at(-1)).toBe(`Bearer ${m3ter.issuedTokens[0]}`)
+    expect(m3ter.stats.tokenRequests).toBe(1)
+  })
+
   it("runs the caller's interceptors once per call, the retry hidden below them", async () => {
     attachM3terAuth(api, auth)
     const seen: string[] = []

@@ -75,6 +75,7 @@ export {
   answeredFrom,
   bearerHeader,
   canSendTwice,
+  heldToken,
   judgeAnswer,
   MAX_BODY_BYTES,
   type RequestAnswer,

@@ -179,8 +179,16 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     // Nothing secret lives on this object; say so plainly to anyone who logs it.
     toJSON: () => ({ M3terTokenProvider: provider.snapshot() }),
   }
-  registerRequestPolicy(provider, { tokenUrl, now: () => clock.now() })
+  registerRequestPolicy(provider, { tokenUrl, now: () => clock.now(), held: () => heldFresh(shell) })
   return provider
+}
+
+// The hot path of `getToken`, shared with the adapters' synchronous path (heldToken): a fresh token.
+function heldFresh(shell: Shell): string | undefined {
+  const { token, phase } = shell.state
+  if (!token || phase.type === 'closed' || shell.mono() - token.offset >= token.refreshAt) return undefined
+  shell.servedAtOnce++
+  return token.accessToken
 }
 
 /**
@@ -190,11 +198,8 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
  */
 function tokenFor(shell: Shell, options: GetTokenOptions | undefined): Promise<string> {
   const signal = options?.signal
-  const { token, phase } = shell.state
-  if (token && phase.type !== 'closed' && shell.mono() - token.offset < token.refreshAt && !signal?.aborted) {
-    shell.servedAtOnce++
-    return Promise.resolve(token.accessToken)
-  }
+  const held = signal?.aborted ? undefined : heldFresh(shell)
+  if (held !== undefined) return Promise.resolve(held)
   if (signal?.aborted) return Promise.reject(abortedError(signal))
   const fetching = shell.fetching
   const reply = dispatch(shell, { type: 'demand' })

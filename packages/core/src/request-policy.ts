@@ -55,6 +55,8 @@ export interface RequestAnswer {
 /** What one provider's policy remembers; time comes from the provider's own clock. */
 interface PolicyMemory {
   readonly now: () => number
+  /** The token the provider serves at once, without a wait or a transition; undefined when it has none. */
+  readonly held: () => string | undefined
   readonly tokenUrl: string | undefined
   /** Routes where a new token did not help, keyed by status and route (see keyOf). */
   readonly refused: Map<string, Refusal>
@@ -95,14 +97,25 @@ const memories = new WeakMap<TokenProvider, PolicyMemory>()
  */
 export function registerRequestPolicy(
   auth: TokenProvider,
-  options: { readonly tokenUrl?: string; readonly now?: () => number },
+  options: {
+    readonly tokenUrl?: string
+    readonly now?: () => number
+    readonly held?: () => string | undefined
+  },
 ): void {
-  memories.set(auth, newMemory(options.tokenUrl, options.now ?? Date.now))
+  memories.set(auth, newMemory(options.tokenUrl, options.now ?? Date.now, options.held))
 }
 
-function newMemory(tokenUrl: string | undefined, now: () => number): PolicyMemory {
+const NONE_HELD = () => undefined
+
+function newMemory(
+  tokenUrl: string | undefined,
+  now: () => number,
+  held: () => string | undefined = NONE_HELD,
+): PolicyMemory {
   return {
     now,
+    held,
     tokenUrl,
     refused: new Map(),
     spent: { 401: [], 403: [] },
@@ -118,6 +131,21 @@ function memoryOf(auth: TokenProvider): PolicyMemory {
     memories.set(auth, memory)
   }
   return memory
+}
+
+/**
+ * The token a provider made by `createTokenProvider` holds fresh (before its refresh point), or undefined
+ * when a caller would have to go through `getToken` (no token yet, refresh due, closed; a provider of one's
+ * own). Synchronous, so that an adapter whose client has a synchronous path (axios's synchronous request
+ * interceptors) keeps it on the hot path; counted like a `getToken` answered at once.
+ *
+ * @example
+ * ```ts
+ * const token = heldToken(auth) ?? (await auth.getToken())
+ * ```
+ */
+export function heldToken(auth: TokenProvider): string | undefined {
+  return memoryOf(auth).held()
 }
 
 /**

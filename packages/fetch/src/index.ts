@@ -4,6 +4,7 @@ import {
   bearerHeader,
   describeArgument,
   type FollowOptions,
+  heldToken,
   judgeAnswer,
   providerFor,
   requireTokenProvider,
@@ -122,7 +123,9 @@ export function withM3terAuth<F extends FetchLike>(
     const own = init?.headers !== undefined ? init.headers : request?.headers
     const authorization = authorizationOf(own)
     // A pool's member for this URL's organisation; a provider is its own.
-    const member = await providerFor(auth, url, authorization)
+    const routed = providerFor(auth, url, authorization)
+    // Awaited only when a pool is creating the member: a provider costs no microtask.
+    const member = routed instanceof Promise ? await routed : routed
     if (!member || !shouldAuthorize(member, url, authorization)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined
@@ -143,7 +146,7 @@ export function withM3terAuth<F extends FetchLike>(
             ? spare.clone().body
             : BODY_GONE,
     }
-    let token = await tokenFor(member, signal, waitUntil)
+    let token = (!signal?.aborted && heldToken(member)) || (await tokenFor(member, signal, waitUntil))
     // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
     let sent = await sendFollowingRedirects(send, input, { ...init, headers: withBearer(own, token) }, follow)
     let response = sent.response

@@ -2,6 +2,7 @@ import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
   answeredFrom,
   bearerHeader,
+  heldToken,
   judgeAnswer,
   providerFor,
   requireTokenProvider,
@@ -11,6 +12,9 @@ import {
 
 // got 14 and got 16 each declare their own `Options` class, and classes with private members only match
 // themselves, so the hooks are typed by the few members they use; both majors' objects fit these shapes.
+
+// What a beforeRequest hook that had nothing to wait for returns.
+const DONE: Promise<void> = Promise.resolve()
 
 /**
  * What the hooks read and write on got's per-request options: enough to type a hook of your own that works
@@ -127,17 +131,34 @@ export function m3terAuthHooks(auth: TokenProvider | TokenPool): M3terAuthGotHoo
       retried: options.context[RETRIED] === true,
     })
   }
+  const sign = (options: GotOptionsLike, url: string | URL, member: TokenProvider | undefined) => {
+    if (!member || !shouldAuthorize(member, url, options.headers.authorization)) return DONE
+    const signal = options.signal instanceof AbortSignal ? options.signal : undefined
+    const held = signal?.aborted ? undefined : heldToken(member)
+    if (held === undefined) return signWhenReady(options, member, signal)
+    options.headers.authorization = bearerHeader(held)
+    signedBy.set(options, member)
+    return DONE
+  }
+  const signWhenReady = async (
+    options: GotOptionsLike,
+    member: TokenProvider,
+    signal: AbortSignal | undefined,
+  ) => {
+    options.headers.authorization = bearerHeader(await member.getToken({ signal }))
+    signedBy.set(options, member)
+  }
   return {
     // Runs before every attempt (retries included), so each attempt carries the current token.
     beforeRequest: [
-      async (options) => {
+      // Not async: with a provider holding a fresh token nothing here waits, and one settled promise
+      // answers every such request.
+      (options) => {
         const url = options.url
-        if (url === undefined || url === '' || options.context[CROSSED] === true) return
-        const member = await providerFor(auth, url, options.headers.authorization)
-        if (!member || !shouldAuthorize(member, url, options.headers.authorization)) return
-        const signal = options.signal instanceof AbortSignal ? options.signal : undefined
-        options.headers.authorization = bearerHeader(await member.getToken({ signal }))
-        signedBy.set(options, member)
+        if (url === undefined || url === '' || options.context[CROSSED] === true) return DONE
+        const routed = providerFor(auth, url, options.headers.authorization)
+        if (routed instanceof Promise) return routed.then((member) => sign(options, url, member))
+        return sign(options, url, routed)
       },
     ],
     beforeRedirect: [

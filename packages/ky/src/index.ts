@@ -3,6 +3,7 @@ import {
   BODY_GONE,
   bearerHeader,
   type FollowOptions,
+  heldToken,
   judgeAnswer,
   providerFor,
   requireTokenProvider,
@@ -96,7 +97,9 @@ export function m3terAuth(
   // The provider that authorizes this request (a pool's member for its organisation), or undefined.
   const authorizing = async (request: Request) => {
     const authorization = request.headers.get('authorization')
-    const member = await providerFor(auth, request.url, authorization)
+    const routed = providerFor(auth, request.url, authorization)
+    // Awaited only when a pool is creating the member: a provider costs no microtask.
+    const member = routed instanceof Promise ? await routed : routed
     return member && shouldAuthorize(member, request.url, authorization) ? member : undefined
   }
   // The token is first asked for in a hook so that a token failure takes ky's hook error path (ky 2 does
@@ -123,7 +126,8 @@ export function m3terAuth(
       bodyAgain: () => (body === undefined ? null : canSendAgain(body) ? (body as BodyInit) : BODY_GONE),
     }
     const attempt = async (sent: Request, retried: boolean) => {
-      const token = await member.getToken({ signal: request.signal })
+      const token =
+        (!request.signal.aborted && heldToken(member)) || (await member.getToken({ signal: request.signal }))
       const signed = withBearer(sent, body, token)
       const { response, answeredFrom: from } = await sendFollowingRedirects(send, signed, init ?? {}, follow)
       const answer = {
