@@ -124,8 +124,9 @@ export function withM3terAuth<F extends FetchLike>(
     const authorization = authorizationOf(own)
     // A pool's member for this URL's organisation; a provider is its own.
     const routed = providerFor(auth, url, authorization)
-    // Awaited only when a pool is creating the member: a provider costs no microtask.
-    const member = routed instanceof Promise ? await routed : routed
+    // A provider is its own member and costs no microtask. A pool's member is always awaited: a listener of
+    // its pool_member_added event (otel's recipe) instruments the member before its first token request.
+    const member = routed === auth ? routed : await routed
     if (!member || !shouldAuthorize(member, url, authorization)) return send(input, init)
 
     const signal = init?.signal ?? request?.signal ?? undefined

@@ -157,7 +157,8 @@ export function m3terAuthHooks(auth: TokenProvider | TokenPool): M3terAuthGotHoo
         const url = options.url
         if (url === undefined || url === '' || options.context[CROSSED] === true) return DONE
         const routed = providerFor(auth, url, options.headers.authorization)
-        if (routed instanceof Promise) return routed.then((member) => sign(options, url, member))
+        // A pool's member is always awaited (see @m3ter-auth/fetch): only a provider signs synchronously.
+        if (routed !== auth) return Promise.resolve(routed).then((member) => sign(options, url, member))
         return sign(options, url, routed)
       },
     ],

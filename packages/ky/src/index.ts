@@ -98,8 +98,9 @@ export function m3terAuth(
   const authorizing = async (request: Request) => {
     const authorization = request.headers.get('authorization')
     const routed = providerFor(auth, request.url, authorization)
-    // Awaited only when a pool is creating the member: a provider costs no microtask.
-    const member = routed instanceof Promise ? await routed : routed
+    // A provider is its own member and costs no microtask. A pool's member is always awaited: a listener of
+    // its pool_member_added event (otel's recipe) instruments the member before its first token request.
+    const member = routed === auth ? routed : await routed
     return member && shouldAuthorize(member, request.url, authorization) ? member : undefined
   }
   // The token is first asked for in a hook so that a token failure takes ky's hook error path (ky 2 does
