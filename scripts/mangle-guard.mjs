@@ -1,0 +1,162 @@
+// Guard for the property names core's build shortens (packages/core/internal-names.mjs): proves that none of
+// them is part of what users or other packages see, so that shortening them changes no public surface. A name
+// fails when it appears
+// - in the declarations of core's public entry point (built here from src/index.ts alone, as users see it)
+//   or in the published declarations of any other package (they describe what crosses a package boundary);
+// - in the TypeScript or Node library declarations: a builtin's property of that name would be renamed too;
+// - among core's exported names (an entry's exports object in CommonJS is made of properties);
+// - as a property (access, key, destructuring, `in`) anywhere outside core's own sources: the other
+//   packages, tests, apps, bench and examples, which read core's objects through its built output.
+// And the build must have shortened them: none of them is left as a property of core's built code. The .d.ts
+// files are not touched by the shortening (tsup writes them from the sources; esbuild only minifies code).
+// Run after a build: node scripts/mangle-guard.mjs
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'tsup'
+import ts from 'typescript'
+import { INTERNAL_NAMES } from '../packages/core/internal-names.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** Every file under `dir` whose name passes `wanted`, skipping dependencies, builds and caches. */
+function filesUnder(dir, wanted) {
+  const found = []
+  for (const entry of readdirSync(dir)) {
+    if (['node_modules', 'dist', '.turbo', '.stryker-tmp', 'reports'].includes(entry)) continue
+    const path = join(dir, entry)
+    if (statSync(path).isDirectory()) found.push(...filesUnder(path, wanted))
+    else if (wanted(entry)) found.push(path)
+  }
+  return found
+}
+
+/** The identifiers of declaration text, comments left out (a comment declares nothing). */
+function declaredWords(text) {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')
+  return new Set(code.match(/[A-Za-z_$][\w$]*/g) ?? [])
+}
+
+/** Core's public entry point's declarations, alone (the published ones share a chunk with `internals`). */
+async function corePublicDeclarations() {
+  const outDir = mkdtempSync(join(tmpdir(), 'mangle-guard-'))
+  try {
+    await build({
+      entry: [join(root, 'packages/core/src/index.ts')],
+      tsconfig: join(root, 'packages/core/tsconfig.json'),
+      dts: { only: true },
+      format: ['esm'],
+      outDir,
+      config: false,
+      silent: true,
+    })
+    return readFileSync(join(outDir, 'index.d.ts'), 'utf8')
+  } finally {
+    rmSync(outDir, { recursive: true, force: true })
+  }
+}
+
+const PROPERTY_NAME_PARENTS = new Set([
+  ts.SyntaxKind.PropertyAccessExpression,
+  ts.SyntaxKind.PropertyAssignment,
+  ts.SyntaxKind.ShorthandPropertyAssignment,
+  ts.SyntaxKind.PropertySignature,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.MethodSignature,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+  ts.SyntaxKind.BindingElement,
+])
+
+/** Names used as properties in a source file: accesses, keys, members, destructuring, `'x' in`, `o['x']`. */
+function propertyNames(path) {
+  const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true)
+  const names = new Set()
+  const visit = (node) => {
+    const parent = node.parent
+    if ((ts.isIdentifier(node) || ts.isStringLiteral(node)) && parent) {
+      // In `{ a: phase }` destructuring `a` is the property and `phase` a variable; in `{ phase }` both.
+      const property = ts.isBindingElement(parent) ? (parent.propertyName ?? parent.name) : parent.name
+      const named = PROPERTY_NAME_PARENTS.has(parent.kind) && property === node
+      const indexed = ts.isElementAccessExpression(parent) && parent.argumentExpression === node
+      const tested =
+        ts.isBinaryExpression(parent) &&
+        parent.operatorToken.kind === ts.SyntaxKind.InKeyword &&
+        parent.left === node
+      if (named || (ts.isStringLiteral(node) && (indexed || tested))) names.add(node.text)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return names
+}
+
+export async function mangleProblems() {
+  const problems = []
+  // One line per name: its first reason (the others are as many again of the same kind).
+  const flagged = new Set()
+  const flag = (names, why) => {
+    for (const name of INTERNAL_NAMES)
+      if (names.has(name) && !flagged.has(name)) {
+        flagged.add(name)
+        problems.push(`${name}: ${why}`)
+      }
+  }
+
+  flag(declaredWords(await corePublicDeclarations()), "in core's public declarations")
+  for (const pkg of readdirSync(join(root, 'packages')).filter((p) => p !== 'core')) {
+    const dist = join(root, 'packages', pkg, 'dist')
+    for (const file of filesUnder(dist, (f) => /\.d\.c?ts$/.test(f)))
+      flag(declaredWords(readFileSync(file, 'utf8')), `in ${pkg}'s declarations`)
+  }
+
+  const libraries = [join(root, 'node_modules/typescript/lib'), join(root, 'node_modules/@types/node')]
+  for (const dir of libraries)
+    for (const file of filesUnderAll(dir, (f) => f.endsWith('.d.ts')))
+      flag(declaredWords(readFileSync(file, 'utf8')), `a library property (${file.slice(root.length)})`)
+
+  for (const file of ['index.d.ts', 'internals.d.ts']) {
+    const text = readFileSync(join(root, 'packages/core/dist', file), 'utf8')
+    const exported = [...text.matchAll(/export\s*\{([^}]*)\}/g)].map((m) => m[1]).join(' ')
+    flag(declaredWords(exported), `exported by core (${file})`)
+  }
+
+  const outside = [
+    ...readdirSync(join(root, 'packages'))
+      .filter((p) => p !== 'core')
+      .map((p) => join(root, 'packages', p)),
+    ...['tests', 'apps', 'bench', 'examples'].map((d) => join(root, d)),
+  ]
+  for (const dir of outside)
+    for (const file of filesUnder(
+      dir,
+      (f) => /\.(ts|tsx|mts|cts|js|mjs|cjs)$/.test(f) && !f.endsWith('.d.ts'),
+    ))
+      flag(propertyNames(file), `a property in ${file.slice(root.length)}`)
+
+  const builtCore = filesUnder(join(root, 'packages/core/dist'), (f) => /\.c?js$/.test(f))
+  for (const file of builtCore)
+    flag(propertyNames(file), `left unshortened in ${file.slice(root.length)} (is the build configured?)`)
+  return problems
+}
+
+/** Like filesUnder, but inside a dependency's own folder (its node_modules are its own). */
+function filesUnderAll(dir, wanted) {
+  const found = []
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry)
+    if (statSync(path).isDirectory()) found.push(...filesUnderAll(path, wanted))
+    else if (wanted(entry)) found.push(path)
+  }
+  return found
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const problems = await mangleProblems()
+  for (const p of problems) console.error(`FAIL ${p}`)
+  if (problems.length === 0)
+    console.log(`ok   ${INTERNAL_NAMES.length} internal property names of core shortened, none public`)
+  process.exit(problems.length === 0 ? 0 : 1)
+}
