@@ -6,7 +6,9 @@
 // - in the TypeScript or Node library declarations: a builtin's property of that name would be renamed too;
 // - among core's exported names (an entry's exports object in CommonJS is made of properties);
 // - as a property (access, key, destructuring, `in`) anywhere outside core's own sources: the other
-//   packages, tests, apps, bench and examples, which read core's objects through its built output.
+//   packages, tests, apps, bench and examples, which read core's objects through its built output;
+// - as a string value in core's sources (a word of it): a value may be used as a key, as the machine's
+//   handlers are looked up by the event's `type` ('demand'), which the shortening cannot follow.
 // And the build must have shortened them: none of them is left as a property of core's built code. The .d.ts
 // files are not touched by the shortening (tsup writes them from the sources; esbuild only minifies code).
 // Run after a build: node scripts/mangle-guard.mjs
@@ -93,6 +95,32 @@ function propertyNames(path) {
   return names
 }
 
+/**
+ * String values in a source file: a value can become a key (`HANDLERS[event.type]` with `type: 'demand'`),
+ * which the shortening cannot follow. Quoted property names are left out: they are shortened with the rest.
+ */
+function stringValues(path) {
+  const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true)
+  const values = new Set()
+  const visit = (node) => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
+      const parent = node.parent
+      const key =
+        (ts.isPropertyAssignment(parent) && parent.name === node) ||
+        (ts.isElementAccessExpression(parent) && parent.argumentExpression === node) ||
+        (ts.isBinaryExpression(parent) &&
+          parent.operatorToken.kind === ts.SyntaxKind.InKeyword &&
+          parent.left === node) ||
+        ts.isImportDeclaration(parent) ||
+        ts.isExportDeclaration(parent)
+      if (!key) for (const word of node.text.match(/[A-Za-z_$][\w$]*/g) ?? []) values.add(word)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return values
+}
+
 export async function mangleProblems() {
   const problems = []
   // One line per name: its first reason (the others are as many again of the same kind).
@@ -135,6 +163,12 @@ export async function mangleProblems() {
       (f) => /\.(ts|tsx|mts|cts|js|mjs|cjs)$/.test(f) && !f.endsWith('.d.ts'),
     ))
       flag(propertyNames(file), `a property in ${file.slice(root.length)}`)
+
+  const coreSources = filesUnder(
+    join(root, 'packages/core/src'),
+    (f) => f.endsWith('.ts') && !f.includes('.test.'),
+  )
+  for (const file of coreSources) flag(stringValues(file), `a string value in ${file.slice(root.length)}`)
 
   const builtCore = filesUnder(join(root, 'packages/core/dist'), (f) => /\.c?js$/.test(f))
   for (const file of builtCore)

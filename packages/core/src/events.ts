@@ -1,5 +1,4 @@
 import type { M3terAuthErrorCode } from './errors.ts'
-import type { TokenProvider } from './provider.ts'
 
 /**
  * Why a token request started.
