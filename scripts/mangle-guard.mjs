@@ -3,7 +3,10 @@
 // fails when it appears
 // - in the declarations of core's public entry point (built here from src/index.ts alone, as users see it)
 //   or in the published declarations of any other package (they describe what crosses a package boundary);
-// - in the TypeScript or Node library declarations: a builtin's property of that name would be renamed too;
+// - as a property that core's code reads or writes on something it did not declare (a builtin's, a library
+//   type's, an `any`), found with the type checker: that property would be renamed too;
+// - among the names the runtime reads on any object (toJSON, then, next, message…), or as a key of a value
+//   whose keys core reads by name (JSON.stringify, Object.keys, for…in);
 // - among core's exported names (an entry's exports object in CommonJS is made of properties);
 // - as a property (access, key, destructuring, `in`) anywhere outside core's own sources: the other
 //   packages, tests, apps, bench and examples, which read core's objects through its built output;
@@ -121,6 +124,135 @@ function stringValues(path) {
   return values
 }
 
+/**
+ * Where core's own code uses a listed name as a property of something core did not declare: a builtin's
+ * (`Math.round`, a Response's `status`), a library type's, or a value typed `any`. The shortening renames every
+ * use of a name, so one such use would break. Found with the type checker, over core's sources as its build
+ * compiles them: each access, destructuring, `in` test and object literal key whose type is known.
+ */
+function foreignUses() {
+  const dir = join(root, 'packages/core')
+  const { config } = ts.readConfigFile(join(dir, 'tsconfig.json'), ts.sys.readFile)
+  const { fileNames, options } = ts.parseJsonConfigFileContent(config, ts.sys, dir)
+  const program = ts.createProgram(fileNames, options)
+  const checker = program.getTypeChecker()
+  const own = join(dir, 'src')
+  const names = new Set(INTERNAL_NAMES)
+  const found = []
+  const foreign = (symbol) =>
+    !symbol?.declarations?.length ||
+    symbol.declarations.some((d) => !d.getSourceFile().fileName.startsWith(own))
+  // A property of a type (each member of a union) declared outside core; `any` counts as outside.
+  const foreignIn = (type, name) =>
+    (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0 ||
+    (type.isUnionOrIntersection() ? type.types : [type]).some((member) => {
+      const property = checker.getPropertyOfType(checker.getApparentType(member), name)
+      return property !== undefined && foreign(property)
+    })
+  for (const source of program.getSourceFiles()) {
+    if (!source.fileName.startsWith(own)) continue
+    const at = (node) =>
+      `${source.fileName.slice(root.length)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`
+    const visit = (node) => {
+      const parent = node.parent
+      if ((ts.isIdentifier(node) || ts.isStringLiteral(node)) && parent && names.has(node.text)) {
+        let outside = false
+        if (ts.isPropertyAccessExpression(parent) && parent.name === node) {
+          outside = foreign(checker.getSymbolAtLocation(node))
+        } else if (ts.isElementAccessExpression(parent) && parent.argumentExpression === node) {
+          outside = foreignIn(checker.getTypeAtLocation(parent.expression), node.text)
+        } else if (ts.isBindingElement(parent) && (parent.propertyName ?? parent.name) === node) {
+          outside = foreignIn(checker.getTypeAtLocation(parent.parent), node.text)
+        } else if (ts.isBinaryExpression(parent) && parent.left === node) {
+          outside = foreignIn(checker.getTypeAtLocation(parent.right), node.text)
+        } else if (
+          (ts.isPropertyAssignment(parent) ||
+            ts.isShorthandPropertyAssignment(parent) ||
+            ts.isMethodDeclaration(parent)) &&
+          parent.name === node &&
+          ts.isObjectLiteralExpression(parent.parent)
+        ) {
+          const contextual = checker.getContextualType(parent.parent)
+          outside = contextual !== undefined && foreignIn(contextual, node.text)
+        }
+        if (outside) found.push([node.text, `used on something core did not declare at ${at(node)}`])
+      }
+      // Keys read by name at run time: JSON.stringify, Object.keys / entries, for…in over a value whose type
+      // has a listed name would see the short name.
+      const enumerated = enumeratedValue(node)
+      if (enumerated) {
+        const type = checker.getTypeAtLocation(enumerated)
+        for (const member of type.isUnionOrIntersection() ? type.types : [type])
+          for (const property of checker.getPropertiesOfType(member))
+            if (names.has(property.name))
+              found.push([property.name, `a key of a value whose keys are read by name at ${at(node)}`])
+      }
+      ts.forEachChild(node, visit)
+    }
+    visit(source)
+  }
+  return found
+}
+
+/** The value whose keys a call or loop reads by name: `JSON.stringify(x)`, `Object.keys(x)`, `for (k in x)`. */
+function enumeratedValue(node) {
+  if (ts.isForInStatement(node)) return node.expression
+  if (!ts.isCallExpression(node) || node.arguments.length === 0) return undefined
+  const callee = node.expression.getText()
+  return ENUMERATING_CALLS.includes(callee) ? node.arguments[0] : undefined
+}
+
+const ENUMERATING_CALLS = [
+  'JSON.stringify',
+  'Object.keys',
+  'Object.entries',
+  'Object.values',
+  'Object.assign',
+]
+
+// Names the runtime itself reads or calls on any object (JSON.stringify's toJSON, a thenable's then, an
+// iterator's next, an error's message, an event listener object's handleEvent…): never core's alone.
+const RUNTIME_NAMES = new Set([
+  'toJSON',
+  'then',
+  'catch',
+  'finally',
+  'toString',
+  'valueOf',
+  'toLocaleString',
+  'constructor',
+  'prototype',
+  '__proto__',
+  'handleEvent',
+  'next',
+  'return',
+  'throw',
+  'done',
+  'value',
+  'length',
+  'name',
+  'message',
+  'stack',
+  'cause',
+  'errors',
+  'get',
+  'set',
+  'has',
+  'apply',
+  'construct',
+  'deleteProperty',
+  'ownKeys',
+  'defineProperty',
+  'getOwnPropertyDescriptor',
+  'enumerable',
+  'configurable',
+  'writable',
+  'lastIndex',
+  'index',
+  'input',
+  'groups',
+])
+
 export async function mangleProblems() {
   const problems = []
   // One line per name: its first reason (the others are as many again of the same kind).
@@ -140,10 +272,8 @@ export async function mangleProblems() {
       flag(declaredWords(readFileSync(file, 'utf8')), `in ${pkg}'s declarations`)
   }
 
-  const libraries = [join(root, 'node_modules/typescript/lib'), join(root, 'node_modules/@types/node')]
-  for (const dir of libraries)
-    for (const file of filesUnderAll(dir, (f) => f.endsWith('.d.ts')))
-      flag(declaredWords(readFileSync(file, 'utf8')), `a library property (${file.slice(root.length)})`)
+  flag(RUNTIME_NAMES, 'read or called by the runtime itself')
+  for (const [name, where] of foreignUses()) flag(new Set([name]), where)
 
   for (const file of ['index.d.ts', 'internals.d.ts']) {
     const text = readFileSync(join(root, 'packages/core/dist', file), 'utf8')
@@ -174,17 +304,6 @@ export async function mangleProblems() {
   for (const file of builtCore)
     flag(propertyNames(file), `left unshortened in ${file.slice(root.length)} (is the build configured?)`)
   return problems
-}
-
-/** Like filesUnder, but inside a dependency's own folder (its node_modules are its own). */
-function filesUnderAll(dir, wanted) {
-  const found = []
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry)
-    if (statSync(path).isDirectory()) found.push(...filesUnderAll(path, wanted))
-    else if (wanted(entry)) found.push(path)
-  }
-  return found
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
