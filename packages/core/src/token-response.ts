@@ -4,8 +4,6 @@ import type { TokenAnswer } from './token-answer.ts'
 import { type TokenAttempt, tokenFailure } from './token-failure.ts'
 import { describeTokenRequest } from './token-request.ts'
 
-export type { TokenAnswer } from './token-answer.ts'
-
 /**
  * A short fingerprint of an access key id for messages: `#` and 8 hex digits of its FNV-1a hash. It tells
  * two keys apart without printing either, which matters when the id and the secret were swapped. To see
