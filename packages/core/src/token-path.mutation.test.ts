@@ -21,7 +21,7 @@ async function expectTokenEndpoint(url: string, expected = true, tokenUrl = TOKE
 }
 
 describe('the token endpoint in disguise', () => {
-  it('sees through a tab or newline (dropped by the URL parser) in the middle of the last segment', async () => {
+  it('sees through a tab or newline (the URL parser drops them) inside the last segment', async () => {
     for (const url of ['/oauth/tok\ten', '/oauth/to\nken', '/oauth/t\roken'])
       await expectTokenEndpoint(`https://api.m3ter.com${url}`)
   })

@@ -52,13 +52,13 @@ function endpointOf(tokenUrl: string): Endpoint | undefined {
   try {
     const parsed = new URL(tokenUrl)
     const path = normalisedPath(parsed.pathname)
-    // Stryker disable next-line StringLiteral: equivalent, '' leaves last empty, matching (parsing) every URL.
+    // Stryker disable next-line StringLiteral: equivalent, '' leaves last empty: every URL matches (parsed).
     const last = path.slice(path.lastIndexOf('/') + 1)
     endpoint = { origin: parsed.origin, path, lastSegment: new RegExp(escaped(last), 'i') }
   } catch {
     // Not a URL: endpoint stays undefined, and matches nothing.
   }
-  // Stryker disable next-line ObjectLiteral: equivalent, an empty cache never hits: each call parses again.
+  // Stryker disable next-line ObjectLiteral: equivalent, an empty cache never hits (each call parses).
   cached = { tokenUrl, endpoint }
   return endpoint
 }
