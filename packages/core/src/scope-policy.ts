@@ -48,9 +48,9 @@ export function createScopePolicy(origins: readonly string[]): (url: string | UR
   return (target) => {
     // Fast path for the common case: a string that begins with an allowed origin and a '/' cannot name
     // another origin. Anything else (other case, explicit port, URL objects) is parsed.
-    // Stryker disable next-line StringLiteral,ArrowFunction: equivalent, they only turn the fast path off (the
-    // parse below gives the same answer); its condition -> false and some -> every are too, but are kept
-    // counted since the same mutators make killable mutants here (condition -> true, startsWith -> endsWith).
+    // Its condition -> false and some -> every are equivalent too, but stay counted: the same mutators make
+    // killable mutants on this line (condition -> true, startsWith -> endsWith).
+    // Stryker disable next-line StringLiteral,ArrowFunction: equivalent, they only switch the fast path off.
     if (typeof target === 'string' && prefixes.some((prefix) => target.startsWith(prefix))) return true
     try {
       // (The test -> true is an equivalent mutant, new URL(url) copies a URL object; it stays counted, as the
