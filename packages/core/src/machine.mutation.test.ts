@@ -223,10 +223,17 @@ describe('timers, invalidations and new credentials', () => {
     const firstTimer = (first.phase as { timerId: number }).timerId
     const retried = step(first, { type: 'timer', timerId: firstTimer }, 1_000)
     const fetchId = fetchOf(retried.effects)?.fetchId ?? 0
-    const second = step(retried.state, { type: 'failed', fetchId, failure: unavailable, random: 0.5 }, 1_000).state
+    const second = step(
+      retried.state,
+      { type: 'failed', fetchId, failure: unavailable, random: 0.5 },
+      1_000,
+    ).state
     expect(second.phase.type).toBe('backoff')
     expect((second.phase as { timerId: number }).timerId).not.toBe(firstTimer)
-    expect(step(second, { type: 'timer', timerId: firstTimer }, 5_000)).toEqual({ state: second, effects: [] })
+    expect(step(second, { type: 'timer', timerId: firstTimer }, 5_000)).toEqual({
+      state: second,
+      effects: [],
+    })
   })
 
   it('backs off without a token with exactly its event and its timer: nothing about a stale token', () => {

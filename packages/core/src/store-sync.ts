@@ -27,7 +27,8 @@ type StoreFailed = Extract<M3terAuthEvent, { type: 'store_failed' }>
 
 /**
  * What a member does before asking the token endpoint: use a token another member stored, or fetch,
- * holding the fleet's lease when it could get one (release it with {@link StoreSync.release}).
+ * holding the fleet's lease when it could get one (release it with {@link StoreSync.release}). Exactly one
+ * of the two keys is present, `lease` even when it holds `undefined`: callers tell them apart with `in`.
  *
  * @example
  * ```ts
