@@ -230,6 +230,14 @@ describe('new tokens that did not help', () => {
     expect(judgeAnswer(r.auth, answer(`${ORG}/b`, await r.auth.getToken(), 403))).toBe('retry')
   })
 
+  it('are 3 per status: two 401s that did not help leave a third new token for a 401', async () => {
+    const { r, answer, refused } = await setup()
+    await refused(`${ORG}/a`, 401)
+    await refused(`${ORG}/b`, 401)
+    await r.clock.advance(60_000)
+    expect(judgeAnswer(r.auth, answer(`${ORG}/a`, await r.auth.getToken(), 401))).toBe('retry')
+  })
+
   it('count for 5 hours: one exactly 5 hours old no longer counts', async () => {
     const { r, answer, refused } = await setup()
     for (const route of ['a', 'b', 'c']) await refused(`${ORG}/${route}`)
