@@ -1,7 +1,9 @@
 // Every contender: how it is labelled, which module sets it up, and which packages it stands for.
-// `kind`: 'm3ter-auth' rows are checked (a miss fails the run); 'peer' rows are other libraries set up as
-// their own docs advise; 'baseline' rows are plain reproductions of the official SDKs' documented token
-// handling, written here (the SDKs themselves are not on the npm registry this bench installs from).
+// `kind`: 'm3ter-auth' rows are checked (a miss fails the run); 'diy' is what a careful user writes by hand
+// with plain fetch (written here, the strongest thing to beat without a library); 'peer' rows are other
+// libraries set up as their own docs advise; 'baseline' rows are plain reproductions of the official SDKs'
+// documented token handling, written here (the SDKs themselves are not on the npm registry this bench
+// installs from).
 // `clock`: 'injected' takes the bench's manual clock; 'Date.now' reads Date.now(), pinned to that clock.
 // `worker`: false where the client needs Node's own modules (no Worker bundle to measure).
 export const CONTENDERS = [
@@ -10,6 +12,16 @@ export const CONTENDERS = [
   m3terAuth('got', ['got'], { worker: false }),
   m3terAuth('ky', ['ky']),
   m3terAuth('undici', ['undici'], { worker: false }),
+  {
+    id: 'diy-fetch',
+    label: 'do it yourself: fetch',
+    setup: 'single flight, 5 min refresh window, one retry on 401/403',
+    kind: 'diy',
+    module: 'diy-fetch.mjs',
+    packages: [],
+    clock: 'Date.now',
+    worker: true,
+  },
   {
     id: 'badgateway-oauth2-client',
     label: '@badgateway/oauth2-client',
@@ -44,7 +56,7 @@ export const CONTENDERS = [
   {
     id: 'simple-oauth2',
     label: 'simple-oauth2',
-    setup: 'README cache: expired(300) then getToken()',
+    setup: "README cache: expired(300), credentialsEncodingMode 'loose'",
     kind: 'peer',
     module: 'simple-oauth2.mjs',
     packages: ['simple-oauth2'],

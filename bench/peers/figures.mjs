@@ -2,7 +2,7 @@
 // checks m3ter-auth's own rows.
 
 /** Phases whose calls are counted in the totals (the secret and probe phases are checks, not traffic). */
-export const TRAFFIC = ['cold', 'steady', 'revocation', 'outage']
+export const TRAFFIC = ['cold', 'steady', 'revocation', 'outage', 'outage-expiry', 'rate-limit']
 
 const percentile = (sorted, p) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null
@@ -18,6 +18,7 @@ export function figuresOf(raw) {
   const sum = (field) => TRAFFIC.reduce((total, name) => total + raw.phases[name][field], 0)
   const latencies = TRAFFIC.flatMap((name) => raw.phases[name].latenciesMs).sort((a, b) => a - b)
   const outage = raw.phases.outage.byTag
+  const failedIn = (phase, tag) => raw.phases[phase].byTag[tag]?.failed ?? 0
   return {
     totals: {
       calls: sum('calls'),
@@ -28,6 +29,12 @@ export function figuresOf(raw) {
     },
     latencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
     outageFailed: { during: outage.during?.failed ?? 0, after: outage.after?.failed ?? 0 },
+    outageExpiryFailed: {
+      valid: failedIn('outage-expiry', 'down, valid'),
+      expired: failedIn('outage-expiry', 'down, expired'),
+      after: failedIn('outage-expiry', 'after'),
+    },
+    rateLimitFailed: { limited: failedIn('rate-limit', 'limited'), after: failedIn('rate-limit', 'after') },
     secrets: {
       plain: raw.phases['secret-plain'].failed === 0,
       encoded: raw.phases['secret-encoded'].failed === 0,
@@ -53,6 +60,11 @@ export function checksOf(contender, f) {
       '0 failed calls while the token endpoint is down',
       f.outageFailed.during === 0,
       f.outageFailed.during,
+    ),
+    check(
+      '0 failed calls while the token endpoint is down across expiry and the token still valid',
+      f.outageExpiryFailed.valid === 0,
+      f.outageExpiryFailed.valid,
     ),
     check('no secret or Basic value in any error', !f.leaks.secret && !f.leaks.basic, leakText(f.leaks)),
     check('both keys work (raw Basic)', f.secrets.plain && f.secrets.encoded, secretText(f.secrets)),
@@ -85,6 +97,11 @@ export function peerWins(rows) {
     if (failed <= bestFailed) wins.push(win)
     else bought.push({ ...win, failed, bestFailed })
   }
+  // Failed calls are the outcome itself: a phase where a peer fails fewer than every m3ter-auth row is a win.
+  for (const phase of TRAFFIC) {
+    const best = minOf(ours.map((r) => r.phases[phase].failed))
+    for (const row of others) judge(row, `${phase}: failed calls`, row.phases[phase].failed, best, 0, 0)
+  }
   for (const phase of TRAFFIC)
     for (const [field, name] of [
       ['tokenRequests', 'token requests'],
@@ -111,6 +128,16 @@ export function peerWins(rows) {
     for (const row of others) judge(row, name, get(row), best, 0, 0)
   }
   return { wins, bought }
+}
+
+/**
+ * Rows strongest first, by what a user feels: fewest failed calls over the traffic phases, then fewest token
+ * requests. The sort is stable, so ties keep the order of CONTENDERS.
+ */
+export function ranked(rows) {
+  return [...rows].sort(
+    (a, b) => a.totals.failed - b.totals.failed || a.totals.tokenRequests - b.totals.tokenRequests,
+  )
 }
 
 export const rowName = (row) => `${row.label} (${row.setup})`

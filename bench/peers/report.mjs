@@ -33,10 +33,15 @@ export function textReport(results) {
       'failed',
       'outage: token req',
       'failed during/after',
+      'outage across expiry: token req',
+      'failed down valid/expired/after',
+      'rate limit: token req',
+      'failed limited/after',
       'secret plain/encoded',
     ],
     rows.map((r) => {
       const p = r.phases
+      const e = r.outageExpiryFailed
       return [
         rowName(r),
         p.cold.tokenRequests,
@@ -48,10 +53,14 @@ export function textReport(results) {
         p.revocation.failed,
         p.outage.tokenRequests,
         `${r.outageFailed.during}/${r.outageFailed.after}`,
+        p['outage-expiry'].tokenRequests,
+        `${e.valid}/${e.expired}/${e.after}`,
+        p['rate-limit'].tokenRequests,
+        `${r.rateLimitFailed.limited}/${r.rateLimitFailed.after}`,
         secretText(r.secrets),
       ]
     }),
-    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
   )
   const totalTable = table(
     [
@@ -87,13 +96,13 @@ export function textReport(results) {
   return [
     `Peers on one workload: mock m3ter (loopback, token endpoint answering after ${w.tokenLatencyMs} ms, tokens of ${w.tokenLifetimeSeconds} s), ${results.node}, ${results.machine.summary}, ${results.generatedAt}`,
     '',
-    'Per phase (each phase on a fresh mock and a fresh contender):',
+    'Per phase (each phase on a fresh mock and a fresh contender), strongest first (fewest failed calls, then fewest token requests):',
     phaseTable,
     '',
-    `Totals over cold + steady + revocation + outage (${rows[0]?.totals.calls} calls each); latency of every call, failed ones included:`,
+    `Totals over ${TRAFFIC.join(' + ')} (${rows[0]?.totals.calls} calls each); latency of every call, failed ones included:`,
     totalTable,
     '',
-    'Where a peer or baseline beats every m3ter-auth row (token requests and waits count only where it failed no more calls in that phase):',
+    'Where another contender beats every m3ter-auth row (failed calls always count; token requests and waits only where it failed no more calls in that phase):',
     ...wins,
     `  (${results.lowerWithMoreFailures.length} lower figures came with more failed calls and are not counted: lowerWithMoreFailures in the JSON)`,
     '',
@@ -104,7 +113,8 @@ export function textReport(results) {
   ].join('\n')
 }
 
-const COLORS = { 'm3ter-auth': '#2563eb', peer: '#d97706', baseline: '#6b7280' }
+const COLORS = { 'm3ter-auth': '#2563eb', diy: '#059669', peer: '#d97706', baseline: '#6b7280' }
+const PHASES_SHORT = 'cold/steady/revocation/outage/outage across expiry/rate limit'
 const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 /** The chart: token requests and failed calls per contender, two panels of horizontal bars. */
@@ -114,8 +124,8 @@ export function svgChart(results) {
   const top = 78
   const labelWidth = 360
   const panelWidth = 280
-  const gap = 150
-  const width = labelWidth + 2 * panelWidth + gap + 170
+  const gap = 210
+  const width = labelWidth + 2 * panelWidth + gap + 210
   const height = top + rows.length * rowHeight + 56
   const byPhase = (field) => (r) => TRAFFIC.map((name) => r.phases[name][field]).join('/')
   const panels = [
@@ -127,13 +137,13 @@ export function svgChart(results) {
     `<title id="title">${esc(`Token requests and failed calls per contender on one workload: ${rows.map((r) => `${r.label} (${r.setup}) ${r.totals.tokenRequests} token requests, ${r.totals.failed} failed calls`).join('; ')}`)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="24" font-size="16" font-weight="600" fill="#111827">m3ter-auth and the libraries users would otherwise pick: one workload, ${rows[0]?.totals.calls} calls each</text>`,
-    `<text x="16" y="44" fill="#4b5563">100 cold calls, 3 token lifetimes of traffic, a revocation with 20 calls in flight, a token endpoint outage. Lower is better.</text>`,
+    `<text x="16" y="44" fill="#4b5563">100 cold calls, 3 token lifetimes of traffic, a revocation with 20 calls in flight, a token endpoint outage while the token is valid, one across its expiry, a 429 rate limit. Lower is better; strongest first.</text>`,
   ]
   panels.forEach((panel, index) => {
     const x0 = labelWidth + index * (panelWidth + gap)
     const max = Math.max(1, ...rows.map(panel.get))
     parts.push(
-      `<text x="${x0}" y="${top - 10}" font-weight="600" fill="#111827">${esc(panel.title)} <tspan font-weight="400" fill="#6b7280" font-size="10">(cold/steady/revocation/outage)</tspan></text>`,
+      `<text x="${x0}" y="${top - 10}" font-weight="600" fill="#111827">${esc(panel.title)} <tspan font-weight="400" fill="#6b7280" font-size="10">(${PHASES_SHORT})</tspan></text>`,
     )
     parts.push(
       `<line x1="${x0}" y1="${top - 4}" x2="${x0}" y2="${top + rows.length * rowHeight}" stroke="#d1d5db"/>`,
@@ -164,7 +174,7 @@ export function svgChart(results) {
     `<text x="16" y="${foot}" fill="#4b5563" font-size="11">${esc(`${results.generatedAt} · ${results.node} · ${results.machine.summary} · pnpm bench:peers (bench/results/peers.json)`)}</text>`,
   )
   parts.push(
-    `<text x="16" y="${foot + 16}" fill="#4b5563" font-size="11"><tspan fill="${COLORS['m3ter-auth']}">■ m3ter-auth</tspan>  <tspan fill="${COLORS.peer}">■ other libraries, set up as their docs advise</tspan>  <tspan fill="${COLORS.baseline}">■ baselines: the official SDKs' documented token handling, reproduced</tspan></text>`,
+    `<text x="16" y="${foot + 16}" fill="#4b5563" font-size="11"><tspan fill="${COLORS['m3ter-auth']}">■ m3ter-auth</tspan>  <tspan fill="${COLORS.diy}">■ do it yourself, written here</tspan>  <tspan fill="${COLORS.peer}">■ other libraries, set up as their docs advise</tspan>  <tspan fill="${COLORS.baseline}">■ baselines: the official SDKs' documented token handling, reproduced</tspan></text>`,
   )
   parts.push('</svg>')
   return `${parts.join('\n')}\n`
@@ -178,6 +188,21 @@ const shortWin = (win) =>
   isSize(win)
     ? `${win.figure.replace(' (bytes gzipped)', '')} ${kb(win.value)} kB against ${kb(win.best)} kB`
     : `${win.figure} ${win.value} against ${win.best}`
+
+const PHASE_HEADS = ['cold', 'steady', 'revocation', 'outage', 'outage across expiry', 'rate limit (429)']
+
+/** The README's table: strongest first, failed calls and token requests per traffic phase. */
+function readmeTable(rows) {
+  const cells = (r, field) => TRAFFIC.map((phase) => r.phases[phase][field])
+  return [
+    `| contender | failed calls | token requests | failed: ${PHASE_HEADS.join(' / ')} | token requests: same phases |`,
+    '|---|--:|--:|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} <br><sub>${r.setup}</sub> | ${r.totals.failed} | ${r.totals.tokenRequests} | ${cells(r, 'failed').join(' / ')} | ${cells(r, 'tokenRequests').join(' / ')} |`,
+    ),
+  ]
+}
 
 /** The README's "How it compares" section, between its markers. */
 export function readmeSection(results) {
@@ -197,11 +222,16 @@ export function readmeSection(results) {
     '',
     `![Token requests and failed calls per contender](bench/results/peers.svg)`,
     '',
+    `Out of ${results.rows[0]?.totals.calls} calls each, strongest first (fewest failed calls, then fewest token requests):`,
+    '',
+    ...readmeTable(results.rows),
+    '',
     `Measured ${results.generatedAt} on Node ${results.node.replace(/^v/, '')}, ${results.machine.summary}, by`,
-    '`pnpm bench:peers`: every m3ter-auth adapter and the libraries users would otherwise pick, each set up as',
-    'its own docs advise, on one workload against the mock m3ter. Figures per phase, latency, leaks in errors',
-    'and Worker bundle sizes: [bench/results/peers.json](bench/results/peers.json); how the workload runs:',
-    '[bench/peers](bench/peers). Where a peer or baseline beats every m3ter-auth row:',
+    '`pnpm bench:peers`: every m3ter-auth adapter, a careful do-it-yourself client (plain fetch, single flight,',
+    'a refresh window, one retry on 401/403) and the libraries users would otherwise pick, each set up as its',
+    'own docs advise, on one workload against the mock m3ter. Figures per phase, latency, leaks in errors and',
+    'Worker bundle sizes: [bench/results/peers.json](bench/results/peers.json); how the workload runs:',
+    '[bench/peers](bench/peers). Where another contender beats every m3ter-auth row:',
     '',
     ...wins,
     README_END,

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { CONTENDERS, contenderById } from './contenders.mjs'
-import { checksOf, figuresOf, peerWins } from './figures.mjs'
+import { checksOf, figuresOf, peerWins, ranked } from './figures.mjs'
 import { readmeSection, svgChart, textReport, withReadmeSection } from './report.mjs'
 import { workerBundleSize } from './size.mjs'
 import { WORKLOAD } from './workload.mjs'
@@ -75,6 +75,8 @@ async function runAll() {
   }
 }
 
+// Strongest first (fewest failed calls, then fewest token requests): the tables, chart and checks lead with it.
+const ordered = ranked(rows)
 const previous = args.includes('--render') ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : undefined
 const results = {
   generatedAt: previous?.generatedAt ?? new Date().toISOString().slice(0, 10),
@@ -82,10 +84,10 @@ const results = {
   machine: previous?.machine ?? machine(),
   workload: WORKLOAD,
   notes: notes(),
-  rows,
-  checks: rows.flatMap((row) => checksOf(row, row)),
-  peerWins: peerWins(rows).wins,
-  lowerWithMoreFailures: peerWins(rows).bought,
+  rows: ordered,
+  checks: ordered.flatMap((row) => checksOf(row, row)),
+  peerWins: peerWins(ordered).wins,
+  lowerWithMoreFailures: peerWins(ordered).bought,
 }
 
 console.log(`\n${textReport(results)}`)
@@ -131,9 +133,12 @@ function notes() {
   const w = WORKLOAD
   return [
     `Time: the mock issues and checks tokens by its manual clock (tokens of ${w.tokenLifetimeSeconds} s, as m3ter's), and the bench moves that clock, only while nothing is on the wire. m3ter-auth takes the clock through its clock option. The peers and baselines cannot take one: in their process Date.now() is pinned to the same manual clock, so expires_in means the same to them as to the mock. Timers, sockets and latency stay real: the token endpoint answers after a real ${w.tokenLatencyMs} ms, the API at once.`,
-    `Phases, each on a fresh mock and a fresh contender: cold = ${w.cold.calls} concurrent calls; steady = ${w.steady.concurrent} concurrent calls every ${w.steady.everySeconds} s for ${w.steady.lifetimes} token lifetimes; revocation = 1 warm-up call, then ${w.revocation.inFlight} calls held at the mock while every token is revoked (revokeAll), then ${w.revocation.after} more; outage = a call every ${w.outage.everySeconds} s (${w.outage.concurrent} at once) from ${-w.outage.fromMinutes} min before the warm-up token expires to ${w.outage.toMinutes} min after, the token endpoint answering 503 (${w.outage.plain503} plain, then with Retry-After: ${w.outage.retryAfterSeconds}) from ${-w.outage.downMinutes} to ${-w.outage.upMinutes} min before expiry, while the token is still valid.`,
+    `Phases, each on a fresh mock and a fresh contender: cold = ${w.cold.calls} concurrent calls; steady = ${w.steady.concurrent} concurrent calls every ${w.steady.everySeconds} s for ${w.steady.lifetimes} token lifetimes; revocation = 1 warm-up call, then ${w.revocation.inFlight} calls held at the mock while every token is revoked (revokeAll), then ${w.revocation.after} more; outage = a call every ${w.outage.everySeconds} s (${w.outage.concurrent} at once) from ${-w.outage.fromMinutes} min before the warm-up token expires to ${w.outage.toMinutes} min after, the token endpoint answering 503 (${w.outage.plain503} plain, then with Retry-After: ${w.outage.retryAfterSeconds}) from ${-w.outage.downMinutes} to ${-w.outage.upMinutes} min before expiry, while the token is still valid; outage-expiry = the same traffic from ${-w.outageAcrossExpiry.fromMinutes} min before the warm-up token expires to ${w.outageAcrossExpiry.toMinutes} min after, the token endpoint answering a plain 503 from ${-w.outageAcrossExpiry.downMinutes} min before expiry to ${w.outageAcrossExpiry.upMinutes} min after (failed calls counted apart while the token is still valid, once it has expired, and after the endpoint is back); rate-limit = a cold start, ${w.rateLimit.concurrent} calls every ${w.rateLimit.everySeconds} s for ${w.rateLimit.forSeconds} s, the token endpoint answering 429 with Retry-After: ${w.rateLimit.retryAfterSeconds} (a fixed value, as gateways often send) for the first ${w.rateLimit.limitedSeconds} s only: a client that honours Retry-After waits longer than it had to, one that ignores it asks again at every call.`,
     'Secrets: the traffic phases use a key whose id and secret are letters and digits; "encoded" is a second key whose secret holds + / = (m3ter takes base64 of the raw key:secret; a client that percent-encodes them first, as RFC 6749 §2.3.1 says, sends another Basic value). A UUID-shaped key id fails the same way with oauth4webapi, which also encodes "-".',
     'A call "waited" when the bearer it finally sent was issued after it started (read from the mock\'s log); "failed" means thrown or answered non-2xx. Leaks: the first and last ten thrown errors of every phase, token-endpoint probes included (503, an inactive key, an API answering 403), searched through util.inspect at full depth and JSON.stringify for the secret (raw or percent-encoded), any Basic value sent, and any token issued.',
+    'Do it yourself: a few plain lines written here, what a careful user writes with fetch instead of a library: one token request shared by all callers (single flight), a refresh in the last 5 min before expiry with the old token kept while that refresh fails and it has not expired, one retry with a new token on 401/403; no backoff, no Retry-After, no cooldown, no bound on a hanging request.',
+    "simple-oauth2 is set with credentialsEncodingMode 'loose', as its docs advise for servers that take base64 of the raw id:secret: its default ('strict') form-url-encodes both first, so a secret holding + / = goes out as another Basic value that m3ter refuses.",
+    'Rows are ordered strongest first: fewest failed calls over the traffic phases, then fewest token requests.',
     'Baselines are not the SDKs: they are a few plain lines written here that reproduce the token handling m3ter\'s official TypeScript and Java SDKs document (the SDKs are not on the npm registry this bench installs from). oauth4webapi is low-level and leaves caching to its caller; its client credentials example keeps none, so neither does its row. axios-auth-refresh\'s README fetches a token only after a refused request, so its first calls go out as "Bearer null".',
     "Latency is real time per call (the revocation's held calls left out), each contender in its own process one after another on a shared machine: read it as rough, and compare rows of one run only. The p99 is mostly the 100 cold calls.",
     'Worker bundle: the contender\'s setup module (bench/peers/contenders) bundled by esbuild with the workerd/worker/browser conditions, minified and gzipped; "auth" leaves the HTTP client out, "total" keeps it. got, undici and simple-oauth2 need Node\'s own modules.',

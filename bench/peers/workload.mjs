@@ -28,6 +28,25 @@ export const WORKLOAD = {
     plain503: 2,
     retryAfterSeconds: 60,
   },
+  // The token endpoint down (plain 503) from before the refresh windows open until after the token expired.
+  outageAcrossExpiry: {
+    // Relative to the expiry of the token the warm-up call obtained.
+    fromMinutes: -20,
+    downMinutes: -15,
+    upMinutes: 5,
+    toMinutes: 15,
+    everySeconds: 30,
+    concurrent: 2,
+  },
+  // A cold start on a token endpoint that rate-limits: 429 with a fixed Retry-After (as gateways often send),
+  // while the limit itself lifts sooner. Whoever honours Retry-After waits it out; whoever ignores it asks again.
+  rateLimit: {
+    limitedSeconds: 20,
+    retryAfterSeconds: 60,
+    everySeconds: 5,
+    forSeconds: 120,
+    concurrent: 2,
+  },
   secrets: { calls: 5 },
   probes: { calls: 3 },
 }
@@ -213,6 +232,50 @@ export async function runWorkload(create) {
       }
       await advanceTo(at)
       await burst(o.concurrent, at < down ? 'before' : at < up ? 'during' : 'after')
+    }
+  })
+
+  await phase('outage-expiry', KEYS.plain, async ({ m3ter, clock, advanceTo, burst, tokenLatency }) => {
+    const o = WORKLOAD.outageAcrossExpiry
+    const [warm] = await burst(1, 'warm-up')
+    const expiry = warm.at + WORKLOAD.tokenLifetimeSeconds * 1000
+    const down = expiry + o.downMinutes * MINUTE
+    const up = expiry + o.upMinutes * MINUTE
+    const tag = (at) => {
+      if (at < down) return 'before'
+      if (at >= up) return 'after'
+      return at < expiry ? 'down, valid' : 'down, expired'
+    }
+    for (
+      let at = expiry + o.fromMinutes * MINUTE;
+      at <= expiry + o.toMinutes * MINUTE;
+      at += o.everySeconds * 1000
+    ) {
+      if (at >= down && at - o.everySeconds * 1000 < down) {
+        // Faults queue oldest first: the outage answers until `up`, the usual latency after it.
+        m3ter.faults.clear()
+        m3ter.faults.inject('token', { kind: 'status', status: 503 }, { until: up })
+        tokenLatency()
+      }
+      await advanceTo(at)
+      await burst(o.concurrent, tag(clock.now()))
+    }
+  })
+
+  await phase('rate-limit', KEYS.plain, async ({ m3ter, clock, advanceTo, burst, tokenLatency }) => {
+    const r = WORKLOAD.rateLimit
+    const start = clock.now()
+    const lifted = start + r.limitedSeconds * 1000
+    m3ter.faults.clear()
+    m3ter.faults.inject(
+      'token',
+      { kind: 'status', status: 429, retryAfter: String(r.retryAfterSeconds) },
+      { until: lifted },
+    )
+    tokenLatency()
+    for (let at = start; at <= start + r.forSeconds * 1000; at += r.everySeconds * 1000) {
+      await advanceTo(at)
+      await burst(r.concurrent, clock.now() < lifted ? 'limited' : 'after')
     }
   })
 

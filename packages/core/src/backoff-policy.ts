@@ -1,4 +1,4 @@
-import type { RetryOptions } from './options.ts'
+import type { RetryOptions } from './policy-options.ts'
 import { timerDelay } from './timer-limit.ts'
 
 /**

@@ -1,6 +1,7 @@
 // Web-standard globals only (btoa, atob, TextEncoder; no Buffer), so core runs unchanged on Node, Deno,
 // Bun, browsers and workerd.
-const encoder = new TextEncoder()
+// Pure: an import of one helper of this file does not keep the encoder.
+const encoder = /* @__PURE__ */ new TextEncoder()
 
 /**
  * Base64 of the UTF-8 bytes of a string. btoa alone takes Latin-1 only, so a secret with any character

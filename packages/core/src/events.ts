@@ -1,5 +1,4 @@
 import type { M3terAuthErrorCode } from './errors.ts'
-import type { TokenProvider } from './provider.ts'
 
 /**
  * Why a token request started.
@@ -28,7 +27,7 @@ export type RefreshReason =
   | 'credentials_changed'
 
 /**
- * What a provider tells `onEvent` and {@link TokenProvider.subscribe} listeners, one event per decision.
+ * What a provider tells `onEvent` and the listeners of its `subscribe`, one event per decision.
  * None carries a secret or a token value, so events can go to any log or metrics pipeline as they are.
  * Switch on `type`: TypeScript then knows each event's fields.
  *

@@ -40,8 +40,8 @@ export {
 export type { M3terAuthEvent, RefreshReason } from './events.ts'
 export type { Logger } from './logger.ts'
 export { createMemoryStore } from './memory-store.ts'
-export type { RefreshOptions, RetryOptions, TokenProviderOptions } from './options.ts'
-export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './provider.ts'
+export type { TokenProviderOptions } from './options.ts'
+export type { RefreshOptions, RetryOptions } from './policy-options.ts'
 export { createTokenProvider } from './provider.ts'
 export { systemClock } from './system-clock.ts'
 export {
@@ -52,4 +52,5 @@ export {
   type TokenPoolOptions,
   type TokenPoolSnapshot,
 } from './token-pool.ts'
+export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './token-provider.ts'
 export type { StoredToken, TokenLease, TokenStore } from './token-store.ts'

@@ -89,6 +89,7 @@ export { createTokenCipher, type EncryptionKeyInput, type TokenCipher } from './
 export { knownStoreKey, STORE_KEY_ITERATIONS, storeKeyOf } from './store-key.ts'
 export { checkedStoredToken, STORE_SKEW_MS } from './store-value.ts'
 export { boundedClock, MAX_TIMER_MS, timerDelay } from './timer-limit.ts'
+export type { TokenAnswer } from './token-answer.ts'
 export { requestToken, type TokenExchange } from './token-endpoint.ts'
 export { type TokenAttempt, type TokenFailure, tokenFailure, transportFailure } from './token-failure.ts'
 export { buildTokenRequest, describeTokenRequest, type TokenRequest } from './token-request.ts'
@@ -99,7 +100,6 @@ export {
   MIN_EXPIRES_IN_SECONDS,
   parseTokenResponse,
   processTokenResponse,
-  type TokenAnswer,
   type TokenResponse,
 } from './token-response.ts'
 export { isLoopbackHost, isSecureUrl } from './urls.ts'

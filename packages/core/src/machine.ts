@@ -44,9 +44,9 @@
 import { backoffDelay, honouredRetryAfter, type RetryPolicy } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent, RefreshReason } from './events.ts'
-import type { TokenStatus } from './provider.ts'
 import { DEFAULT_REFRESH, type RefreshPolicy, tokenTimes } from './refresh-policy.ts'
 import type { TokenFailure } from './token-failure.ts'
+import type { TokenStatus } from './token-provider.ts'
 import type { StoredToken } from './token-store.ts'
 
 /**

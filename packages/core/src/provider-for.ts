@@ -1,33 +1,8 @@
-import type { TokenProvider } from './provider.ts'
+import { POOL_ROUTE, type Routable, type Routed } from './pool-route.ts'
 import type { TokenPool } from './token-pool.ts'
+import type { TokenProvider } from './token-provider.ts'
 
-/**
- * Where a pool keeps its router: a registered symbol, so that an adapter and a pool from two installed
- * copies of core still agree, and so that this file needs nothing from the pool's code (an application
- * that never creates a pool bundles none of it).
- *
- * @example
- * ```ts
- * const routed = typeof (auth as Routable)[POOL_ROUTE] === 'function'
- * ```
- */
-export const POOL_ROUTE: unique symbol = Symbol.for('m3ter-auth.pool.route') as never
-
-/**
- * What {@link providerFor} gives: the provider to use, `undefined` to send the request untouched, or a
- * promise of either while a pool creates the organisation's member.
- *
- * @example
- * ```ts
- * const member: TokenProvider | undefined = await providerFor(auth, url)
- * ```
- */
-export type Routed = TokenProvider | undefined | Promise<TokenProvider | undefined>
-
-/** A pool's routing function, as {@link POOL_ROUTE} holds it. */
-interface Routable {
-  readonly [POOL_ROUTE]?: (url: string | URL, authorization: unknown) => Routed
-}
+export { POOL_ROUTE, type Routed } from './pool-route.ts'
 
 /**
  * The provider one request uses. A provider is its own answer. A pool (`createTokenPool`) answers with the

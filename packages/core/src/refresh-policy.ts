@@ -1,4 +1,4 @@
-import type { RefreshOptions } from './options.ts'
+import type { RefreshOptions } from './policy-options.ts'
 
 /**
  * The refresh options with every field filled in: what {@link tokenTimes} and the state machine read.

@@ -1,7 +1,7 @@
 import { bodyBytes, MAX_BODY_BYTES } from './body-size.ts'
-import type { TokenProvider } from './provider.ts'
 import { isTokenRejected } from './rejection-policy.ts'
 import { isTokenEndpoint } from './token-path.ts'
+import type { TokenProvider } from './token-provider.ts'
 
 export { canSendTwice, MAX_BODY_BYTES } from './body-size.ts'
 

@@ -10,7 +10,7 @@ const BARE_USER_INFO = /(^|[\s"'(<=,;])[^\s"'<>/?#@:]+:[^\s"'<>@]+@/g
 const JWT = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g
 // A run that may be base64; only runs that decode to `key:secret` text are replaced (see basicValue).
 const BASE64_RUN = /[A-Za-z0-9+/]{6,}={0,2}/g
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+const strictUtf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true })
 
 /**
  * A copy of an error to keep as an `M3terAuthError`'s cause: its name, code and message (and those of its

@@ -2,7 +2,7 @@ import { base64ToBytes, bytesToBase64 } from './base64.ts'
 import { M3terAuthError } from './errors.ts'
 
 // Web Crypto only (globalThis.crypto): the same code runs on Node, Deno, Bun and workerd.
-const encoder = new TextEncoder()
+const encoder = /* @__PURE__ */ new TextEncoder()
 const IV_BYTES = 12
 
 /**

@@ -1,6 +1,6 @@
 import { M3terAuthError, type M3terAuthErrorCode } from './errors.ts'
 import { scrubbed } from './scrub.ts'
-import type { TokenAnswer } from './token-response.ts'
+import type { TokenAnswer } from './token-answer.ts'
 
 /**
  * A failed token request, with what the state machine needs to decide what to do next.

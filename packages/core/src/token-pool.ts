@@ -2,8 +2,8 @@ import type { CredentialsSource } from './credentials.ts'
 import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent } from './events.ts'
 import { resolveOptions, type TokenProviderOptions } from './options.ts'
+import { POOL_ROUTE, type Routed } from './pool-route.ts'
 import { createTokenProvider, type TokenProvider, type TokenSnapshot } from './provider.ts'
-import { POOL_ROUTE, type Routed } from './provider-for.ts'
 import { registerRequestPolicy, shouldAuthorize } from './request-policy.ts'
 
 /**

@@ -1,5 +1,6 @@
 import { parseRetryAfter } from './backoff-policy.ts'
 import { M3terAuthError } from './errors.ts'
+import type { TokenAnswer } from './token-answer.ts'
 import { type TokenAttempt, tokenFailure } from './token-failure.ts'
 import { describeTokenRequest } from './token-request.ts'
 
@@ -17,19 +18,6 @@ export function keyFingerprint(accessKeyId: string): string {
   let hash = 0x811c9dc5
   for (const byte of new TextEncoder().encode(accessKeyId)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0
   return `#${hash.toString(16).padStart(8, '0')}`
-}
-
-/**
- * The one part of a token answer that m3ter-auth keeps.
- *
- * @example
- * ```ts
- * const { accessToken, expiresInSeconds } = parseTokenResponse(body, 'POST https://api.m3ter.com/oauth/token')
- * ```
- */
-export interface TokenAnswer {
-  readonly accessToken: string
-  readonly expiresInSeconds: number
 }
 
 /**
