@@ -17,8 +17,8 @@
 // A token request beyond the first, or a request the server saw without the bearer, is a behaviour bug,
 // not noise: it always fails the run.
 //
-// Env: BENCH_ROUNDS, BENCH_REQUESTS (per run) and BENCH_WARMUP (per side) override the defaults (15,
-// 4000, 5000); BENCH_CONCURRENCY (default 16). Not named *.bench.mjs, so bench/run.mjs does not run it.
+// Env: BENCH_ROUNDS, BENCH_REQUESTS (per run) and BENCH_WARMUP (per side) override the defaults (31,
+// 2000, 5000); BENCH_CONCURRENCY (default 16). Not named *.bench.mjs, so bench/run.mjs does not run it.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { createTokenProvider } from '@m3ter-auth/core'
@@ -39,6 +39,9 @@ const median = (values) => {
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
+
+// The value a fraction `q` of the way through the sorted values (nearest rank).
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.round(q * (values.length - 1))]
 
 const round1 = (value) => Number(value.toFixed(1))
 
@@ -87,8 +90,8 @@ export async function sideBySide() {
    * resources (e.g. agents) before the server goes down.
    */
   async function compare({ name, bare, wrapped, rounds: defaultRounds, requests: defaultRequests, close }) {
-    const rounds = knob('BENCH_ROUNDS', defaultRounds ?? 15)
-    const requests = knob('BENCH_REQUESTS', defaultRequests ?? 4000)
+    const rounds = knob('BENCH_ROUNDS', defaultRounds ?? 31)
+    const requests = knob('BENCH_REQUESTS', defaultRequests ?? 2000)
     const warmup = knob('BENCH_WARMUP', 5000)
 
     // One run of `count` requests by `concurrency` workers draining a shared count: its CPU µs per request
@@ -103,7 +106,11 @@ export async function sideBySide() {
       const cpuBefore = process.cpuUsage()
       await Promise.all(Array.from({ length: concurrency }, worker))
       const used = process.cpuUsage(cpuBefore)
-      return { cpu: (used.user + used.system) / count, rate: count / ((performance.now() - started) / 1000) }
+      return {
+        cpu: (used.user + used.system) / count,
+        user: used.user / count,
+        rate: count / ((performance.now() - started) / 1000),
+      }
     }
 
     // Warm-up: JIT, sockets and the one token request; in halves, alternated, so both sides' code is hot
@@ -134,7 +141,11 @@ export async function sideBySide() {
     const ratio = median(wrappedRuns.map((w, i) => w.rate / bareRuns[i].rate))
     const bareCpu = median(bareRuns.map((r) => r.cpu))
     const wrappedCpu = median(wrappedRuns.map((r) => r.cpu))
-    const overCpu = median(wrappedRuns.map((w, i) => w.cpu - bareRuns[i].cpu))
+    const overs = wrappedRuns.map((w, i) => w.cpu - bareRuns[i].cpu)
+    const overCpu = median(overs)
+    // User time alone: the adapter's JavaScript. System time (socket writes, which on loopback include the
+    // kernel's delivery to the server) is the same work for both sides and most of the noise.
+    const userOver = median(wrappedRuns.map((w, i) => w.user - bareRuns[i].user))
     console.log(
       JSON.stringify({
         bench: name,
@@ -146,6 +157,9 @@ export async function sideBySide() {
         // CPU µs per request of the client process: each side's median, and the median of the per-round
         // differences (the adapter's own per-request cost).
         cpuUsPerRequest: { bare: round1(bareCpu), wrapped: round1(wrappedCpu), over: round1(overCpu) },
+        // The middle half of the per-round differences: how far one round's figure can be trusted.
+        overQuartiles: [round1(quantile(overs, 0.25)), round1(quantile(overs, 0.75))],
+        userUsOver: round1(userOver),
         bareRps: Math.round(median(bareRuns.map((r) => r.rate))),
         wrappedRps: Math.round(median(wrappedRuns.map((r) => r.rate))),
         medianRatio: Number(ratio.toFixed(4)),
