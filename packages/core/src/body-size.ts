@@ -22,8 +22,8 @@ export const MAX_BODY_BYTES = 512_000
  * ```
  */
 export function canSendTwice(body: unknown): boolean {
-  const size = bodyBytes(body)
-  return size !== undefined && size < MAX_BODY_BYTES
+  // A body that cannot be sent twice has no size: it counts as endless.
+  return (bodyBytes(body) ?? Number.POSITIVE_INFINITY) < MAX_BODY_BYTES
 }
 
 /**
@@ -38,8 +38,9 @@ export function canSendTwice(body: unknown): boolean {
  */
 export function bodyBytes(body: unknown): number | undefined {
   if (body === undefined || body === null) return 0
-  // Under a third of the limit in UTF-16 units is under it in UTF-8 too: no encoding needed to decide.
-  if (typeof body === 'string') return body.length * 3 < MAX_BODY_BYTES ? body.length : utf8Bytes(body)
+  // Exact, not estimated from the length: only a 401/403 answer or a replay decision asks, rarely enough
+  // for the encoding's cost not to matter.
+  if (typeof body === 'string') return utf8Bytes(body)
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength
   // By tag, not instanceof: the classes of another realm or of undici count too.
   const tag = Object.prototype.toString.call(body)

@@ -218,6 +218,30 @@ describe('timers, invalidations and new credentials', () => {
     expect(step(idle, { type: 'timer', timerId }, 1_000)).toEqual({ state: idle, effects: [] })
   })
 
+  it('numbers each backoff timer anew: a timer left from an earlier backoff never fires a later one', () => {
+    const first = backingOff().state
+    const firstTimer = (first.phase as { timerId: number }).timerId
+    const retried = step(first, { type: 'timer', timerId: firstTimer }, 1_000)
+    const fetchId = fetchOf(retried.effects)?.fetchId ?? 0
+    const second = step(
+      retried.state,
+      { type: 'failed', fetchId, failure: unavailable, random: 0.5 },
+      1_000,
+    ).state
+    expect(second.phase.type).toBe('backoff')
+    expect((second.phase as { timerId: number }).timerId).not.toBe(firstTimer)
+    expect(step(second, { type: 'timer', timerId: firstTimer }, 5_000)).toEqual({
+      state: second,
+      effects: [],
+    })
+  })
+
+  it('backs off without a token with exactly its event and its timer: nothing about a stale token', () => {
+    const { effects } = backingOff()
+    expect(types(effects)).toEqual(['emit', 'timer'])
+    expect(effects[0]).toMatchObject({ event: { type: 'refresh_failed' } })
+  })
+
   it('gives a round up at exactly maxElapsedMs, not a millisecond before', () => {
     const { state, fetchId } = fetching()
     const before = step(state, { type: 'failed', fetchId, failure: unavailable, random: 0.5 }, 59_999)

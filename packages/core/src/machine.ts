@@ -407,6 +407,7 @@ function demand(state: MachineState, event: EventOf<'demand'>, context: Context)
   const { phase } = state
   const { now, mono } = context
   // A request in flight this long lost its answer and its timeout (see createStep): start it anew first.
+  // Stryker disable next-line ConditionalExpression: equivalent, only a fetching phase has a startedAt: for another, mono - undefined is NaN and the comparison false
   if (phase.type === 'fetching' && mono - phase.startedAt >= context.staleAfterMs) {
     const restarted = startFetch(state, phase.round, 'retry', context, [{ type: 'abort' }])
     const served = demand(restarted.state, event, context)
@@ -431,6 +432,7 @@ function demand(state: MachineState, event: EventOf<'demand'>, context: Context)
 /** The request in flight brought a token: note [4]. */
 function fetched(state: MachineState, event: EventOf<'fetched'>, context: Context): Transition {
   const { phase } = state
+  // Stryker disable next-line ConditionalExpression: equivalent, only a fetching phase has a fetchId: the fetchId comparison rejects the event in any other
   if (phase.type !== 'fetching' || phase.fetchId !== event.fetchId) return { state, effects: [] }
   const { now, mono } = context
   // A token from the endpoint is timed by the refresh policy; one from the store carries its times.
@@ -480,6 +482,7 @@ function fetched(state: MachineState, event: EventOf<'fetched'>, context: Contex
 function failed(state: MachineState, event: EventOf<'failed'>, context: Context): Transition {
   const { phase } = state
   const { failure } = event
+  // Stryker disable next-line ConditionalExpression: equivalent, only a fetching phase has a fetchId: the fetchId comparison rejects the event in any other
   if (phase.type !== 'fetching' || phase.fetchId !== event.fetchId) return { state, effects: [] }
   return failure.credentialsRejected
     ? keyRejected(state, phase.round, failure.error, context)
@@ -489,6 +492,7 @@ function failed(state: MachineState, event: EventOf<'failed'>, context: Context)
 /** The backoff is over: note [9]. */
 function timer(state: MachineState, event: EventOf<'timer'>, context: Context): Transition {
   const { phase } = state
+  // Stryker disable next-line ConditionalExpression: equivalent, only a backoff phase has a timerId: the timerId comparison rejects the event in any other
   return phase.type === 'backoff' && phase.timerId === event.timerId
     ? startFetch(state, phase.round, 'retry', context)
     : { state, effects: [] }
@@ -521,6 +525,7 @@ function credentialsChanged(
   if (phase.type === 'fetching')
     return startFetch(next, undefined, 'credentials_changed', context, [{ type: 'abort' }, ...effects])
   return {
+    // Stryker disable next-line ConditionalExpression: equivalent, the only other phase here is idle, which has no round: `round: undefined` on it reads the same
     state: phase.type === 'backoff' ? { ...next, phase: { ...phase, round: undefined } } : next,
     effects,
   }

@@ -64,16 +64,16 @@ interface PolicyMemory {
   readonly spent: { readonly 401: number[]; readonly 403: number[] }
   /** Tokens this policy dropped: a 401/403 for one of them is stale, the retry needs no new token. */
   readonly dropped: Set<string>
-  /** The last new token asked for, until a retry shows it helped (then it costs nothing). */
-  lastDrop: { readonly status: 401 | 403; readonly at: number } | undefined
+  /** The status of the last new token asked for, until a retry shows it helped (then it costs nothing). */
+  lastDrop: 401 | 403 | undefined
 }
 
 /** A route that refused a new token too: how often, and until when its 401s/403s are passed on. */
 interface Refusal {
   count: number
   heldUntil: number
-  /** The token last refused here: concurrent retries with one token count once. */
-  token: string
+  /** The token last refused here (none yet: undefined): concurrent retries with one token count once. */
+  token: string | undefined
 }
 
 const TOKENS_KEPT = 4
@@ -259,7 +259,8 @@ export function judgeAnswer(auth: TokenProvider, answer: RequestAnswer): Verdict
   // m3ter's answer to a body it will never take: the token is not in question.
   if (status === 403 && (size ?? answer.contentLength ?? 0) >= MAX_BODY_BYTES) return 'pass'
   if (!shouldDrop(memory, token, answer)) return 'pass'
-  const replayable = size !== undefined && size < MAX_BODY_BYTES
+  // A body of unknown size is one that cannot be sent twice.
+  const replayable = (size ?? MAX_BODY_BYTES) < MAX_BODY_BYTES
   if (auth.invalidate(token)) {
     spend(memory, token, status)
     // No retry will say whether the new token helps on this route: assume it does not.
@@ -279,33 +280,33 @@ function shouldDrop(memory: PolicyMemory, token: string, answer: RequestAnswer):
 
 function spend(memory: PolicyMemory, token: string, status: number): void {
   remember(memory.dropped, token)
-  const at = memory.now()
   const rejected = status === 401 ? 401 : 403
-  memory.spent[rejected].push(at)
-  memory.lastDrop = { status: rejected, at }
+  memory.spent[rejected].push(memory.now())
+  memory.lastDrop = rejected
 }
 
 function budgetLeft(memory: PolicyMemory, status: number): boolean {
   const spent = memory.spent[status === 401 ? 401 : 403]
   const since = memory.now() - BUDGET_WINDOW_MS
-  while (spent.length > 0 && (spent[0] as number) <= since) spent.shift()
+  // Oldest first; an empty list has nothing older than the window.
+  while ((spent[0] ?? Number.POSITIVE_INFINITY) <= since) spent.shift()
   return spent.length < BUDGET
 }
 
 // A retry that worked: the token was revoked, and the new one it cost is not charged to the budget.
 function newTokenHelped(memory: PolicyMemory): void {
-  const drop = memory.lastDrop
-  if (!drop) return
+  const status = memory.lastDrop
+  if (status === undefined) return
   memory.lastDrop = undefined
-  const spent = memory.spent[drop.status]
-  const index = spent.lastIndexOf(drop.at)
-  if (index !== -1) spent.splice(index, 1)
+  // Every spend sets lastDrop, so its entry is the newest of its list, at the end; unless the window expired
+  // it, and then every older entry with it: the list is empty, and there is nothing to give back.
+  memory.spent[status].pop()
 }
 
 // This route refuses a new token too: hold it, longer each time, up to a token lifetime.
 function refreshDidNotHelp(memory: PolicyMemory, answer: RequestAnswer, token: string): void {
   const key = keyOf(answer)
-  const refusal = memory.refused.get(key) ?? { count: 0, heldUntil: 0, token: '' }
+  const refusal = memory.refused.get(key) ?? { count: 0, heldUntil: 0, token: undefined }
   if (refusal.token === token) return
   memory.refused.delete(key)
   refusal.token = token
@@ -336,6 +337,7 @@ function routeOf(answer: RequestAnswer): string {
   const end = href.search(/[?#]/)
   const path = end === -1 ? href : href.slice(0, end)
   const resource = RESOURCE.exec(path)
+  // Stryker disable next-line MethodExpression: equivalent, upper or lower case fold the ASCII method tokens (RFC 9110) alike
   return `${answer.method.toUpperCase()} ${resource ? resource[0] : path}`
 }
 

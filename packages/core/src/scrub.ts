@@ -4,8 +4,9 @@ const CREDENTIAL = /\b(basic|bearer)(\s+|%20|\+|=)[\w+/=.~%-]+/gi
 // User info in a URL (`https://key:secret@host`, `https://token@host`): whatever stands before the `@`
 // may be a secret. A password is matched up to the `@` even across a `/`, as a raw secret may hold one.
 const URL_USER_INFO = /(\/\/)(?:[^\s"'<>/?#@:]*:[^\s"'<>@]*|[^\s"'<>/?#@:]+)@/g
-// `key:secret@host` without a scheme.
-const BARE_USER_INFO = /(^|[\s"'(<=,;])[^\s"'<>/?#@:]+:[^\s"'<>@]+@/g
+// `key:secret@host` without a scheme. Not a URL's user info already replaced (`https://[redacted]@`): its
+// scheme would pass for a key and `//[redacted]` for a secret, and the message would lose the scheme.
+const BARE_USER_INFO = /(^|[\s"'(<=,;])[^\s"'<>/?#@:]+:(?!\/\/\[redacted\]@)[^\s"'<>@]+@/g
 // A JWT (every m3ter access token is one), quoted without its `Bearer`.
 const JWT = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g
 // A run that may be base64; only runs that decode to `key:secret` text are replaced (see basicValue).

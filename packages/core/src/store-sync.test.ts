@@ -152,7 +152,7 @@ describe('createStoreSync: acquire', () => {
     await inner.lease!(KEY, LEASE_MS)
     const started = clock.now()
     const found = await drive(clock, acquire(), LEASE_MS * 2)
-    expect(found).toEqual({ lease: undefined })
+    expect(found).toStrictEqual({ lease: undefined })
     expect(clock.now() - started).toBeGreaterThanOrEqual(LEASE_MS)
     expect(clock.now() - started).toBeLessThanOrEqual(LEASE_MS + 2 * LEASE_POLL_MS)
     expect(events).toEqual([{ type: 'store_failed', operation: 'wait', reason: 'timeout' }])
@@ -168,9 +168,11 @@ describe('createStoreSync: acquire', () => {
       ...store,
       get: (key) => (calls.length > 10_000 ? Promise.reject(new Error('spinning')) : store.get(key)),
     }
+    // Frozen at a real date, not at 0: the bound is counted from the clock's reading, not from its origin.
+    const FROZEN_AT = Date.UTC(2026, 11, 7)
     const frozen = {
-      now: () => 0,
-      monotonic: () => 0,
+      now: () => FROZEN_AT,
+      monotonic: () => FROZEN_AT,
       // The lease poll's pause comes back at once; the store call budgets never run out.
       setTimeout: (callback: () => void, ms: number) => ms === LEASE_POLL_MS && queueMicrotask(callback),
       clearTimeout: () => {},
@@ -185,9 +187,9 @@ describe('createStoreSync: acquire', () => {
     const found = await sync.acquire(KEY, {
       signal: new AbortController().signal,
       rejected: undefined,
-      startedAt: 0,
+      startedAt: FROZEN_AT,
     })
-    expect(found).toEqual({ lease: undefined })
+    expect(found).toStrictEqual({ lease: undefined })
     expect(events).toEqual([{ type: 'store_failed', operation: 'wait', reason: 'timeout' }])
     expect(calls.filter((c) => c === 'get').length).toBeLessThanOrEqual(LEASE_MS / LEASE_POLL_MS + 4)
   })
@@ -198,7 +200,7 @@ describe('createStoreSync: acquire', () => {
       ...store,
       lease: async () => Promise.reject(new Error('READONLY')),
     })
-    expect(await acquire()).toEqual({ lease: undefined })
+    expect(await acquire()).toStrictEqual({ lease: undefined })
     expect(clock.pending()).toBe(0)
     expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'error' }])
   })
@@ -206,7 +208,7 @@ describe('createStoreSync: acquire', () => {
   it('a read that fails: fetch at once without trying the lease', async () => {
     const { store, calls } = counted()
     const { acquire, events } = setup({ ...store, get: async () => Promise.reject(new Error('down')) })
-    expect(await acquire()).toEqual({ lease: undefined })
+    expect(await acquire()).toStrictEqual({ lease: undefined })
     expect(calls).toEqual([])
     expect(events).toEqual([{ type: 'store_failed', operation: 'get', reason: 'error' }])
   })
@@ -219,7 +221,7 @@ describe('createStoreSync: acquire', () => {
       set: async () => {},
       delete: async () => {},
     })
-    expect(await acquire()).toEqual({ lease: undefined })
+    expect(await acquire()).toStrictEqual({ lease: undefined })
     expect(events).toEqual([{ type: 'store_failed', operation: 'get', reason: 'error' }])
   })
 
@@ -235,14 +237,14 @@ describe('createStoreSync: acquire', () => {
     await clock.advance(DEFAULT_STORE_CALL_MS - 1)
     expect(await Promise.race([found, turn().then(() => 'pending')])).toBe('pending')
     await clock.advance(1)
-    expect(await found).toEqual({ lease: undefined })
+    expect(await found).toStrictEqual({ lease: undefined })
     expect(events).toEqual([{ type: 'store_failed', operation: 'get', reason: 'timeout' }])
     expect(clock.pending()).toBe(0)
 
     const quick = setup({ ...frozen, timeoutMs: 50 })
     const skipped = quick.acquire()
     await quick.clock.advance(50)
-    expect(await skipped).toEqual({ lease: undefined })
+    expect(await skipped).toStrictEqual({ lease: undefined })
   })
 
   it('the calls on the way to our own token request share ONE budget: a slow store is no worse than a dead one', async () => {
@@ -264,7 +266,7 @@ describe('createStoreSync: acquire', () => {
       settledAt = clock.now()
     })
     await drive(clock, found)
-    expect(await found).toEqual({ lease: undefined })
+    expect(await found).toStrictEqual({ lease: undefined })
     expect(settledAt - started).toBe(500)
     expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'timeout' }])
   })
@@ -295,7 +297,7 @@ describe('createStoreSync: acquire', () => {
     const found = acquire()
     await turn()
     await clock.advance(DEFAULT_STORE_CALL_MS)
-    expect(await found).toEqual({ lease: undefined })
+    expect(await found).toStrictEqual({ lease: undefined })
     expect(events).toEqual([{ type: 'store_failed', operation: 'lease', reason: 'timeout' }])
     grant()
     await turn()
@@ -309,7 +311,7 @@ describe('createStoreSync: acquire', () => {
     const waiting = acquire()
     await clock.advance(LEASE_POLL_MS * 2)
     controller.abort()
-    expect(await waiting).toEqual({ lease: undefined })
+    expect(await waiting).toStrictEqual({ lease: undefined })
     expect(clock.pending()).toBe(0)
     expect(events).toEqual([])
   })

@@ -27,7 +27,8 @@ type StoreFailed = Extract<M3terAuthEvent, { type: 'store_failed' }>
 
 /**
  * What a member does before asking the token endpoint: use a token another member stored, or fetch,
- * holding the fleet's lease when it could get one (release it with {@link StoreSync.release}).
+ * holding the fleet's lease when it could get one (release it with {@link StoreSync.release}). Exactly one
+ * of the two keys is present, `lease` even when it holds `undefined`: callers tell them apart with `in`.
  *
  * @example
  * ```ts
@@ -154,7 +155,9 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
   // stretch or cut them. Token times (refreshAt, expiresAt) stay on wall time, the fleet's common reference.
   const monotonic = () => (clock as { monotonic?: () => number }).monotonic?.() ?? clock.now()
   const call = budgetedCalls(clock, callMs, monotonic, emit)
-  const writes = new Set<Promise<unknown>>()
+  // Settles once every write started so far has (a call never rejects): what a release waits for. A chain,
+  // not a set of pending writes: nothing to forget to remove, and it holds on to no settled write.
+  let written: Promise<unknown> = Promise.resolve()
   async function acquire(key: string, { signal, rejected, startedAt }: AttemptContext): Promise<Acquired> {
     // The budget rule (see TokenStore.timeoutMs): the calls on the way to our own token request share ONE
     // call budget, so a slow store costs an attempt no more than a dead one; only a member that saw
@@ -203,6 +206,7 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
         return { lease: undefined }
       }
       await pause(clock, LEASE_POLL_MS, signal)
+      // Stryker disable next-line ConditionalExpression: equivalent, a fast exit: past it, every store call of the next poll short-circuits on the aborted signal and the loop returns the same { lease: undefined }
       if (signal.aborted) return { lease: undefined }
       early = takeLease(lease)
     }
@@ -210,14 +214,12 @@ export function createStoreSync({ store, clock, timeoutMs, emit }: StoreSyncOpti
 
   // A write in progress holds back the release of a lease (see release).
   function track(operation: 'set' | 'delete', work: () => Promise<void>): void {
-    const pending = call(operation, work, monotonic() + callMs)
-    writes.add(pending)
-    pending.then(() => writes.delete(pending))
+    written = Promise.all([written, call(operation, work, monotonic() + callMs)])
   }
 
   async function release(held: TokenLease | undefined): Promise<void> {
     if (!held) return
-    await Promise.all(writes)
+    await written
     await call('release', () => held.release(), monotonic() + callMs)
   }
 
@@ -261,7 +263,7 @@ function budgetedCalls(
           emit({ type: 'store_failed', operation, reason: outcome.timedOut ? 'timeout' : 'error' })
         resolve(outcome)
       }
-      const abort = () => finish({ ok: false, timedOut: false })
+      const abort = () => finish(FAILED)
       if (budget <= 0 || signal?.aborted) return finish({ ok: false, timedOut: !signal?.aborted })
       timer = clock.setTimeout(() => finish({ ok: false, timedOut: true }), budget)
       signal?.addEventListener('abort', abort)
@@ -273,11 +275,18 @@ function budgetedCalls(
       }
       pending.then(
         (value) => (settled ? late?.(value) : finish({ ok: true, value })),
-        () => finish({ ok: false, timedOut: false }),
+        () => finish(FAILED),
       )
     })
   }
 }
+
+/**
+ * A call that failed or was abandoned before its budget ran out. On an abandoned one (an abort) no event is
+ * emitted, so only `ok` is read there.
+ */
+// Stryker disable next-line ObjectLiteral: equivalent, `{}` reads as ok: undefined and timedOut: undefined, as falsy as false, where the outcome is read
+const FAILED: Outcome<never> = { ok: false, timedOut: false }
 
 function positive(value: number | undefined): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined

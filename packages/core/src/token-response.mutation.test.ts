@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   isBearerToken,
+  keyFingerprint,
   MAX_EXPIRES_IN_SECONDS,
   MAX_TOKEN_RESPONSE_BYTES,
   MIN_EXPIRES_IN_SECONDS,
@@ -54,6 +55,9 @@ describe('the body and its fields', () => {
   it('refuses an empty or non-string access_token, and names a wrong token_type', () => {
     expect(refusal(body({ access_token: '' }))).toBe('answer has no access_token string')
     expect(refusal(body({ access_token: 7 }))).toBe('answer has no access_token string')
+    expect(refusal(body({ access_token: 'abc\r\nX-Evil: 1' }))).toBe(
+      'access_token holds characters not allowed in a bearer token',
+    )
     expect(refusal(body({ token_type: 'mac' }))).toBe('token_type is "mac", not Bearer')
     expect(refusal(body({ token_type: 'x'.repeat(30) }))).toBe(
       `token_type is "${'x'.repeat(20)}", not Bearer`,
@@ -70,6 +74,10 @@ describe('bearer token characters', () => {
     expect(isBearerToken('abc ')).toBe(false)
     expect(isBearerToken('')).toBe(false)
     expect(isBearerToken(7)).toBe(false)
+  })
+  it('takes only strings: not an array or an object whose text would pass', () => {
+    expect(isBearerToken(['abc'])).toBe(false)
+    expect(isBearerToken({ length: 3, toString: () => 'abc' })).toBe(false)
   })
   it('takes a token of exactly the largest answer size, not one byte more', () => {
     expect(isBearerToken('a'.repeat(MAX_TOKEN_RESPONSE_BYTES))).toBe(true)
@@ -106,5 +114,13 @@ describe('status edges', () => {
   it('says how large an unread answer was allowed to be', () => {
     const result = processTokenResponse({ status: 200, headers: new Headers(), body: undefined }, request, 0)
     expect(result.ok ? '' : result.failure.error.message).toBe(`${where}: answer is over 65536 bytes`)
+  })
+})
+
+describe('key fingerprint', () => {
+  it('is always # and 8 hex digits, zero-padded when the hash is small', () => {
+    // KEY-718's FNV-1a hash is 0x976d6d: six digits without the padding.
+    expect(keyFingerprint('KEY-718')).toBe('#00976d6d')
+    expect(keyFingerprint('KEY-1')).toMatch(/^#[0-9a-f]{8}$/)
   })
 })

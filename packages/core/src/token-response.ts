@@ -107,12 +107,17 @@ export function parseTokenResponse(bodyText: string, where: string): TokenAnswer
   }
   const expiresIn = answer.expires_in
   if (expiresIn === undefined) return fail('answer has no expires_in')
-  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) return fail('expires_in is not a number')
+  if (!isFiniteNumber(expiresIn)) return fail('expires_in is not a number')
   if (!(expiresIn >= MIN_EXPIRES_IN_SECONDS && expiresIn <= MAX_EXPIRES_IN_SECONDS))
     return fail(
       `expires_in is ${expiresIn} s; it must be from ${MIN_EXPIRES_IN_SECONDS} to ${MAX_EXPIRES_IN_SECONDS}`,
     )
   return { accessToken, expiresInSeconds: expiresIn }
+}
+
+// Number.isFinite is already false for anything that is not a number; TypeScript's types just do not say so.
+function isFiniteNumber(value: unknown): value is number {
+  return Number.isFinite(value)
 }
 
 /**

@@ -79,6 +79,10 @@ describe('scope', () => {
     expect(inScope('https://evil.example/?https://api.m3ter.com/')).toBe(false)
     expect(inScope('not a url')).toBe(false)
   })
+  it('refuses a string that is not an absolute URL, whatever word it begins with', () => {
+    const notAbsolute = ['', 'undefined', 'undefined/x', 'null', '/organizations/o/meters', 'api.m3ter.com/x']
+    for (const target of notAbsolute) expect(inScope(target), target).toBe(false)
+  })
   it('names the entry that is not an origin, and refuses a non-array', () => {
     expect(() => createScopePolicy(['https://api.m3ter.com/x'])).toThrowError(
       expect.objectContaining({
