@@ -1,7 +1,7 @@
 // axios with and without @m3ter-auth/axios, side by side (harness and figures: ./side-by-side.mjs).
 // Run after `pnpm build` (imports the built packages and drivers).
 //
-// Defaults: 41 rounds of 400 requests per side.
+// Rounds and requests: the harness defaults (see ./side-by-side.mjs).
 import { attachM3terAuth } from '@m3ter-auth/axios'
 import { axiosDriver } from '@m3ter-auth/drivers'
 import axios from 'axios'
@@ -19,6 +19,4 @@ await compare({
   name: 'axios',
   bare: through(axiosDriver(plain), { Authorization: bearer }),
   wrapped: through(axiosDriver(authed)),
-  rounds: 41,
-  requests: 400,
 })

@@ -2,7 +2,7 @@
 //
 //   pnpm build && node bench/adapters/fetch.bench.mjs [--strict]
 //
-// Defaults: 15 rounds of 2000 requests per side.
+// Rounds and requests: the harness defaults (see ./side-by-side.mjs).
 import { fetchDriver } from '@m3ter-auth/drivers'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { sideBySide } from './side-by-side.mjs'
@@ -16,6 +16,4 @@ await compare({
   name: 'fetch',
   bare: through(fetchDriver(fetch), { authorization: bearer }),
   wrapped: through(fetchDriver(withM3terAuth(auth, fetch))),
-  rounds: 15,
-  requests: 2000,
 })

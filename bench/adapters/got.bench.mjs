@@ -1,7 +1,7 @@
 // got with and without @m3ter-auth/got, side by side (harness and figures: ./side-by-side.mjs).
 // Run after `pnpm build` (imports the built packages and drivers).
 //
-// Defaults: 41 rounds of 400 requests per side.
+// Rounds and requests: the harness defaults (see ./side-by-side.mjs).
 import { gotDriver } from '@m3ter-auth/drivers'
 import { m3terAuthHooks } from '@m3ter-auth/got'
 import got from 'got'
@@ -18,6 +18,4 @@ await compare({
   name: 'got',
   bare: through(gotDriver(plain)),
   wrapped: through(gotDriver(authed)),
-  rounds: 41,
-  requests: 400,
 })

@@ -1,7 +1,7 @@
 // ky with and without @m3ter-auth/ky, side by side (harness and figures: ./side-by-side.mjs).
 // Run after `pnpm build` (imports the built packages and drivers).
 //
-// Defaults: 41 rounds of 400 requests per side.
+// Rounds and requests: the harness defaults (see ./side-by-side.mjs).
 import { kyDriver } from '@m3ter-auth/drivers'
 import { m3terAuth } from '@m3ter-auth/ky'
 import ky from 'ky'
@@ -19,6 +19,4 @@ await compare({
   name: 'ky',
   bare: through(kyDriver(plain)),
   wrapped: through(kyDriver(authed)),
-  rounds: 41,
-  requests: 400,
 })

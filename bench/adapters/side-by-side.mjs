@@ -1,16 +1,26 @@
-// The harness every adapter benchmark shares: a client with its m3ter-auth adapter
-// against the same client without it, side by side in one process, over a loopback keep-alive server that
-// answers a token endpoint and a meters page. The figure is the median of the per-round ratios
-// (wrapped / bare requests per second); target >= 0.97. A bench file only builds its two clients.
+// The harness every adapter benchmark shares: a client with its m3ter-auth adapter against the same client
+// without it, side by side in one process, over a loopback keep-alive server in ANOTHER process
+// (./loopback-server.mjs) that answers a token endpoint and a meters page. A bench file only builds its two
+// clients.
 //
-// Rounds are many and short, and alternate which side goes first: throughput drifts on a shared machine, a
-// pair run back to back sees the same conditions, and the median shrugs off the pairs a noisy neighbour
-// spoiled. A ratio miss prints WARN and fails only with --strict, because ratios are noisy; a second token
-// request is a behaviour bug, not noise, so it always fails.
+// The figure is CPU µs per request of this (the client) process, bare and wrapped, and their difference:
+// the adapter's own cost. The server runs elsewhere, so `process.cpuUsage()` counts the client alone, and
+// CPU time does not count the waits a noisy neighbour causes. To see a 3 % difference (about 2 µs on axios):
+// - a warm-up of thousands of requests per side, so the JIT has settled before anything is counted;
+// - a forced GC before every run (bench/run.mjs passes --expose-gc), so no side pays for the garbage the
+//   other left, and runs of thousands of requests, so the collections a run's own garbage causes are a
+//   steady per-request cost rather than one pause that lands in one run;
+// - rounds alternate which side goes first; the difference is the median of the per-round differences
+//   (a pair run back to back sees the same machine), and bare and wrapped are each side's median.
+// The throughput ratio (wrapped / bare requests per second) is printed beside it, informational: on a
+// shared machine it moves with the neighbours (--strict makes it a check, target >= 0.97).
+// A token request beyond the first, or a request the server saw without the bearer, is a behaviour bug,
+// not noise: it always fails the run.
 //
-// Env: BENCH_ROUNDS and BENCH_REQUESTS (per run) override each bench's defaults; BENCH_CONCURRENCY
-// (default 16). Not named *.bench.mjs, so bench/run.mjs does not run it on its own.
-import { createServer } from 'node:http'
+// Env: BENCH_ROUNDS, BENCH_REQUESTS (per run) and BENCH_WARMUP (per side) override the defaults (31,
+// 2000, 5000); BENCH_CONCURRENCY (default 16). Not named *.bench.mjs, so bench/run.mjs does not run it.
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
 import { createTokenProvider } from '@m3ter-auth/core'
 
 const TARGET = 0.97
@@ -30,126 +40,129 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
+// The value a fraction `q` of the way through the sorted values (nearest rank).
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.round(q * (values.length - 1))]
+
+const round1 = (value) => Number(value.toFixed(1))
+
+// The server process, and a way to ask it for its counts.
+async function startServer() {
+  const child = fork(new URL('./loopback-server.mjs', import.meta.url), [TOKEN], { stdio: 'inherit' })
+  const [{ port }] = await once(child, 'message')
+  const counts = async () => {
+    const answer = once(child, 'message')
+    child.send('counts')
+    return (await answer)[0]
+  }
+  const close = async () => {
+    const exited = once(child, 'exit')
+    child.send('close')
+    await exited
+  }
+  return { origin: `http://127.0.0.1:${port}`, counts, close }
+}
+
 /**
- * Starts the loopback server and a token provider scoped to it.
+ * Starts the loopback server (in its own process) and a token provider scoped to it.
  * Returns what a bench needs to build its clients:
  * - `url`: the meters page both sides request;
  * - `auth`: the provider for the wrapped client;
  * - `bearer`: the Authorization value the provider will send, for a baseline that sets it by hand;
  * - `concurrency`: in-flight requests per side (for clients that size a pool to it);
- * - `compare(...)`: runs the rounds, prints the figures, shuts everything down and sets the exit code;
+ * - `compare(...)`: warms up, runs the rounds, prints the figures, shuts everything down and sets the exit
+ *   code;
  * - `through(driver, headers)`: a side that sends its requests through a driver.
  */
 export async function sideBySide() {
-  let tokenRequests = 0
-  // Requests to the API that came without our bearer: a wrapper that fetched a token but never sent it would
-  // otherwise look fast. Both sides send it (the bare one by hand), so every request must carry it.
-  let withoutBearer = 0
-  // Content-length rather than chunked: the smallest framing, so the client's own work dominates.
-  const page = JSON.stringify({ data: [{ id: 'm1', code: 'calls' }], nextToken: null })
-  const server = createServer((req, res) => {
-    if (req.url === '/oauth/token') {
-      tokenRequests++
-      req.resume()
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ token_type: 'Bearer', access_token: TOKEN, expires_in: 18000 }))
-      })
-      return
-    }
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) withoutBearer++
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(page) })
-    res.end(page)
-  })
-  // Longer than a whole run, so no side ever pays for a reconnect the other did not.
-  server.keepAliveTimeout = 60_000
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const origin = `http://127.0.0.1:${server.address().port}`
-  const url = `${origin}/organizations/org/meters`
+  const server = await startServer()
+  const url = `${server.origin}/organizations/org/meters`
   const concurrency = knob('BENCH_CONCURRENCY', 16)
 
   const auth = createTokenProvider({
     credentials: { accessKeyId: 'bench-key', apiSecret: 'bench-secret' },
-    tokenUrl: `${origin}/oauth/token`,
-    scope: [origin],
+    tokenUrl: `${server.origin}/oauth/token`,
+    scope: [server.origin],
   })
 
   /**
    * `bare` and `wrapped` each send one request to `url` and consume the answer (failing on a non-200).
-   * `rounds` and `requests` are this bench's defaults (env wins). `close` frees the bench's own resources
-   * (e.g. agents) before the server goes down.
+   * `rounds` and `requests` override the harness's defaults (env wins). `close` frees the bench's own
+   * resources (e.g. agents) before the server goes down.
    */
   async function compare({ name, bare, wrapped, rounds: defaultRounds, requests: defaultRequests, close }) {
-    const rounds = knob('BENCH_ROUNDS', defaultRounds)
-    const requests = knob('BENCH_REQUESTS', defaultRequests)
+    const rounds = knob('BENCH_ROUNDS', defaultRounds ?? 31)
+    const requests = knob('BENCH_REQUESTS', defaultRequests ?? 2000)
+    const warmup = knob('BENCH_WARMUP', 5000)
 
-    // CPU µs per request of each run, by side: the process's CPU (user + system) over the run, divided by
-    // its requests. The server shares the process, but it does the same work for both sides, so wrapped
-    // minus bare is the adapter's own cost, and CPU time does not count the waits a noisy neighbour causes.
-    const cpu = new Map()
-    // Requests per second of one side: `concurrency` workers draining a shared count.
-    const run = async (send) => {
+    // One run of `count` requests by `concurrency` workers draining a shared count: its CPU µs per request
+    // (user + system of this process) and its requests per second.
+    const run = async (send, count) => {
       let next = 0
       const worker = async () => {
-        while (next++ < requests) await send()
+        while (next++ < count) await send()
       }
+      globalThis.gc?.()
       const started = performance.now()
       const cpuBefore = process.cpuUsage()
       await Promise.all(Array.from({ length: concurrency }, worker))
       const used = process.cpuUsage(cpuBefore)
-      const perRequest = (used.user + used.system) / requests
-      cpu.set(send, [...(cpu.get(send) ?? []), perRequest])
-      return requests / ((performance.now() - started) / 1000)
+      return {
+        cpu: (used.user + used.system) / count,
+        user: used.user / count,
+        rate: count / ((performance.now() - started) / 1000),
+      }
     }
 
-    // Warm-up: JIT, sockets, and the one token request.
-    await run(bare)
-    await run(wrapped)
-    cpu.clear()
+    // Warm-up: JIT, sockets and the one token request; in halves, alternated, so both sides' code is hot
+    // together (one side's later compilation would otherwise land in the other's first rounds).
+    for (let half = 0; half < 2; half++) {
+      await run(bare, Math.ceil(warmup / 2))
+      await run(wrapped, Math.ceil(warmup / 2))
+    }
 
-    const ratios = []
-    const bareRates = []
-    const wrappedRates = []
+    const bareRuns = []
+    const wrappedRuns = []
     for (let round = 0; round < rounds; round++) {
       // Alternate which side goes first so neither always gets the warmer process.
-      let b
-      let w
       if (round % 2 === 0) {
-        b = await run(bare)
-        w = await run(wrapped)
+        bareRuns.push(await run(bare, requests))
+        wrappedRuns.push(await run(wrapped, requests))
       } else {
-        w = await run(wrapped)
-        b = await run(bare)
+        wrappedRuns.push(await run(wrapped, requests))
+        bareRuns.push(await run(bare, requests))
       }
-      bareRates.push(b)
-      wrappedRates.push(w)
-      ratios.push(w / b)
     }
 
     await close?.()
     await auth.close()
-    server.closeAllConnections()
-    server.close()
+    const { tokenRequests, withoutBearer } = await server.counts()
+    await server.close()
 
-    const ratio = median(ratios)
-    const bareCpu = median(cpu.get(bare))
-    const wrappedCpu = median(cpu.get(wrapped))
+    const ratio = median(wrappedRuns.map((w, i) => w.rate / bareRuns[i].rate))
+    const bareCpu = median(bareRuns.map((r) => r.cpu))
+    const wrappedCpu = median(wrappedRuns.map((r) => r.cpu))
+    const overs = wrappedRuns.map((w, i) => w.cpu - bareRuns[i].cpu)
+    const overCpu = median(overs)
+    // User time alone: the adapter's JavaScript. System time (socket writes, which on loopback include the
+    // kernel's delivery to the server) is the same work for both sides and most of the noise.
+    const userOver = median(wrappedRuns.map((w, i) => w.user - bareRuns[i].user))
     console.log(
       JSON.stringify({
         bench: name,
         node: process.version,
         rounds,
         requestsPerRun: requests,
+        warmupPerSide: warmup,
         concurrency,
-        bareRps: Math.round(median(bareRates)),
-        wrappedRps: Math.round(median(wrappedRates)),
+        // CPU µs per request of the client process: each side's median, and the median of the per-round
+        // differences (the adapter's own per-request cost).
+        cpuUsPerRequest: { bare: round1(bareCpu), wrapped: round1(wrappedCpu), over: round1(overCpu) },
+        // The middle half of the per-round differences: how far one round's figure can be trusted.
+        overQuartiles: [round1(quantile(overs, 0.25)), round1(quantile(overs, 0.75))],
+        userUsOver: round1(userOver),
+        bareRps: Math.round(median(bareRuns.map((r) => r.rate))),
+        wrappedRps: Math.round(median(wrappedRuns.map((r) => r.rate))),
         medianRatio: Number(ratio.toFixed(4)),
-        // Median CPU µs per request of each side, and their difference: the adapter's own per-request cost.
-        cpuUsPerRequest: {
-          bare: Number(bareCpu.toFixed(1)),
-          wrapped: Number(wrappedCpu.toFixed(1)),
-          over: Number((wrappedCpu - bareCpu).toFixed(1)),
-        },
         target: TARGET,
         tokenRequests,
         withoutBearer,
@@ -178,7 +191,7 @@ export async function sideBySide() {
   /**
    * One side's request through a driver of the adapters' shared drivers (@m3ter-auth/drivers, the ones the
    * conformance and reliability suites use): a GET of `url` with `headers`, read to the end, failing on a
-   * non-200. Both sides go through the same driver code, so the ratio is still the adapter's own cost.
+   * non-200. Both sides go through the same driver code, so the difference is still the adapter's own cost.
    */
   const through = (driver, headers) => async () => {
     const res = await driver.request({ method: 'GET', url, ...(headers ? { headers } : {}) })

@@ -3,7 +3,7 @@
 //
 //   pnpm build && node bench/adapters/undici.bench.mjs [--strict]
 //
-// Defaults: 15 rounds of 4000 requests per side.
+// Rounds and requests: the harness defaults (see ./side-by-side.mjs).
 import { undiciDriver } from '@m3ter-auth/drivers'
 import { m3terAuthInterceptor } from '@m3ter-auth/undici'
 import { sideBySide } from './side-by-side.mjs'
@@ -25,8 +25,6 @@ await compare({
   name: `undici ${major}`,
   bare: through(bare, { authorization: bearer }),
   wrapped: through(wrapped),
-  rounds: 15,
-  requests: 4000,
   close: async () => {
     await bare.close()
     await wrapped.close()

@@ -80,7 +80,7 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | T
       held = undefined
       const url = fullUrl(config)
       if (!provider || !shouldAuthorize(provider, url, config.headers.get('Authorization'))) return config
-      return authorize(config, provider, token)
+      return authorize(config, url, provider, token)
     },
     undefined,
     {
@@ -98,7 +98,7 @@ export function attachM3terAuth(instance: AxiosInstance, auth: TokenProvider | T
       // A pool's member for this URL's organisation; a provider is its own.
       const member = await providerFor(auth, url, authorization)
       if (!member || !shouldAuthorize(member, url, authorization)) return config
-      return authorize(config, member, await tokenFor(member, config))
+      return authorize(config, url, member, await tokenFor(member, config))
     },
     undefined,
     { runWhen: () => held === undefined },
@@ -122,8 +122,7 @@ function authorizer() {
   let adapterOf: { inner: AdapterSpec; auth: TokenProvider; adapter: AxiosAdapter } | undefined
   // One recording fetch per fetch it wraps and provider (a pool's member) that judges each redirect hop.
   const recorders = new WeakMap<TokenProvider, WeakMap<Fetch, Fetch>>()
-  return (config: Config, auth: TokenProvider, token: string | undefined): Config => {
-    const url = fullUrl(config)
+  return (config: Config, url: string, auth: TokenProvider, token: string | undefined): Config => {
     if (token !== undefined) config.headers.set('Authorization', bearerHeader(token))
     const user = unwrap(config.beforeRedirect)
     if (!guardOf || guardOf.user !== user || guardOf.url !== url || guardOf.auth !== auth) {
@@ -163,13 +162,15 @@ function tokenFirst(adapter: AxiosAdapter, auth: TokenProvider, inner: AdapterSp
 
 // One per provider and inner adapter; the URL is read from each config (as axios's adapters read it).
 function retrying(inner: AdapterSpec, auth: TokenProvider): AxiosAdapter {
+  // The adapter `inner` names, when that does not depend on the request (see adapterFor).
+  let resolved: AxiosAdapter | undefined
   const attempt = async (config: Config, retried: boolean): Promise<AxiosResponse> => {
     const url = fullUrl(config)
-    // With the config: the fetch adapter takes its fetch (ours, recording) from `config.env`.
-    const send = (axios.getAdapter as (spec: unknown, config: Config) => AxiosAdapter)(
-      inner ?? axios.defaults.adapter,
-      config,
-    )
+    let send = resolved
+    if (!send) {
+      send = adapterFor(inner, config)
+      if (isFixedAdapter(inner, send)) resolved = send
+    }
     const token = tokenOfHeader(config.headers.get('Authorization'))
     const judge = (res: AxiosResponse) =>
       judgeAnswer(auth, {
@@ -205,6 +206,23 @@ function retrying(inner: AdapterSpec, auth: TokenProvider): AxiosAdapter {
     attempt(config, false).then(answerWithoutBearer, rejectWithoutBearer)
   wrapped.set(adapter, inner)
   return adapter
+}
+
+// With the config: the fetch adapter takes its fetch (ours, recording) from `config.env`.
+function adapterFor(inner: AdapterSpec, config: Config): AxiosAdapter {
+  return (axios.getAdapter as (spec: unknown, config: Config) => AxiosAdapter)(
+    inner ?? axios.defaults.adapter,
+    config,
+  )
+}
+
+// What `inner` resolves to is the same for every request when it is a function of the caller's, or axios's
+// own http or xhr adapter (a name list resolves to the first the environment supports, the same each time).
+// The fetch adapter is made from each request's `config.env` (our recording fetch): resolved every time.
+function isFixedAdapter(inner: AdapterSpec, adapter: AxiosAdapter): boolean {
+  if (typeof inner === 'function') return true
+  const name = (adapter as { adapterName?: unknown }).adapterName
+  return name === 'http' || name === 'xhr'
 }
 
 // An abort during the token wait rejects the way axios rejects an abort, with our error as the cause.
@@ -307,6 +325,17 @@ function rejectWithoutBearer(error: unknown): Promise<never> {
 
 function dropBearer(config: Config | undefined): void {
   const headers = config?.headers as Partial<AxiosHeaders> | undefined
+  // The header as the interceptor set it (AxiosHeaders keeps each header as an own property under the name
+  // it was set with): deleted directly, without AxiosHeaders' by-any-spelling lookups, on every answer.
+  const own = headers as Record<string, unknown> | undefined
+  if (
+    typeof headers?.get === 'function' &&
+    Object.hasOwn(headers, 'Authorization') &&
+    tokenOfHeader(own?.Authorization) !== undefined
+  ) {
+    delete own?.Authorization
+    return
+  }
   // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
   if (typeof headers?.get === 'function' && tokenOfHeader(headers.get('Authorization')) !== undefined) {
     headers.delete?.('Authorization')

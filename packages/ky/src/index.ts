@@ -14,7 +14,7 @@ import {
 // ky 1 calls hooks with positional arguments, (request, options[, response], state); ky 2 with one state
 // object, ({ request, options, response?, retryCount }). Each hook accepts both and reads what it needs,
 // so the hooks are typed loosely enough to fit either major's Hooks type.
-type AnyHook<R> = (...args: unknown[]) => Promise<R>
+type AnyHook<R> = (...args: unknown[]) => Promise<R> | R
 
 /**
  * Options of {@link m3terAuth}.
@@ -95,27 +95,37 @@ export function m3terAuth(
   // whatever the caller gave, and a retry must know whether that body can be sent again and rebuild it.
   const bodies = new WeakMap<Request, unknown>()
   // The provider that authorizes this request (a pool's member for its organisation), or undefined.
-  const authorizing = async (request: Request) => {
+  // A provider is its own member and is answered synchronously, no promise made. A pool's member is
+  // always awaited: a listener of its pool_member_added event (otel's recipe) instruments the member before
+  // its first token request.
+  const authorizing = (request: Request): TokenProvider | undefined | Promise<TokenProvider | undefined> => {
     const authorization = request.headers.get('authorization')
     const routed = providerFor(auth, request.url, authorization)
-    // A provider is its own member and costs no microtask. A pool's member is always awaited: a listener of
-    // its pool_member_added event (otel's recipe) instruments the member before its first token request.
-    const member = routed === auth ? routed : await routed
-    return member && shouldAuthorize(member, request.url, authorization) ? member : undefined
+    const allowed = (member: TokenProvider | undefined) =>
+      member && shouldAuthorize(member, request.url, authorization) ? member : undefined
+    return routed === auth ? allowed(routed) : Promise.resolve(routed).then(allowed)
   }
   // The token is first asked for in a hook so that a token failure takes ky's hook error path (ky 2 does
-  // not retry it); fetch then finds it ready.
-  const prepare = async (...args: unknown[]): Promise<void> => {
+  // not retry it); fetch then finds it ready. A provider holding a fresh token has nothing to wait for:
+  // the hook returns at once (ky awaits whatever it returns).
+  const prepare = (...args: unknown[]): Promise<void> | undefined => {
     const { request, options: kyOptions } = stateOf(args)
     if (request.body !== null) bodies.set(request, kyOptions.body)
-    await (await authorizing(request))?.getToken({ signal: request.signal })
+    const member = authorizing(request)
+    if (member === undefined) return undefined
+    if (!(member instanceof Promise) && !request.signal.aborted && heldToken(member) !== undefined)
+      return undefined
+    return Promise.resolve(member).then(async (ready) => {
+      await ready?.getToken({ signal: request.signal })
+    })
   }
 
   // The retry sits here rather than in an afterResponse hook: ky tees the response for every afterResponse
   // hook. Here the retry is local to one fetch call and happens at most once in it, so it cannot loop,
   // and ky's own hooks see one request and only the answer this returns.
   const fetchWithAuth = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const member = input instanceof Request ? await authorizing(input) : undefined
+    const routed = input instanceof Request ? authorizing(input) : undefined
+    const member = routed instanceof Promise ? await routed : routed
     if (!member) return send(input, init)
     const request = input as Request
     // A body we did not see made (a Request swapped in by another hook) counts as one-shot: safe side.
@@ -129,8 +139,12 @@ export function m3terAuth(
     const attempt = async (sent: Request, retried: boolean) => {
       const token =
         (!request.signal.aborted && heldToken(member)) || (await member.getToken({ signal: request.signal }))
-      const signed = withBearer(sent, body, token)
-      const { response, answeredFrom: from } = await sendFollowingRedirects(send, signed, init ?? {}, follow)
+      // The first send hands ky's Request over as it is with the signed headers in init (fetch builds its
+      // own Request from the two anyway); a retry, whose body that send used, needs a Request made again.
+      const signed = sent.bodyUsed
+        ? sendFollowingRedirects(send, withBearer(sent, body, token), init ?? {}, follow)
+        : sendFollowingRedirects(send, sent, { ...init, headers: signedHeaders(sent, token) }, follow)
+      const { response, answeredFrom: from } = await signed
       const answer = {
         method: request.method,
         url: request.url,
@@ -173,12 +187,18 @@ function stateOf(args: unknown[]): HookState {
   return first as HookState
 }
 
-// A signed copy to send. The first send carries ky's Request body along; once that is gone, the body is
-// built again from what the caller gave (FormData afresh, with a new boundary the old content-type lacks).
-function withBearer(request: Request, body: unknown, token: string): Request {
+// The request's headers with our bearer: a copy, so ky's Request (which the caller's hooks and ky's errors
+// show) never carries it.
+function signedHeaders(request: Request, token: string): Headers {
   const headers = new Headers(request.headers)
   headers.set('authorization', bearerHeader(token))
-  if (!request.bodyUsed) return new Request(request, { headers })
+  return headers
+}
+
+// A signed copy to send once the first send used the request's body: the body is built again from what
+// the caller gave (FormData afresh, with a new boundary the old content-type lacks).
+function withBearer(request: Request, body: unknown, token: string): Request {
+  const headers = signedHeaders(request, token)
   if (body instanceof FormData) headers.delete('content-type')
   return new Request(request.url, {
     method: request.method,
