@@ -168,7 +168,10 @@ describe('what each decision says and does', () => {
 
   it('once closed, answers a demand with the closed error, an invalidate with false, anything else with nothing', () => {
     const closed = step(withToken(), { type: 'close' }, 0).state
-    expect(step(closed, { type: 'demand' }, 0).reply).toMatchObject({ error: { code: 'closed' } })
+    // The message says what happened (a caller reading only the message must not mistake it for an abort).
+    expect(step(closed, { type: 'demand' }, 0).reply).toMatchObject({
+      error: { code: 'closed', message: expect.stringMatching(/token provider is closed/) },
+    })
     expect(step(closed, { type: 'invalidate', accessToken: 'tok' }, 0).reply).toBe(false)
     expect(step(closed, { type: 'timer', timerId: 1 }, 0).reply).toBeUndefined()
     expect(step(closed, answered(1, 0), 0)).toEqual({ state: closed, effects: [], reply: undefined })
