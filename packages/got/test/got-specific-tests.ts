@@ -127,6 +127,19 @@ export function gotSpecificTests(name: string, got: Client): void {
       expect(m3ter.stats.tokenRequests).toBe(2)
     })
 
+    it('code still reads the bearer a successful response was sent with (docs/contract.md §4.10)', async () => {
+      const response = (await client(url('/meters'))) as Res & {
+        req: { getHeader(name: string): unknown }
+        request: { _requestOptions?: { headers?: Record<string, unknown> } }
+      }
+      const bearer = `Bearer ${m3ter.issuedTokens[0]}`
+      expect(response.req.getHeader('authorization')).toBe(bearer)
+      // got 16 hands Node a copy of the headers; got 14 hands it the options' own (which lose the header).
+      const handed = response.request._requestOptions?.headers
+      if (handed && Object.getOwnPropertyDescriptor(handed, 'authorization'))
+        expect(handed.authorization).toBe(bearer)
+    })
+
     it('a second 403 reaches the caller as an HTTPError by default', async () => {
       const throwing = got.extend({ hooks: m3terAuthHooks(auth), retry: { limit: 0 } })
       await throwing(url('/meters'))
