@@ -230,21 +230,58 @@ function bodyOf(options: GotOptionsLike): unknown {
 const STREAMED: unknown = Object.freeze({ [Symbol.asyncIterator]: undefined })
 
 // The answer the caller gets (or a later hook): no bearer where JSON.stringify or util.inspect look. The
-// header leaves the options (beforeRequest sets it again for any retry or re-send of these options), and
-// what was handed to Node's http (got 16 keeps it as `_requestOptions`) and the ClientRequest, whose raw
-// head and header map hold it, stay readable only through getters.
+// header leaves the options (beforeRequest sets it again for any retry or re-send of these options). Its
+// other copies are small objects: the entry in the header map of Node's finished ClientRequest (reached as
+// `response.req` and got's `request._request`; `getHeader` still reads it) and the copy got 16 handed to
+// Node (`_requestOptions.headers`) stay readable through getters; the raw head Node already sent
+// (`_header`) is rewritten without the token. WHY not getters on the response, got's Request or the
+// ClientRequest: turning one property of those big objects into a getter makes V8 rebuild each as a slow
+// dictionary, ~5 µs a response, and every got request in the process (bare ones too) then ran ~100 µs of
+// CPU slower on the loopback bench (bench/adapters); these cost ~2 µs and slow nothing else.
 function withoutBearer<R extends GotResponseLike>(response: R): R {
   const { options } = response.request
-  if (tokenOfHeader(options.headers.authorization) === undefined) return response
+  const bearer = options.headers.authorization
+  if (tokenOfHeader(bearer) === undefined) return response
   delete options.headers.authorization
-  behindGetter(response, 'req')
-  for (const key of ['_request', '_requestOptions']) behindGetter(response.request, key)
+  const { _requestOptions: handed } = response.request as { _requestOptions?: { headers?: object } }
+  if (handed?.headers && handed.headers !== options.headers) behindGetter(handed.headers, 'authorization')
+  hideRawBearer((response as { req?: object }).req, String(bearer))
   return response
 }
 
+// Node's ClientRequest keeps what it sent in `_header` and a header map under a symbol it does not export.
+function hideRawBearer(request: object | undefined, bearer: string): void {
+  if (!request) return
+  const outHeaders = outHeadersOf(request)
+  if (outHeaders) behindGetter(outHeaders, 'authorization')
+  // Only a head already sent: one still to be sent must go out as it is.
+  const sent = request as { _header?: unknown; _headerSent?: unknown }
+  if (sent._headerSent === true && typeof sent._header === 'string')
+    sent._header = sent._header.replace(bearer, HIDDEN)
+}
+
+// What the raw head shows where the bearer was.
+const HIDDEN = 'Bearer [hidden by m3ter-auth]'
+
+// Node's symbol for a ClientRequest's header map, found by its description once and then reused.
+let outHeadersKey: symbol | undefined
+function outHeadersOf(request: object): object | undefined {
+  outHeadersKey ??= Object.getOwnPropertySymbols(request).find((key) => key.description === 'kOutHeaders')
+  const map = outHeadersKey && (request as Record<symbol, unknown>)[outHeadersKey]
+  return typeof map === 'object' && map !== null ? map : undefined
+}
+
+// A getter and a setter, so Node or got can still write the property should they ever do.
 function behindGetter(holder: object, key: string): void {
   const property = Object.getOwnPropertyDescriptor(holder, key)
   if (!property?.configurable || !('value' in property)) return
-  const { value } = property
-  Object.defineProperty(holder, key, { get: () => value, enumerable: false, configurable: true })
+  let { value } = property
+  Object.defineProperty(holder, key, {
+    get: () => value,
+    set: (next: unknown) => {
+      value = next
+    },
+    enumerable: false,
+    configurable: true,
+  })
 }
