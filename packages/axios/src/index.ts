@@ -326,14 +326,17 @@ function rejectWithoutBearer(error: unknown): Promise<never> {
 function dropBearer(config: Config | undefined): void {
   const headers = config?.headers as Partial<AxiosHeaders> | undefined
   // The header as the interceptor set it (AxiosHeaders keeps each header as an own property under the name
-  // it was set with): deleted directly, without AxiosHeaders' by-any-spelling lookups, on every answer.
+  // it was set with): emptied directly, without AxiosHeaders' by-any-spelling lookups, on every answer.
+  // Set to undefined, not deleted: AxiosHeaders reads an undefined header as absent (get, has, toJSON, a
+  // re-send), and a delete turns every answered config's headers into a slow dictionary, which made all
+  // axios requests of the process slower on the loopback bench (wrapped ~520 -> ~430 µs of CPU).
   const own = headers as Record<string, unknown> | undefined
   if (
     typeof headers?.get === 'function' &&
     Object.hasOwn(headers, 'Authorization') &&
     tokenOfHeader(own?.Authorization) !== undefined
   ) {
-    delete own?.Authorization
+    ;(own as Record<string, unknown>).Authorization = undefined
     return
   }
   // Duck-typed: AxiosHeaders of another copy of axios fail instanceof.
