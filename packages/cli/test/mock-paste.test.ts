@@ -18,20 +18,48 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
-/** Starts `m3ter-auth mock` with `args` and reads its banner up to the last "Try it" line. */
+/**
+ * Starts `m3ter-auth mock` with `args` and reads its banner up to the last "Try it" line. A mock that exits
+ * before (a port taken, say) rejects with its stderr, rather than handing on half a banner.
+ */
 async function startMock(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
   const child = spawn(process.execPath, [bin, 'mock', ...args])
+  let stderr = ''
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk
+  })
   const lines: string[] = []
   for await (const line of createInterface({ input: child.stdout! })) {
     lines.push(line)
-    if (line.includes('m3ter-auth inspect')) break
+    if (line.includes('m3ter-auth inspect')) return { child, banner: lines.join('\n') }
   }
-  return { child, banner: lines.join('\n') }
+  await stop(child)
+  throw new Error(`m3ter-auth mock ${args.join(' ')} ended before its banner: ${stderr.trim()}`)
+}
+
+/**
+ * Starts the mock on a fixed port pair (API on N, ingest on N+1) below Linux's ephemeral range, so that
+ * no other test's free port (port 0) can take it between this mock and its restart; a pair already in
+ * use is skipped.
+ */
+async function startMockOnFixedPorts(
+  args: string[],
+): Promise<{ child: ChildProcess; banner: string; port: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = String(20_000 + 2 * Math.floor(Math.random() * 5_000))
+    try {
+      return { ...(await startMock([...args, '--port', port])), port }
+    } catch (error) {
+      if (attempt >= 9 || !String(error).includes('EADDRINUSE')) throw error
+    }
+  }
 }
 
 async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
   child.kill('SIGTERM')
-  await once(child, 'exit')
+  await exited
 }
 
 /** Runs the banner's "Try it" lines, pasted as they are, in a clean shell with `m3ter-auth` on PATH. */
@@ -68,18 +96,15 @@ describe('m3ter-auth mock prints commands that work pasted as they are, in order
   })
 
   it('a token cached by `m3ter-auth token` still works after the mock restarts with the same options', async () => {
-    const args = ['--org', 'org-stable', '--key-id', 'kid', '--secret', 'shh', '--port', '0']
+    const args = ['--org', 'org-stable', '--key-id', 'kid', '--secret', 'shh']
     const cache = await mkdtemp(join(tmpdir(), 'm3ter-auth-paste-cache-'))
     try {
-      let first = await startMock(args)
-      const apiUrl = /API: +(\S+)/.exec(first.banner)?.[1] ?? ''
-      const port = new URL(apiUrl).port
-      await stop(first.child)
-      // The same ports too, so the cached token's URL matches.
-      first = await startMock([...args.slice(0, -1), port])
+      // The same ports on restart, so the cached token's URL matches.
+      const first = await startMockOnFixedPorts(args)
+      const port = first.port
       expect((await paste(first.banner, cache)).code).toBe(0)
       await stop(first.child)
-      const again = await startMock([...args.slice(0, -1), port])
+      const again = await startMock([...args, '--port', port])
       try {
         const run = await paste(again.banner, cache)
         expect(run.stderr).toBe('')
