@@ -12,17 +12,7 @@ import { createRedisStore } from '@m3ter-auth/redis'
 import { createManualClock, startMockM3ter } from '@m3ter-auth/testkit'
 import Redis from 'ioredis'
 // The Redis store's own test launcher: a server on a free loopback port, nothing saved to disk.
-import { startRedisServer } from '../packages/redis/test/redis-server.mjs'
-
-// Every key with a TTL loses `ms` of it, in one step; one that has no more left goes.
-const AGE = `local ms = tonumber(ARGV[1])
-for _, key in ipairs(redis.call('KEYS', '*')) do
-  local left = redis.call('PTTL', key)
-  if left > 0 then
-    if left <= ms then redis.call('DEL', key) else redis.call('PEXPIRE', key, left - ms) end
-  end
-end
-return 1`
+import { AGE_SCRIPT, startRedisServer } from '../packages/redis/test/redis-server.mjs'
 
 const SIZES = [1, 5, 20]
 const LIFETIMES = 3
@@ -79,7 +69,7 @@ async function lifetimes(size, withStore) {
   const advanceTo = async (to) => {
     // Redis keeps each token's remaining lifetime as a TTL on its own (real) clock, which barely moves while
     // the fleet's manual clock jumps hours: age every TTL by as much, as the Redis fleet test does.
-    if (withStore && to > clock.now()) await admin.eval(AGE, 0, String(Math.floor(to - clock.now())))
+    if (withStore && to > clock.now()) await admin.eval(AGE_SCRIPT, 0, String(Math.floor(to - clock.now())))
     const statuses = await fleet.all({ type: 'advance', to })
     await clock.advanceTo(to)
     return statuses

@@ -6,7 +6,7 @@ import { CLIENT_NAMES, type ClientName, FLEET_CLIENTS } from './clients.ts'
 import { buildMember, type Fleet, startFleet } from './fleet.ts'
 import type { BurstResult, MemberStatus } from './fleet-child.ts'
 import { DEFAULT_FLEET_SIZE, fleetCoverage } from './fleet-coverage.ts'
-import { type RedisServer, startRedisServer } from './redis-server.mjs'
+import { AGE_COMMANDS, AGE_SCRIPT, type RedisServer, startRedisServer } from './redis-server.mjs'
 
 // Measured on 2 shared cores: see FLEET_SIZE in clients.ts for the count and why.
 const FLEET = Number(process.env.M3TER_FLEET_SIZE ?? DEFAULT_FLEET_SIZE)
@@ -101,20 +101,6 @@ function refreshPoint(fleet: Fleet): number {
   return refreshAt
 }
 
-// Every key with a TTL loses `ms` of it, in one step; one that has no more left goes.
-// Answers the commands it ran, so that counts of the members' commands can leave them out.
-const AGE = `local ms = tonumber(ARGV[1])
-local ran = {1, 1, 0, 0, 0}
-for _, key in ipairs(redis.call('KEYS', '*')) do
-  local left = redis.call('PTTL', key)
-  ran[3] = ran[3] + 1
-  if left > 0 then
-    if left <= ms then redis.call('DEL', key); ran[5] = ran[5] + 1
-    else redis.call('PEXPIRE', key, left - ms); ran[4] = ran[4] + 1 end
-  end
-end
-return ran`
-const AGE_COMMANDS = ['eval', 'keys', 'pttl', 'pexpire', 'del']
 /** Commands the aging ran since the last CONFIG RESETSTAT. */
 let aging: Record<string, number> = {}
 
@@ -125,7 +111,7 @@ let aging: Record<string, number> = {}
 async function ageRedis(ms: number): Promise<void> {
   // A Redis that is down (killed by a test) has nothing to age, and keeps nothing when it comes back.
   if (observer.status !== 'ready') return
-  const ran = (await observer.eval(AGE, 0, String(Math.floor(ms)))) as number[]
+  const ran = (await observer.eval(AGE_SCRIPT, 0, String(Math.floor(ms)))) as number[]
   AGE_COMMANDS.forEach((name, i) => {
     aging[name] = (aging[name] ?? 0) + (ran[i] ?? 0)
   })

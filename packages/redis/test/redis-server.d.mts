@@ -13,6 +13,15 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
+/**
+ * A Lua script that ages Redis by ARGV[1] ms in one step (every TTL loses that much; a key with no more left
+ * goes), answering the commands it ran in the order of AGE_COMMANDS.
+ */
+export declare const AGE_SCRIPT: string
+
+/** The commands AGE_SCRIPT counts, in the order of its answer. */
+export declare const AGE_COMMANDS: readonly string[]
+
 /** The redis-server binary: Debian's on PATH unless REDIS_SERVER names another. */
 export declare const REDIS_SERVER: string
 

@@ -10,6 +10,27 @@ import { join } from 'node:path'
 /** The redis-server binary: Debian's on PATH unless REDIS_SERVER names another. */
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server'
 
+/**
+ * A Lua script that ages Redis by ARGV[1] ms in one step: every key with a TTL loses that much of it, and one
+ * with no more left goes. Tests and the fleet benchmark drive their fleets on a manual clock, while Redis
+ * keeps TTLs on real time (which barely moves while the fleet's time jumps hours). It answers the commands
+ * it ran, in the order of AGE_COMMANDS, so that counts of the members' commands can leave them out.
+ */
+export const AGE_SCRIPT = `local ms = tonumber(ARGV[1])
+local ran = {1, 1, 0, 0, 0}
+for _, key in ipairs(redis.call('KEYS', '*')) do
+  local left = redis.call('PTTL', key)
+  ran[3] = ran[3] + 1
+  if left > 0 then
+    if left <= ms then redis.call('DEL', key); ran[5] = ran[5] + 1
+    else redis.call('PEXPIRE', key, left - ms); ran[4] = ran[4] + 1 end
+  end
+end
+return ran`
+
+/** The commands AGE_SCRIPT counts, in the order of its answer. */
+export const AGE_COMMANDS = ['eval', 'keys', 'pttl', 'pexpire', 'del']
+
 /** A free loopback port: bind port 0, read it, let it go. */
 async function freePort() {
   const server = createServer()
