@@ -1,3 +1,4 @@
+import { readEnvironment } from './environment.ts'
 import type { M3terAuthEvent } from './events.ts'
 
 /**
@@ -82,13 +83,6 @@ export function eventLogger(logger: Logger): (event: M3terAuthEvent) => void {
  */
 export function chooseLogger(logger: Logger | undefined): Logger | undefined {
   if (logger) return logger
-  let flag: string | undefined
-  try {
-    flag = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[
-      ENV_DEBUG
-    ]
-  } catch {
-    // Deno without --allow-env throws on access: no environment, no debug log.
-  }
+  const flag = readEnvironment(ENV_DEBUG)
   return flag === '1' || flag === 'true' ? (globalThis.console as Logger) : undefined
 }
