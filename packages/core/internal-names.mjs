@@ -37,6 +37,7 @@ export const INTERNAL_NAMES = [
   'spent',
   'staleAfterMs',
   'startedAt',
+  'storeKey',
   'timedOut',
   'timerId',
   'usedAt',
