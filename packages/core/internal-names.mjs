@@ -17,6 +17,7 @@
 export const INTERNAL_NAMES = [
   'acquire',
   'credentialsRejected',
+  'dropped',
   'effects',
   'expiresInSeconds',
   'fetchId',
