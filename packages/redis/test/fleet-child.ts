@@ -30,6 +30,7 @@ export interface MemberConfig {
 /** Messages from the parent; each carries an id that the answer repeats. */
 export type ToMember =
   | { readonly id: number; readonly type: 'advance'; readonly to: number }
+  | { readonly id: number; readonly type: 'settle' }
   | { readonly id: number; readonly type: 'burst'; readonly size: number; readonly tag: string }
   | { readonly id: number; readonly type: 'down' | 'up' | 'status' | 'close' }
 
@@ -138,6 +139,9 @@ function status(): MemberStatus {
 
 async function handle(message: ToMember): Promise<unknown> {
   switch (message.type) {
+    case 'settle':
+      await quiet.idle()
+      return null
     case 'advance':
       await quiet.idle()
       await clock.advanceTo(message.to)

@@ -180,7 +180,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const all = (message: Omit<ToMember, 'id'>) => Promise.all(live().map((m) => request(m, message)))
 
   const advanceTo = async (to: number) => {
-    if (to > clock.now()) await options.beforeAdvance?.(to - clock.now())
+    if (to > clock.now() && options.beforeAdvance) {
+      // Everything in flight lands before the hook runs: a store write still on its way would otherwise be
+      // made at the old instant after the hook aged the store, and keep the step's time it should have lost
+      // (a token read back later looked that much younger than it is).
+      await all({ type: 'settle' })
+      await options.beforeAdvance(to - clock.now())
+    }
     const statuses = (await Promise.all(
       live().map(async (m) => {
         m.last = (await request(m, { type: 'advance', to } as Omit<ToMember, 'id'>)) as MemberStatus

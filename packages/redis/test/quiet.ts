@@ -22,6 +22,15 @@ export interface Quiet {
   reached(method: string, count: number): Promise<void>
 }
 
+/** The same answer with its body already read, so that nothing of it is left in flight. */
+async function buffered(response: Response): Promise<Response> {
+  const body = NULL_BODY.has(response.status) ? null : await response.arrayBuffer()
+  const { status, statusText, headers } = response
+  return new Response(body, { status, statusText, headers })
+}
+// Statuses a Response may not be built with a body for.
+const NULL_BODY = new Set([101, 103, 204, 205, 304])
+
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 
 export function createQuiet(): Quiet {
@@ -57,7 +66,9 @@ export function createQuiet(): Quiet {
           return lease && { release: () => track('release', () => lease.release()) }
         }),
     }),
-    fetch: (fetch) => (input, init) => track('fetch', () => fetch(input, init)),
+    // The body is read inside the tracked call: tracked up to its headers only, a token answer's body could
+    // still be on its way when `idle()` said all was quiet, and the store write after it land a step late.
+    fetch: (fetch) => (input, init) => track('fetch', async () => buffered(await fetch(input, init))),
     async reached(method, count) {
       for (let turns = 0; (calls[method] ?? 0) < count; turns++) {
         if (turns > 1_000_000) throw new Error(`${count} ${method} calls never came`)
