@@ -1,0 +1,131 @@
+// Instructions per request of an adapter's client, bare and wrapped, counted by valgrind's callgrind: a
+// measure that does not move with the neighbours, so it can see the 3 % the CPU-time benches cannot.
+// NEEDS VALGRIND (apt-get install valgrind). Opt-in: not in CI and not in bench/run.mjs's set (not named
+// *.bench.mjs).
+//
+//   pnpm bench:instructions [axios|fetch|got|ky|undici ...] [--repeat=2]
+//   (or, after pnpm build: node bench/adapters/instructions.mjs fetch ky)
+//
+// Each side runs in its own process: the client's <client>.bench.mjs with BENCH_ONE_SIDE=bare|wrapped (see
+// countOneSide in ./side-by-side.mjs), the client process under callgrind, its loopback server forked as a
+// normal process (callgrind does not follow children). The client warms up (BENCH_WARMUP, default 3000
+// requests) and then sends BENCH_REQUESTS (default 1000) between two marks callgrind dumps its counters at,
+// so the measured dump holds those requests alone: no startup or warm-up to cancel out. Instructions count
+// every thread of the client process (JIT compilers and GC helpers included), not the kernel's work.
+// Under callgrind a run is some 50x slower than native: a side takes a minute or two.
+//
+// Prints, per client and per repeat, instructions per request bare, wrapped and over (wrapped - bare), then
+// the median and the spread (max - min) over the repeats, for the main thread (the steadier figure: the
+// client's JavaScript, parser and GC) and for all threads. The dumps stay in the printed directory, one per
+// thread, named <client>-<side>-<repeat>.t<thread>.out, for `callgrind_annotate --inclusive=yes <file>`.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const CLIENTS = ['axios', 'fetch', 'got', 'ky', 'undici']
+const MEASURED_MARK = 'uv_os_gethostname'
+const here = new URL('.', import.meta.url).pathname
+
+const args = process.argv.slice(2)
+const repeatArg = args.find((a) => a.startsWith('--repeat='))
+const repeats = repeatArg ? Number(repeatArg.slice('--repeat='.length)) : 2
+const clients = args.filter((a) => !a.startsWith('--'))
+for (const client of clients) {
+  if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}; one of ${CLIENTS.join(', ')}`)
+}
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeat must be a positive integer`)
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  throw new Error(
+    'valgrind not found: this bench counts instructions under callgrind (apt-get install valgrind)',
+  )
+}
+const warmup = process.env.BENCH_WARMUP ?? '3000'
+const requests = process.env.BENCH_REQUESTS ?? '1000'
+const outDir = mkdtempSync(join(tmpdir(), 'm3ter-auth-instructions-'))
+
+// The measured dump: callgrind writes one file per thread (--separate-threads=yes), thread 1 being the main
+// one (the JavaScript, the HTTP parser, the young-generation GC's main part). The others are V8's helpers:
+// concurrent compilation (still busy after thousands of requests, as undici's fetch keeps deoptimizing on
+// both sides) and GC helpers, so their share moves between runs more than the main thread's does.
+function measuredDump(pid) {
+  const dump = { main: 0, all: 0, files: [] }
+  for (const file of readdirSync(outDir).filter((f) => f.startsWith(`callgrind.out.${pid}.`))) {
+    const text = readFileSync(join(outDir, file), 'utf8')
+    if (!text.includes(`Trigger: --dump-before=${MEASURED_MARK}`)) continue
+    const instructions = Number(/^summary: (\d+)$/m.exec(text)[1])
+    dump.all += instructions
+    if (/^thread: 1$/m.test(text)) dump.main = instructions
+    dump.files.push(file)
+  }
+  if (dump.files.length === 0) throw new Error(`no dump at ${MEASURED_MARK} for process ${pid} in ${outDir}`)
+  return dump
+}
+
+// One side of one client under callgrind: its instructions per measured request.
+function countSide(client, side, repeat) {
+  const run = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--separate-threads=yes',
+      '--dump-before=uv_loadavg',
+      `--dump-before=${MEASURED_MARK}`,
+      `--callgrind-out-file=${join(outDir, 'callgrind.out.%p')}`,
+      process.execPath,
+      '--expose-gc',
+      join(here, `${client}.bench.mjs`),
+    ],
+    {
+      cwd: here,
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_ONE_SIDE: side, BENCH_WARMUP: warmup, BENCH_REQUESTS: requests },
+    },
+  )
+  // The side's own line (behaviour counts) is its last line of output; valgrind's chatter goes to stderr.
+  if (run.status !== 0)
+    throw new Error(`${client} ${side} failed (${run.status}):\n${run.stdout}\n${run.stderr}`)
+  const { main, all, files } = measuredDump(run.pid)
+  for (const file of files) {
+    const thread = file.slice(file.lastIndexOf('-') + 1)
+    renameSync(join(outDir, file), join(outDir, `${client}-${side}-${repeat}.t${thread}.out`))
+  }
+  return { main: main / Number(requests), all: all / Number(requests) }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const spread = (values) => Math.max(...values) - Math.min(...values)
+
+console.log(`dumps in ${outDir}; warm-up ${warmup}, measured ${requests} requests per side`)
+for (const client of clients.length > 0 ? clients : CLIENTS) {
+  const runs = []
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    const bare = countSide(client, 'bare', repeat)
+    const wrapped = countSide(client, 'wrapped', repeat)
+    const run = {
+      mainThread: { bare: bare.main, wrapped: wrapped.main, over: wrapped.main - bare.main },
+      allThreads: { bare: bare.all, wrapped: wrapped.all, over: wrapped.all - bare.all },
+    }
+    runs.push(run)
+    console.log(JSON.stringify({ client, repeat, instructionsPerRequest: rounded(run) }))
+  }
+  const summary = (reduce) => {
+    const of = (threads) =>
+      Object.fromEntries(['bare', 'wrapped', 'over'].map((k) => [k, reduce(runs.map((r) => r[threads][k]))]))
+    return { mainThread: of('mainThread'), allThreads: of('allThreads') }
+  }
+  console.log(
+    JSON.stringify({ client, repeats, median: rounded(summary(median)), spread: rounded(summary(spread)) }),
+  )
+}
+
+// Whole instructions, at any depth of the figures' objects.
+function rounded(figures) {
+  return Object.fromEntries(
+    Object.entries(figures).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : rounded(v)]),
+  )
+}
