@@ -1,5 +1,5 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, judgeAnswer } from '@m3ter-auth/core/internals'
+import { answeredFrom, heldToken, judgeAnswer } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { headerIn } from './headers.ts'
 
@@ -100,24 +100,32 @@ export class AuthorizedRequest implements Handler {
   #attempt(): void {
     const { signal } = this.opts as { signal?: unknown }
     const aborts = signal instanceof AbortSignal ? signal : undefined
+    // A fresh token held: dispatched now, as the bare client would, with no promise or microtask between.
+    const held = aborts?.aborted ? undefined : heldToken(this.signer.auth)
+    if (held !== undefined) {
+      this.#dispatch(held)
+      return
+    }
     this.signer.auth.getToken({ signal: aborts }).then(
-      (token) => {
-        if (this.#failure) return
-        this.#token = token
-        // A retry sends a fresh copy, as the first may still be held below. Object.assign rather than a
-        // spread with extra keys: on Node 20 that spread form takes V8's slow path.
-        const opts = this.#sent ? Object.assign({}, this.opts) : this.opts
-        this.#sent = true
-        this.signer.sign(opts, token)
-        opts[HANDLED] = true
-        try {
-          this.next(opts, this)
-        } catch (error) {
-          this.onResponseError(undefined, error as Error)
-        }
-      },
+      (token) => this.#dispatch(token),
       (error: Error) => this.fail(error),
     )
+  }
+
+  #dispatch(token: string): void {
+    if (this.#failure) return
+    this.#token = token
+    // A retry sends a fresh copy, as the first may still be held below. Object.assign rather than a
+    // spread with extra keys: on Node 20 that spread form takes V8's slow path.
+    const opts = this.#sent ? Object.assign({}, this.opts) : this.opts
+    this.#sent = true
+    this.signer.sign(opts, token)
+    opts[HANDLED] = true
+    try {
+      this.next(opts, this)
+    } catch (error) {
+      this.onResponseError(undefined, error as Error)
+    }
   }
 
   onRequestStart(controller: Controller, context: unknown): void {
