@@ -3,7 +3,7 @@
 // NEEDS VALGRIND (apt-get install valgrind). Opt-in: not in CI and not in bench/run.mjs's set (not named
 // *.bench.mjs).
 //
-//   pnpm bench:instructions [axios|fetch|got|ky|undici ...] [--repeat=2]
+//   pnpm bench:instructions [axios|fetch|got|ky|undici ...] [--repeat=2] [--names]
 //   (or, after pnpm build: node bench/adapters/instructions.mjs fetch ky)
 //
 // Each side runs in its own process: the client's <client>.bench.mjs with BENCH_ONE_SIDE=bare|wrapped (see
@@ -31,6 +31,9 @@ const args = process.argv.slice(2)
 const repeatArg = args.find((a) => a.startsWith('--repeat='))
 const repeats = repeatArg ? Number(repeatArg.slice('--repeat='.length)) : 2
 const clients = args.filter((a) => !a.startsWith('--'))
+// --names: node writes its JIT code map (--perf-basic-prof), kept beside the dumps, so ./jit-names.mjs can put
+// JavaScript function names on the addresses callgrind reports for JIT code.
+const names = args.includes('--names')
 for (const client of clients) {
   if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}; one of ${CLIENTS.join(', ')}`)
 }
@@ -74,6 +77,7 @@ function countSide(client, side, repeat) {
       `--callgrind-out-file=${join(outDir, 'callgrind.out.%p')}`,
       process.execPath,
       '--expose-gc',
+      ...(names ? ['--perf-basic-prof'] : []),
       join(here, `${client}.bench.mjs`),
     ],
     {
@@ -90,6 +94,7 @@ function countSide(client, side, repeat) {
     const thread = file.slice(file.lastIndexOf('-') + 1)
     renameSync(join(outDir, file), join(outDir, `${client}-${side}-${repeat}.t${thread}.out`))
   }
+  if (names) renameSync(`/tmp/perf-${run.pid}.map`, join(outDir, `${client}-${side}-${repeat}.map`))
   return { main: main / Number(requests), all: all / Number(requests) }
 }
 
