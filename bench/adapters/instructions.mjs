@@ -11,13 +11,12 @@
 // normal process (callgrind does not follow children). The client warms up (BENCH_WARMUP, default 3000
 // requests) and then sends BENCH_REQUESTS (default 1000) between two marks callgrind dumps its counters at,
 // so the measured dump holds those requests alone: no startup or warm-up to cancel out. Instructions count
-// every thread of the client process (JIT compilers and GC helpers included), not the kernel's work.
+// the client's main thread (see measuredDump), not the kernel's work.
 // Under callgrind a run is some 50x slower than native: a side takes a minute or two.
 //
 // Prints, per client and per repeat, instructions per request bare, wrapped and over (wrapped - bare), then
-// the median and the spread (max - min) over the repeats, for the main thread (the steadier figure: the
-// client's JavaScript, parser and GC) and for all threads. The dumps stay in the printed directory, one per
-// thread, named <client>-<side>-<repeat>.t<thread>.out, for `callgrind_annotate --inclusive=yes <file>`.
+// the median and the spread (max - min) over the repeats. The dumps stay in the printed directory, named
+// <client>-<side>-<repeat>.out, for `callgrind_annotate --inclusive=yes <file>` or ./jit-names.mjs.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -47,22 +46,17 @@ const warmup = process.env.BENCH_WARMUP ?? '3000'
 const requests = process.env.BENCH_REQUESTS ?? '1000'
 const outDir = mkdtempSync(join(tmpdir(), 'm3ter-auth-instructions-'))
 
-// The measured dump: callgrind writes one file per thread (--separate-threads=yes), thread 1 being the main
-// one (the JavaScript, the HTTP parser, the young-generation GC's main part). The others are V8's helpers:
-// concurrent compilation (still busy after thousands of requests, as undici's fetch keeps deoptimizing on
-// both sides) and GC helpers, so their share moves between runs more than the main thread's does.
+// The main thread's dump at the measured mark (thread 1: the JavaScript, the HTTP parser, the main part of
+// GC). With --separate-threads=yes a mark dumps the thread that reached it alone; V8's helper threads
+// (concurrent compilation, still busy after thousands of requests as undici's fetch keeps deoptimizing on
+// both sides, and GC helpers) are left out, and with them most of the run-to-run spread.
 function measuredDump(pid) {
-  const dump = { main: 0, all: 0, files: [] }
   for (const file of readdirSync(outDir).filter((f) => f.startsWith(`callgrind.out.${pid}.`))) {
     const text = readFileSync(join(outDir, file), 'utf8')
-    if (!text.includes(`Trigger: --dump-before=${MEASURED_MARK}`)) continue
-    const instructions = Number(/^summary: (\d+)$/m.exec(text)[1])
-    dump.all += instructions
-    if (/^thread: 1$/m.test(text)) dump.main = instructions
-    dump.files.push(file)
+    if (!text.includes(`Trigger: --dump-before=${MEASURED_MARK}`) || !/^thread: 1$/m.test(text)) continue
+    return { file, instructions: Number(/^summary: (\d+)$/m.exec(text)[1]) }
   }
-  if (dump.files.length === 0) throw new Error(`no dump at ${MEASURED_MARK} for process ${pid} in ${outDir}`)
-  return dump
+  throw new Error(`no main-thread dump at ${MEASURED_MARK} for process ${pid} in ${outDir}`)
 }
 
 // One side of one client under callgrind: its instructions per measured request.
@@ -89,13 +83,10 @@ function countSide(client, side, repeat) {
   // The side's own line (behaviour counts) is its last line of output; valgrind's chatter goes to stderr.
   if (run.status !== 0)
     throw new Error(`${client} ${side} failed (${run.status}):\n${run.stdout}\n${run.stderr}`)
-  const { main, all, files } = measuredDump(run.pid)
-  for (const file of files) {
-    const thread = file.slice(file.lastIndexOf('-') + 1)
-    renameSync(join(outDir, file), join(outDir, `${client}-${side}-${repeat}.t${thread}.out`))
-  }
+  const { file, instructions } = measuredDump(run.pid)
+  renameSync(join(outDir, file), join(outDir, `${client}-${side}-${repeat}.out`))
   if (names) renameSync(`/tmp/perf-${run.pid}.map`, join(outDir, `${client}-${side}-${repeat}.map`))
-  return { main: main / Number(requests), all: all / Number(requests) }
+  return instructions / Number(requests)
 }
 
 const median = (values) => {
@@ -111,18 +102,12 @@ for (const client of clients.length > 0 ? clients : CLIENTS) {
   for (let repeat = 1; repeat <= repeats; repeat++) {
     const bare = countSide(client, 'bare', repeat)
     const wrapped = countSide(client, 'wrapped', repeat)
-    const run = {
-      mainThread: { bare: bare.main, wrapped: wrapped.main, over: wrapped.main - bare.main },
-      allThreads: { bare: bare.all, wrapped: wrapped.all, over: wrapped.all - bare.all },
-    }
+    const run = { bare, wrapped, over: wrapped - bare }
     runs.push(run)
     console.log(JSON.stringify({ client, repeat, instructionsPerRequest: rounded(run) }))
   }
-  const summary = (reduce) => {
-    const of = (threads) =>
-      Object.fromEntries(['bare', 'wrapped', 'over'].map((k) => [k, reduce(runs.map((r) => r[threads][k]))]))
-    return { mainThread: of('mainThread'), allThreads: of('allThreads') }
-  }
+  const summary = (reduce) =>
+    Object.fromEntries(['bare', 'wrapped', 'over'].map((k) => [k, reduce(runs.map((r) => r[k]))]))
   console.log(
     JSON.stringify({ client, repeats, median: rounded(summary(median)), spread: rounded(summary(spread)) }),
   )

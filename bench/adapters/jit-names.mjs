@@ -3,14 +3,14 @@
 // difference first. Callgrind knows no names for JIT code (it reports an address): those come from the
 // code map node wrote with --perf-basic-prof, kept beside each dump. Needs valgrind's callgrind_annotate.
 //
-//   node bench/adapters/jit-names.mjs <dir> <client> [repeat=1] [thread=01] [rows=40]
+//   node bench/adapters/jit-names.mjs <dir> <client> [repeat=1] [rows=40]
 //   (e.g. node bench/adapters/jit-names.mjs /tmp/m3ter-auth-instructions-XXXX fetch)
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const [dir, client, repeat = '1', thread = '01', rows = '40'] = process.argv.slice(2)
-if (!dir || !client) throw new Error('usage: jit-names.mjs <dir> <client> [repeat] [thread] [rows]')
+const [dir, client, repeat = '1', rows = '40'] = process.argv.slice(2)
+if (!dir || !client) throw new Error('usage: jit-names.mjs <dir> <client> [repeat] [rows]')
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000)
 
 // The JIT code map: [start, end, name], sorted by start.
@@ -42,14 +42,10 @@ function nameAt(ranges, address) {
 function selfCosts(side) {
   const base = join(dir, `${client}-${side}-${repeat}`)
   const ranges = codeMap(`${base}.map`)
-  const text = execFileSync(
-    'callgrind_annotate',
-    ['--inclusive=no', '--threshold=100', `${base}.t${thread}.out`],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    },
-  )
+  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', `${base}.out`], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  })
   const costs = new Map()
   for (const line of text.split('\n')) {
     const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line)
@@ -73,7 +69,7 @@ const table = [...new Set([...bare.keys(), ...wrapped.keys()])].map((name) => {
 table.sort((x, y) => Math.abs(y.over) - Math.abs(x.over))
 const total = (costs) => [...costs.values()].reduce((sum, v) => sum + v, 0)
 console.log(
-  `self instructions per request, thread ${thread}: bare ${Math.round(total(bare))}, wrapped ${Math.round(total(wrapped))}`,
+  `self instructions per request, main thread: bare ${Math.round(total(bare))}, wrapped ${Math.round(total(wrapped))}`,
 )
 console.log(['over', 'bare', 'wrapped'].map((h) => h.padStart(9)).join(''), ' function')
 for (const row of table.slice(0, Number(rows))) {
