@@ -14,13 +14,16 @@
 // the client's main thread (see measuredDump), not the kernel's work.
 // Under callgrind a run is some 50x slower than native: a side takes a minute or two.
 //
-// Prints, per client and per repeat, instructions per request bare, wrapped and over (wrapped - bare), then
-// the median and the spread (max - min) over the repeats. The dumps stay in the printed directory, named
+// Prints, per client and per repeat, instructions per request bare, wrapped and over (wrapped - bare), the
+// over without garbage collection (each side less its collections' inclusive instructions: how much of a
+// scavenge's work lands on the main thread rather than on its helpers moves from run to run) and the
+// collections' own figures, then the median and the spread (max - min) over the repeats. The dumps stay in the printed directory, named
 // <client>-<side>-<repeat>.out, for `callgrind_annotate --inclusive=yes <file>` or ./jit-names.mjs.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readDump } from './callgrind-dump.mjs'
 
 const CLIENTS = ['axios', 'fetch', 'got', 'ky', 'undici']
 const MEASURED_MARK = 'uv_os_gethostname'
@@ -54,7 +57,7 @@ function measuredDump(pid) {
   for (const file of readdirSync(outDir).filter((f) => f.startsWith(`callgrind.out.${pid}.`))) {
     const text = readFileSync(join(outDir, file), 'utf8')
     if (!text.includes(`Trigger: --dump-before=${MEASURED_MARK}`) || !/^thread: 1$/m.test(text)) continue
-    return { file, instructions: Number(/^summary: (\d+)$/m.exec(text)[1]) }
+    return file
   }
   throw new Error(`no main-thread dump at ${MEASURED_MARK} for process ${pid} in ${outDir}`)
 }
@@ -72,6 +75,7 @@ function countSide(client, side, repeat) {
       process.execPath,
       '--expose-gc',
       ...(names ? ['--perf-basic-prof'] : []),
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       join(here, `${client}.bench.mjs`),
     ],
     {
@@ -83,10 +87,11 @@ function countSide(client, side, repeat) {
   // The side's own line (behaviour counts) is its last line of output; valgrind's chatter goes to stderr.
   if (run.status !== 0)
     throw new Error(`${client} ${side} failed (${run.status}):\n${run.stdout}\n${run.stderr}`)
-  const { file, instructions } = measuredDump(run.pid)
-  renameSync(join(outDir, file), join(outDir, `${client}-${side}-${repeat}.out`))
+  const kept = join(outDir, `${client}-${side}-${repeat}.out`)
+  renameSync(join(outDir, measuredDump(run.pid)), kept)
+  const { total, gc } = readDump(kept)
   if (names) renameSync(`/tmp/perf-${run.pid}.map`, join(outDir, `${client}-${side}-${repeat}.map`))
-  return instructions / Number(requests)
+  return { total: total / Number(requests), gc: gc / Number(requests) }
 }
 
 const median = (values) => {
@@ -102,12 +107,20 @@ for (const client of clients.length > 0 ? clients : CLIENTS) {
   for (let repeat = 1; repeat <= repeats; repeat++) {
     const bare = countSide(client, 'bare', repeat)
     const wrapped = countSide(client, 'wrapped', repeat)
-    const run = { bare, wrapped, over: wrapped - bare }
+    const run = {
+      bare: bare.total,
+      wrapped: wrapped.total,
+      over: wrapped.total - bare.total,
+      overWithoutGc: wrapped.total - wrapped.gc - (bare.total - bare.gc),
+      gc: { bare: bare.gc, wrapped: wrapped.gc },
+    }
     runs.push(run)
     console.log(JSON.stringify({ client, repeat, instructionsPerRequest: rounded(run) }))
   }
   const summary = (reduce) =>
-    Object.fromEntries(['bare', 'wrapped', 'over'].map((k) => [k, reduce(runs.map((r) => r[k]))]))
+    Object.fromEntries(
+      ['bare', 'wrapped', 'over', 'overWithoutGc'].map((k) => [k, reduce(runs.map((r) => r[k]))]),
+    )
   console.log(
     JSON.stringify({ client, repeats, median: rounded(summary(median)), spread: rounded(summary(spread)) }),
   )

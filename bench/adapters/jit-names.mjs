@@ -1,13 +1,13 @@
 // Where the wrapped side's extra instructions go: the self instructions per request of each function in two
 // callgrind dumps of ./instructions.mjs (bare and wrapped, taken with --names), side by side, largest
 // difference first. Callgrind knows no names for JIT code (it reports an address): those come from the
-// code map node wrote with --perf-basic-prof, kept beside each dump. Needs valgrind's callgrind_annotate.
+// code map node wrote with --perf-basic-prof, kept beside each dump.
 //
 //   node bench/adapters/jit-names.mjs <dir> <client> [repeat=1] [rows=40]
 //   (e.g. node bench/adapters/jit-names.mjs /tmp/m3ter-auth-instructions-XXXX fetch)
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { readDump } from './callgrind-dump.mjs'
 
 const [dir, client, repeat = '1', rows = '40'] = process.argv.slice(2)
 if (!dir || !client) throw new Error('usage: jit-names.mjs <dir> <client> [repeat] [rows]')
@@ -16,6 +16,8 @@ const requests = Number(process.env.BENCH_REQUESTS ?? 1000)
 // The JIT code map: [start, end, name], sorted by start.
 function codeMap(file) {
   const ranges = []
+  // A dump taken without --names: JIT code keeps its addresses.
+  if (!existsSync(file)) return ranges
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line)
     if (!match) continue
@@ -42,19 +44,11 @@ function nameAt(ranges, address) {
 function selfCosts(side) {
   const base = join(dir, `${client}-${side}-${repeat}`)
   const ranges = codeMap(`${base}.map`)
-  const text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', `${base}.out`], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  })
   const costs = new Map()
-  for (const line of text.split('\n')) {
-    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line)
-    if (!match || match[2].includes('PROGRAM TOTALS')) continue
-    const jit = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(match[2])
-    const name = jit
-      ? nameAt(ranges, BigInt(`0x${jit[1]}`))
-      : match[2].replace(/^[^:]*:/, '').replace(/ \[.*\]$/, '')
-    costs.set(name, (costs.get(name) ?? 0) + Number(match[1].replaceAll(',', '')) / requests)
+  for (const [fn, cost] of readDump(`${base}.out`).self) {
+    const jit = /^0x([0-9a-f]+)$/.exec(fn)
+    const name = jit ? nameAt(ranges, BigInt(`0x${jit[1]}`)) : fn
+    costs.set(name, (costs.get(name) ?? 0) + cost / requests)
   }
   return costs
 }
