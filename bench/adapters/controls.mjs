@@ -3,7 +3,8 @@
 // what the client charges for being hooked or steered at all on this machine, which no adapter code can
 // win back; an adapter's "over" is worth reading against it.
 //
-//   node --expose-gc bench/adapters/controls.mjs [got-after-response | fetch-manual-redirect | axios-async-adapter]
+//   node --expose-gc bench/adapters/controls.mjs [got-after-response | fetch-manual-redirect | fetch-adapter-init |
+//     axios-async-adapter]
 //
 // With no argument every control runs, one after the other. Not named *.bench.mjs: bench/run.mjs skips it.
 import { axiosDriver, fetchDriver, gotDriver } from '@m3ter-auth/drivers'
@@ -24,6 +25,16 @@ const controls = {
     return {
       bare: through(fetchDriver(fetch), { authorization: bearer }),
       wrapped: through(fetchDriver(manual), { authorization: bearer }),
+    }
+  },
+  // fetch given what @m3ter-auth/fetch hands it: a fresh init and headers record per request, redirect
+  // 'manual', the bearer in that record rather than in the caller's headers.
+  'fetch-adapter-init': ({ bearer, through }) => {
+    const handed = (input, init) =>
+      fetch(input, { ...init, headers: { authorization: bearer }, redirect: 'manual' })
+    return {
+      bare: through(fetchDriver(fetch), { authorization: bearer }),
+      wrapped: through(fetchDriver(handed)),
     }
   },
   // axios whose http adapter is called from an async function (ours wraps it to retry).

@@ -3,7 +3,7 @@
 // NEEDS VALGRIND (apt-get install valgrind). Opt-in: not in CI and not in bench/run.mjs's set (not named
 // *.bench.mjs).
 //
-//   pnpm bench:instructions [axios|fetch|got|ky|undici ...] [--repeat=2] [--names]
+//   pnpm bench:instructions [axios|fetch|got|ky|undici|control:<name> ...] [--repeat=2] [--names]
 //   (or, after pnpm build: node bench/adapters/instructions.mjs fetch ky)
 //
 // Each side runs in its own process: the client's <client>.bench.mjs with BENCH_ONE_SIDE=bare|wrapped (see
@@ -37,7 +37,10 @@ const clients = args.filter((a) => !a.startsWith('--'))
 // JavaScript function names on the addresses callgrind reports for JIT code.
 const names = args.includes('--names')
 for (const client of clients) {
-  if (!CLIENTS.includes(client)) throw new Error(`unknown client ${client}; one of ${CLIENTS.join(', ')}`)
+  if (!CLIENTS.includes(client) && !client.startsWith('control:'))
+    throw new Error(
+      `unknown client ${client}; one of ${CLIENTS.join(', ')} or control:<name> (./controls.mjs)`,
+    )
 }
 if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeat must be a positive integer`)
 if (spawnSync('valgrind', ['--version']).status !== 0) {
@@ -62,6 +65,12 @@ function measuredDump(pid) {
   throw new Error(`no main-thread dump at ${MEASURED_MARK} for process ${pid} in ${outDir}`)
 }
 
+// A client's bench file, or a control of ./controls.mjs ('control:fetch-manual-redirect').
+function script(client) {
+  if (client.startsWith('control:')) return [join(here, 'controls.mjs'), client.slice('control:'.length)]
+  return [join(here, `${client}.bench.mjs`)]
+}
+
 // One side of one client under callgrind: its instructions per measured request.
 function countSide(client, side, repeat) {
   const run = spawnSync(
@@ -76,7 +85,7 @@ function countSide(client, side, repeat) {
       '--expose-gc',
       ...(names ? ['--perf-basic-prof'] : []),
       ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
-      join(here, `${client}.bench.mjs`),
+      ...script(client),
     ],
     {
       cwd: here,
@@ -87,10 +96,10 @@ function countSide(client, side, repeat) {
   // The side's own line (behaviour counts) is its last line of output; valgrind's chatter goes to stderr.
   if (run.status !== 0)
     throw new Error(`${client} ${side} failed (${run.status}):\n${run.stdout}\n${run.stderr}`)
-  const kept = join(outDir, `${client}-${side}-${repeat}.out`)
+  const kept = join(outDir, `${client.replace(':', '-')}-${side}-${repeat}.out`)
   renameSync(join(outDir, measuredDump(run.pid)), kept)
   const { total, gc } = readDump(kept)
-  if (names) renameSync(`/tmp/perf-${run.pid}.map`, join(outDir, `${client}-${side}-${repeat}.map`))
+  if (names) renameSync(`/tmp/perf-${run.pid}.map`, kept.replace(/\.out$/, '.map'))
   return { total: total / Number(requests), gc: gc / Number(requests) }
 }
 
