@@ -37,11 +37,13 @@ export type Marked = Options & { [HANDLED]?: true }
  *
  * @example
  * ```ts
- * const signer: Signer = { auth, sign: (opts, token) => (opts.headers = withAuthorization(opts.headers, bearerHeader(token))) }
+ * const signer: Signer = { auth, url, sign: (opts, token) => (opts.headers = withAuthorization(opts.headers, bearerHeader(token))) }
  * ```
  */
 export interface Signer {
   readonly auth: TokenProvider
+  /** The request's URL, as the interceptor judged it (origin and path). */
+  readonly url: string
   readonly sign: (opts: Marked, token: string) => void
 }
 
@@ -64,7 +66,6 @@ export class AuthorizedRequest implements Handler {
   #discarding = false
   #history: readonly URL[] | undefined
   readonly #controller: Controller = new FollowingController(this)
-  readonly #url: string
 
   constructor(
     private readonly signer: Signer,
@@ -72,9 +73,7 @@ export class AuthorizedRequest implements Handler {
     // Our own copy of the caller's options: the first attempt sends it, a retry a copy of it.
     private readonly opts: Marked,
     private readonly handler: Handler,
-  ) {
-    this.#url = `${String(opts.origin).replace(/\/$/, '')}${opts.path}`
-  }
+  ) {}
 
   start(): void {
     // Given before the token wait, so an AbortSignal of the caller (request(), fetch) can end that wait.
@@ -143,10 +142,10 @@ export class AuthorizedRequest implements Handler {
     const last = this.#history?.[this.#history.length - 1]
     const verdict = judgeAnswer(this.signer.auth, {
       method: this.opts.method,
-      url: this.#url,
+      url: this.signer.url,
       status: statusCode,
       token: this.#token,
-      answeredFrom: last === undefined ? 'asked' : answeredFrom(this.#url, String(last)),
+      answeredFrom: last === undefined ? 'asked' : answeredFrom(this.signer.url, String(last)),
       // Upgrades are answered once.
       body: this.opts.upgrade ? ONE_SHOT : this.opts.body,
       contentLength: Number(headerIn(this.opts.headers, 'content-length')) || undefined,
