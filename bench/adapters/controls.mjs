@@ -4,12 +4,13 @@
 // win back; an adapter's "over" is worth reading against it.
 //
 //   node --expose-gc bench/adapters/controls.mjs [got-after-response | fetch-manual-redirect | fetch-adapter-init |
-//     axios-async-adapter]
+//     ky-hook-and-fetch | axios-async-adapter]
 //
 // With no argument every control runs, one after the other. Not named *.bench.mjs: bench/run.mjs skips it.
-import { axiosDriver, fetchDriver, gotDriver } from '@m3ter-auth/drivers'
+import { axiosDriver, fetchDriver, gotDriver, kyDriver } from '@m3ter-auth/drivers'
 import axios from 'axios'
 import got from 'got'
+import ky from 'ky'
 import { sideBySide } from './side-by-side.mjs'
 
 const controls = {
@@ -36,6 +37,23 @@ const controls = {
       bare: through(fetchDriver(fetch), { authorization: bearer }),
       wrapped: through(fetchDriver(handed)),
     }
+  },
+  // ky with what @m3ter-auth/ky installs, doing nothing: a beforeRequest hook that returns at once and a
+  // fetch option that hands ky's Request to fetch with a fresh init and signed headers copied from it, with
+  // redirect 'manual' (as the adapter's first send does).
+  'ky-hook-and-fetch': ({ bearer, through }) => {
+    const plain = ky.extend({ retry: { limit: 0 }, headers: { authorization: bearer } })
+    const handed = (request, init) => {
+      const headers = new Headers(request.headers)
+      headers.set('authorization', bearer)
+      return fetch(request, { ...init, headers, redirect: 'manual' })
+    }
+    const hooked = ky.extend({
+      retry: { limit: 0 },
+      fetch: handed,
+      hooks: { beforeRequest: [() => undefined] },
+    })
+    return { bare: through(kyDriver(plain)), wrapped: through(kyDriver(hooked)) }
   },
   // axios whose http adapter is called from an async function (ours wraps it to retry).
   'axios-async-adapter': ({ bearer, through }) => {
