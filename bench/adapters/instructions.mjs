@@ -1,5 +1,6 @@
 // Instructions per request of an adapter's client, bare and wrapped, counted by valgrind's callgrind: a
-// measure that does not move with the neighbours, so it can see the 3 % the CPU-time benches cannot.
+// count that does not move with the neighbours' load as CPU time does. What still moves it is the client's
+// own JIT and GC timing (one side without GC moved 0.6-7 % between runs here): use several repeats.
 // NEEDS VALGRIND (apt-get install valgrind). Opt-in: not in CI and not in bench/run.mjs's set (not named
 // *.bench.mjs).
 //
