@@ -89,7 +89,8 @@ function countSide(client, side, repeat) {
       ...script(client),
     ],
     {
-      cwd: here,
+      // Any log node writes beside it (--perf-basic-prof can leave isolate-*.log) stays with the dumps.
+      cwd: outDir,
       encoding: 'utf8',
       env: { ...process.env, BENCH_ONE_SIDE: side, BENCH_WARMUP: warmup, BENCH_REQUESTS: requests },
     },
