@@ -3,12 +3,14 @@
 // what the client charges for being hooked or steered at all on this machine, which no adapter code can
 // win back; an adapter's "over" is worth reading against it.
 //
-//   node --expose-gc bench/adapters/controls.mjs [got-after-response | fetch-manual-redirect | axios-async-adapter]
+//   node --expose-gc bench/adapters/controls.mjs [got-after-response | fetch-manual-redirect | fetch-adapter-init |
+//     ky-hook-and-fetch | axios-async-adapter]
 //
 // With no argument every control runs, one after the other. Not named *.bench.mjs: bench/run.mjs skips it.
-import { axiosDriver, fetchDriver, gotDriver } from '@m3ter-auth/drivers'
+import { axiosDriver, fetchDriver, gotDriver, kyDriver } from '@m3ter-auth/drivers'
 import axios from 'axios'
 import got from 'got'
+import ky from 'ky'
 import { sideBySide } from './side-by-side.mjs'
 
 const controls = {
@@ -25,6 +27,33 @@ const controls = {
       bare: through(fetchDriver(fetch), { authorization: bearer }),
       wrapped: through(fetchDriver(manual), { authorization: bearer }),
     }
+  },
+  // fetch given what @m3ter-auth/fetch hands it: a fresh init and headers record per request, redirect
+  // 'manual', the bearer in that record rather than in the caller's headers.
+  'fetch-adapter-init': ({ bearer, through }) => {
+    const handed = (input, init) =>
+      fetch(input, { ...init, headers: { authorization: bearer }, redirect: 'manual' })
+    return {
+      bare: through(fetchDriver(fetch), { authorization: bearer }),
+      wrapped: through(fetchDriver(handed)),
+    }
+  },
+  // ky with what @m3ter-auth/ky installs, doing nothing: a beforeRequest hook that returns at once and a
+  // fetch option that hands ky's Request to fetch with a fresh init and signed headers copied from it, with
+  // redirect 'manual' (as the adapter's first send does).
+  'ky-hook-and-fetch': ({ bearer, through }) => {
+    const plain = ky.extend({ retry: { limit: 0 }, headers: { authorization: bearer } })
+    const handed = (request, init) => {
+      const headers = new Headers(request.headers)
+      headers.set('authorization', bearer)
+      return fetch(request, { ...init, headers, redirect: 'manual' })
+    }
+    const hooked = ky.extend({
+      retry: { limit: 0 },
+      fetch: handed,
+      hooks: { beforeRequest: [() => undefined] },
+    })
+    return { bare: through(kyDriver(plain)), wrapped: through(kyDriver(hooked)) }
   },
   // axios whose http adapter is called from an async function (ours wraps it to retry).
   'axios-async-adapter': ({ bearer, through }) => {

@@ -21,6 +21,7 @@
 // 2000, 5000); BENCH_CONCURRENCY (default 16). Not named *.bench.mjs, so bench/run.mjs does not run it.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import { hostname, loadavg } from 'node:os'
 import { createTokenProvider } from '@m3ter-auth/core'
 
 const TARGET = 0.97
@@ -90,6 +91,9 @@ export async function sideBySide() {
    * resources (e.g. agents) before the server goes down.
    */
   async function compare({ name, bare, wrapped, rounds: defaultRounds, requests: defaultRequests, close }) {
+    const oneSide = process.env.BENCH_ONE_SIDE
+    if (oneSide !== undefined)
+      return countOneSide({ name, side: oneSide, send: { bare, wrapped }[oneSide], close })
     const rounds = knob('BENCH_ROUNDS', defaultRounds ?? 31)
     const requests = knob('BENCH_REQUESTS', defaultRequests ?? 2000)
     const warmup = knob('BENCH_WARMUP', 5000)
@@ -185,6 +189,46 @@ export async function sideBySide() {
         `${strict ? 'FAIL' : 'WARN (informational, not a check)'}: median ratio ${ratio.toFixed(4)} < ${TARGET}`,
       )
       if (strict) process.exitCode = 1
+    }
+  }
+
+  /**
+   * ./instructions.mjs's mode (env BENCH_ONE_SIDE=bare|wrapped, under callgrind): one side alone, a warm-up of
+   * BENCH_WARMUP requests, then BENCH_REQUESTS requests between two marks callgrind dumps its counters at
+   * (--dump-before=uv_loadavg, --dump-before=uv_os_gethostname): os.loadavg() ends the startup and warm-up's
+   * dump, os.hostname() the measured requests' one. Neither is called on a request's path, so that second dump
+   * holds the measured requests alone, with nothing to subtract. (A --zero-before mark did not fire reliably.) Prints the side's behaviour counts as a line of
+   * JSON; the instructions come from callgrind's dump.
+   */
+  async function countOneSide({ name, side, send, close }) {
+    if (send === undefined) throw new Error(`BENCH_ONE_SIDE must be bare or wrapped, got ${side}`)
+    const requests = knob('BENCH_REQUESTS', 2000)
+    const warmup = knob('BENCH_WARMUP', 5000)
+    const drain = async (count) => {
+      let next = 0
+      const worker = async () => {
+        while (next++ < count) await send()
+      }
+      await Promise.all(Array.from({ length: concurrency }, worker))
+    }
+    await drain(warmup)
+    // Both sides start the measured requests from the same empty young generation.
+    globalThis.gc?.()
+    loadavg()
+    await drain(requests)
+    hostname()
+    await close?.()
+    await auth.close()
+    const { tokenRequests, withoutBearer } = await server.counts()
+    await server.close()
+    console.log(
+      JSON.stringify({ bench: name, side, warmup, requests, concurrency, tokenRequests, withoutBearer }),
+    )
+    // The wrapped side asks for one token; the bare one sends its bearer by hand (a control asks for the
+    // one token itself, for both sides).
+    if (withoutBearer !== 0 || tokenRequests > 1 || (side === 'wrapped' && tokenRequests !== 1)) {
+      console.error(`FAIL: ${withoutBearer} requests without the bearer, ${tokenRequests} token requests`)
+      process.exitCode = 1
     }
   }
 

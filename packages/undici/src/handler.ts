@@ -1,5 +1,5 @@
 import type { TokenProvider } from '@m3ter-auth/core'
-import { answeredFrom, judgeAnswer } from '@m3ter-auth/core/internals'
+import { answeredFrom, heldToken, judgeAnswer } from '@m3ter-auth/core/internals'
 import type { Dispatcher } from 'undici'
 import { headerIn } from './headers.ts'
 
@@ -37,11 +37,13 @@ export type Marked = Options & { [HANDLED]?: true }
  *
  * @example
  * ```ts
- * const signer: Signer = { auth, sign: (opts, token) => (opts.headers = withAuthorization(opts.headers, bearerHeader(token))) }
+ * const signer: Signer = { auth, url, sign: (opts, token) => (opts.headers = withAuthorization(opts.headers, bearerHeader(token))) }
  * ```
  */
 export interface Signer {
   readonly auth: TokenProvider
+  /** The request's URL, as the interceptor judged it (origin and path). */
+  readonly url: string
   readonly sign: (opts: Marked, token: string) => void
 }
 
@@ -64,7 +66,6 @@ export class AuthorizedRequest implements Handler {
   #discarding = false
   #history: readonly URL[] | undefined
   readonly #controller: Controller = new FollowingController(this)
-  readonly #url: string
 
   constructor(
     private readonly signer: Signer,
@@ -72,9 +73,7 @@ export class AuthorizedRequest implements Handler {
     // Our own copy of the caller's options: the first attempt sends it, a retry a copy of it.
     private readonly opts: Marked,
     private readonly handler: Handler,
-  ) {
-    this.#url = `${String(opts.origin).replace(/\/$/, '')}${opts.path}`
-  }
+  ) {}
 
   start(): void {
     // Given before the token wait, so an AbortSignal of the caller (request(), fetch) can end that wait.
@@ -100,24 +99,32 @@ export class AuthorizedRequest implements Handler {
   #attempt(): void {
     const { signal } = this.opts as { signal?: unknown }
     const aborts = signal instanceof AbortSignal ? signal : undefined
+    // A fresh token held: dispatched now, as the bare client would, with no promise or microtask between.
+    const held = aborts?.aborted ? undefined : heldToken(this.signer.auth)
+    if (held !== undefined) {
+      this.#dispatch(held)
+      return
+    }
     this.signer.auth.getToken({ signal: aborts }).then(
-      (token) => {
-        if (this.#failure) return
-        this.#token = token
-        // A retry sends a fresh copy, as the first may still be held below. Object.assign rather than a
-        // spread with extra keys: on Node 20 that spread form takes V8's slow path.
-        const opts = this.#sent ? Object.assign({}, this.opts) : this.opts
-        this.#sent = true
-        this.signer.sign(opts, token)
-        opts[HANDLED] = true
-        try {
-          this.next(opts, this)
-        } catch (error) {
-          this.onResponseError(undefined, error as Error)
-        }
-      },
+      (token) => this.#dispatch(token),
       (error: Error) => this.fail(error),
     )
+  }
+
+  #dispatch(token: string): void {
+    if (this.#failure) return
+    this.#token = token
+    // A retry sends a fresh copy, as the first may still be held below. Object.assign rather than a
+    // spread with extra keys: on Node 20 that spread form takes V8's slow path.
+    const opts = this.#sent ? Object.assign({}, this.opts) : this.opts
+    this.#sent = true
+    this.signer.sign(opts, token)
+    opts[HANDLED] = true
+    try {
+      this.next(opts, this)
+    } catch (error) {
+      this.onResponseError(undefined, error as Error)
+    }
   }
 
   onRequestStart(controller: Controller, context: unknown): void {
@@ -135,10 +142,10 @@ export class AuthorizedRequest implements Handler {
     const last = this.#history?.[this.#history.length - 1]
     const verdict = judgeAnswer(this.signer.auth, {
       method: this.opts.method,
-      url: this.#url,
+      url: this.signer.url,
       status: statusCode,
       token: this.#token,
-      answeredFrom: last === undefined ? 'asked' : answeredFrom(this.#url, String(last)),
+      answeredFrom: last === undefined ? 'asked' : answeredFrom(this.signer.url, String(last)),
       // Upgrades are answered once.
       body: this.opts.upgrade ? ONE_SHOT : this.opts.body,
       contentLength: Number(headerIn(this.opts.headers, 'content-length')) || undefined,

@@ -75,11 +75,12 @@ export function m3terAuthInterceptor(
       if (own[HANDLED] || !origin || (first !== undefined && first !== origin) || !inScope(origin)) {
         return next(opts, handler)
       }
-      const url = `${origin.replace(/\/$/, '')}${own.path}`
+      // Built once and handed on: the handler judges the answer by the same URL.
+      const url = `${origin.endsWith('/') ? origin.slice(0, -1) : origin}${own.path}`
       const authorization = headerIn(own.headers, 'authorization')
       const send = (member: TokenProvider | undefined): boolean => {
         if (!member || !shouldAuthorize(member, url, authorization)) return next(opts, handler)
-        new AuthorizedRequest({ auth: member, sign }, next, own, handler).start()
+        new AuthorizedRequest({ auth: member, url, sign }, next, own, handler).start()
         return true
       }
       // A pool's member for this URL's organisation; a provider is its own. A member still being created

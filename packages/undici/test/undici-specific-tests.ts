@@ -69,6 +69,24 @@ export function describeUndiciSpecifics(name: string, undici: UndiciModule): voi
       expect(m3ter.stats.tokenRequests).toBe(1)
     })
 
+    it('with a fresh token held, hands the request to the next dispatcher within the caller’s dispatch', async () => {
+      // A recorder below ours (compose's first interceptor is the innermost).
+      let reachedBelow = 0
+      const below: Dispatcher.DispatcherComposeInterceptor = (next) =>
+        function recordDispatch(opts, handler) {
+          reachedBelow++
+          return next(opts, handler)
+        }
+      const d = agent.compose(below, m3terAuthInterceptor(auth))
+      expect((await send(d, api('/meters'))).status).toBe(200)
+      const second = send(d, api('/meters'))
+      // No promise between: the bare client's own dispatch is synchronous too.
+      expect(reachedBelow).toBe(2)
+      expect((await second).status).toBe(200)
+      expect(apiLog().at(-1)?.headers.authorization).toBe(bearer(0))
+      expect(m3ter.stats.tokenRequests).toBe(1)
+    })
+
     describe('redirects', () => {
       const orders = {
         'redirect outside (each hop judged by its origin)': (a: TokenProvider) =>
