@@ -25,6 +25,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readDump } from './callgrind-dump.mjs'
+import { median } from './side-by-side.mjs'
 
 const CLIENTS = ['axios', 'fetch', 'got', 'ky', 'undici']
 const MEASURED_MARK = 'uv_os_gethostname'
@@ -105,11 +106,6 @@ function countSide(client, side, repeat) {
   return { total: total / Number(requests), gc: gc / Number(requests) }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
 const spread = (values) => Math.max(...values) - Math.min(...values)
 
 console.log(`dumps in ${outDir}; warm-up ${warmup}, measured ${requests} requests per side`)

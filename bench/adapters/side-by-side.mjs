@@ -35,10 +35,19 @@ const knob = (name, fallback) => {
   return value
 }
 
-const median = (values) => {
+export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+// `count` requests sent by `concurrency` workers that drain one shared count.
+async function drain(send, count, concurrency) {
+  let next = 0
+  const worker = async () => {
+    while (next++ < count) await send()
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
 // The value a fraction `q` of the way through the sorted values (nearest rank).
@@ -101,14 +110,10 @@ export async function sideBySide() {
     // One run of `count` requests by `concurrency` workers draining a shared count: its CPU µs per request
     // (user + system of this process) and its requests per second.
     const run = async (send, count) => {
-      let next = 0
-      const worker = async () => {
-        while (next++ < count) await send()
-      }
       globalThis.gc?.()
       const started = performance.now()
       const cpuBefore = process.cpuUsage()
-      await Promise.all(Array.from({ length: concurrency }, worker))
+      await drain(send, count, concurrency)
       const used = process.cpuUsage(cpuBefore)
       return {
         cpu: (used.user + used.system) / count,
@@ -197,25 +202,18 @@ export async function sideBySide() {
    * BENCH_WARMUP requests, then BENCH_REQUESTS requests between two marks callgrind dumps its counters at
    * (--dump-before=uv_loadavg, --dump-before=uv_os_gethostname): os.loadavg() ends the startup and warm-up's
    * dump, os.hostname() the measured requests' one. Neither is called on a request's path, so that second dump
-   * holds the measured requests alone, with nothing to subtract. (A --zero-before mark did not fire reliably.) Prints the side's behaviour counts as a line of
-   * JSON; the instructions come from callgrind's dump.
+   * holds the measured requests alone, with nothing to subtract (a --zero-before mark did not fire reliably).
+   * Prints the side's behaviour counts as a line of JSON; the instructions come from callgrind's dump.
    */
   async function countOneSide({ name, side, send, close }) {
     if (send === undefined) throw new Error(`BENCH_ONE_SIDE must be bare or wrapped, got ${side}`)
     const requests = knob('BENCH_REQUESTS', 2000)
     const warmup = knob('BENCH_WARMUP', 5000)
-    const drain = async (count) => {
-      let next = 0
-      const worker = async () => {
-        while (next++ < count) await send()
-      }
-      await Promise.all(Array.from({ length: concurrency }, worker))
-    }
-    await drain(warmup)
+    await drain(send, warmup, concurrency)
     // Both sides start the measured requests from the same empty young generation.
     globalThis.gc?.()
     loadavg()
-    await drain(requests)
+    await drain(send, requests, concurrency)
     hostname()
     await close?.()
     await auth.close()
