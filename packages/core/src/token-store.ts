@@ -132,9 +132,11 @@ export interface TokenStore {
    */
   lease?(key: string, ttlMs: number): Promise<TokenLease | undefined>
   /**
-   * The time this store needs, in ms (default 1 000): the longest one call may take, as the store knows
-   * it. A store whose `get` itself waits while another member fetches (the Cloudflare broker) declares
-   * that wait, so that a slow token endpoint still means one token request per fleet.
+   * The time this store needs, in ms (default 1 000): the longest its store phase may take, a read AND a
+   * lease one after the other, as the store knows it (not one call: a store whose calls take up to 600 ms
+   * declares 1 200 or more, or members stop waiting for the lease and each asks the endpoint itself). A store
+   * whose `get` itself waits while another member fetches (the Cloudflare broker) declares that wait, so that
+   * a slow token endpoint still means one token request per fleet.
    *
    * The budget rule the provider applies:
    * - the store phase of an attempt AS A WHOLE (read, lease, read again) gets this budget once, counted
