@@ -3,7 +3,12 @@ import { M3terAuthError } from './errors.ts'
 import type { M3terAuthEvent } from './events.ts'
 import { resolveOptions, type TokenProviderOptions } from './options.ts'
 import { POOL_ROUTE, type Routed } from './pool-route.ts'
-import { createTokenProvider, type TokenProvider, type TokenSnapshot } from './provider.ts'
+import {
+  createTokenProvider,
+  type GetTokenOptions,
+  type TokenProvider,
+  type TokenSnapshot,
+} from './provider.ts'
 import { registerRequestPolicy, shouldAuthorize } from './request-policy.ts'
 
 /**
@@ -29,7 +34,10 @@ export interface TokenPoolOptions extends Omit<TokenProviderOptions, 'credential
   readonly credentialsFor: (
     orgId: string,
   ) => CredentialsSource | undefined | Promise<CredentialsSource | undefined>
-  /** Members kept at most; past it the least recently used is closed. Default 1,000. */
+  /**
+   * Members kept at most; past it the least recently used is closed. Default 1,000. An evicted member that a
+   * request still holds (to retry a 401/403) answers from its organisation's current member, never `closed`.
+   */
   readonly maxProviders?: number
   /** A member unused this long (ms, on the pool's clock) is closed. Default 30 minutes. */
   readonly idleMs?: number
@@ -188,6 +196,9 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
   const members = new Map<string, Member>()
   // Evicted members still busy with a token request that callers wait for: closed when it settles.
   const retiring = new Set<TokenProvider>()
+  // Each member's own close(): an eviction closes the member alone, whatever was later attached to the object
+  // (a test rig that makes a member's close() close the pool too).
+  const ownClose = new WeakMap<TokenProvider, () => Promise<void>>()
   let held = 0
   let timer: unknown
   let closed = false
@@ -214,6 +225,7 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       ...(onEvent && { onEvent: (event: M3terAuthEvent) => onEvent({ ...event, orgId }) }),
     })
     held++
+    ownClose.set(provider, provider.close)
     return provider
   }
 
@@ -282,7 +294,7 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     held--
     emit({ type: 'pool_member_evicted', orgId: member.orgId, reason })
     if (!waitedOn(provider, clock.now())) {
-      void provider.close()
+      closeAndForward(provider, member.orgId)
       return
     }
     // Callers wait for this member's token: let that request finish for them, then close it.
@@ -293,9 +305,44 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
       // After the event's transition has settled its waiters.
       void Promise.resolve().then(() => {
         retiring.delete(provider)
-        return provider.close()
+        closeAndForward(provider, member.orgId)
       })
     })
+  }
+
+  // A request routed to a member before it was evicted still holds it, and asks it again to retry a 401/403
+  // (or an application kept it from `pool.for`). Closed, the member would fail that retry with `closed`:
+  // instead it answers from its organisation's current member, made again if need be. Its own secret and
+  // token are forgotten all the same.
+  const closeAndForward = (provider: TokenProvider, orgId: string) => {
+    void ownClose.get(provider)?.()
+    // A token the request saw refused while no member of the organisation existed to drop it from: the new
+    // member may find it in a shared store, and must not hand it out again.
+    let refused: string | undefined
+    const current = () => members.get(orgId)?.provider
+    const successor = async (): Promise<TokenProvider> => {
+      const next = await pool.for(orgId)
+      if (!next) throw closedError()
+      return next
+    }
+    const getToken = async (options?: GetTokenOptions): Promise<string> => {
+      const next = await successor()
+      const token = await next.getToken(options)
+      if (token !== refused || !next.invalidate(token)) return token
+      refused = undefined
+      return next.getToken(options)
+    }
+    Object.assign(provider, {
+      getToken,
+      authorize: async (url: string | URL, options?: GetTokenOptions) =>
+        provider.inScope(url) ? `Bearer ${await getToken(options)}` : undefined,
+      invalidate(token: string) {
+        const next = current()
+        if (next) return next.invalidate(token)
+        refused = token
+        return false
+      },
+    } satisfies Partial<TokenProvider>)
   }
 
   const evictBeyondCapacity = () => {

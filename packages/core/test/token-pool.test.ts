@@ -8,6 +8,7 @@ import {
 } from '@m3ter-auth/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Credentials } from '../src/credentials.ts'
+import { createMemoryStore } from '../src/memory-store.ts'
 import type { TokenProvider } from '../src/provider.ts'
 import { providerFor } from '../src/provider-for.ts'
 import { createTokenPool, type TokenPoolEvent, type TokenPoolOptions } from '../src/token-pool.ts'
@@ -191,6 +192,44 @@ describe('createTokenPool', () => {
     expect(decodeJwtClaims(await waiting)?.orgId).toBe('org-0')
     await r.clock.advance(0)
     expect(member.snapshot().status).toBe('closed')
+  })
+
+  it('a member evicted while a request holds it forwards to its organisation’s current member, never `closed`', async () => {
+    const r = await poolRig(2)
+    const pool = r.pool({ maxProviders: 1 })
+    // As an adapter does: the member is picked when the request starts and asked again to retry a 403.
+    const held = (await pool.for('org-0')) as TokenProvider
+    const first = await held.getToken()
+    await pool.for('org-1') // past maxProviders: org-0's member is evicted and closed
+    expect(held.snapshot().status).toBe('closed')
+    // The request's 403 drops its token; no member of org-0 exists yet to drop it from.
+    expect(held.invalidate(first)).toBe(false)
+    const again = await held.getToken()
+    expect(decodeJwtClaims(again)?.orgId).toBe('org-0')
+    expect(again).not.toBe(first)
+    expect(await held.authorize(`${r.m3ter.apiUrl}/organizations/org-0/meters`)).toBe(`Bearer ${again}`)
+    // org-0 has a member again (made for the retry), and the evicted one drops that member's token.
+    const current = (await pool.for('org-0')) as TokenProvider
+    expect(current).not.toBe(held)
+    expect(held.invalidate(again)).toBe(true)
+    expect(current.snapshot().status).toBe('empty')
+    await pool.close()
+    await expect(held.getToken()).rejects.toMatchObject({ code: 'closed' })
+  })
+
+  it('an evicted member’s retry does not take the token it saw refused from a shared store', async () => {
+    const r = await poolRig(2)
+    const store = createMemoryStore()
+    const pool = r.pool({ maxProviders: 1, store })
+    const held = (await pool.for('org-0')) as TokenProvider
+    const refused = await held.getToken()
+    await pool.for('org-1')
+    r.m3ter.revokeAll()
+    // The store still holds org-0's refused token: the member made for the retry finds it there.
+    expect(held.invalidate(refused)).toBe(false)
+    const again = await held.getToken()
+    expect(again).not.toBe(refused)
+    expect(decodeJwtClaims(again)?.orgId).toBe('org-0')
   })
 
   it('routes a request by the organisation in its path; the token endpoint, Basic and other origins pass', async () => {

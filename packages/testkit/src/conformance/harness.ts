@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly mock?: MockM3terOptions
   readonly credentials?: (m3ter: MockM3ter) => CredentialsSource
   readonly provider?: Partial<TokenProviderOptions>
+  /** The pool's own options, for a suite run with a pool. */
+  readonly pool?: { readonly maxProviders?: number }
 }
 
 const REAL_WAIT_LIMIT_MS = 8_000
@@ -89,7 +91,7 @@ export async function createHarness(
       },
     }
     if (pool) {
-      const made = await poolOfOne(m3ter, providerOptions)
+      const made = await poolOfOne(m3ter, providerOptions, options.pool)
       auth = made.member
       // A driver hands `auth` to its adapter, which takes a pool wherever it takes a provider.
       driver = await makeDriver(made.pool as unknown as TokenProvider)
@@ -167,12 +169,14 @@ export async function createHarness(
 
 /**
  * A pool whose only organisation is the mock's, with the options a provider would get, and its member. The
- * member is never evicted during a test (the longest idle time a timer allows), and closing it closes the
+ * member is never evicted for idleness (the longest idle time a timer allows; a test may set `maxProviders`
+ * to evict it for capacity), and closing it closes the
  * pool, so that a test's `auth.close()` leaves no timer of the pool behind either.
  */
 async function poolOfOne(
   m3ter: MockM3ter,
   options: TokenProviderOptions,
+  poolOptions: HarnessOptions['pool'] = {},
 ): Promise<{ pool: TokenPool; member: TokenProvider }> {
   const { credentials, onEvent, ...shared } = options
   const pool = createTokenPool({
@@ -185,6 +189,7 @@ async function poolOfOne(
         ? credentials
         : m3ter.organizations.find((organization) => organization.orgId === orgId)?.keys[0],
     idleMs: 2 ** 31 - 1,
+    ...poolOptions,
     // The member's events, as a provider's would be (with their orgId); the pool's own are not the contract's.
     onEvent: (event) => {
       if ('orgId' in event && !event.type.startsWith('pool_') && event.type !== 'request_unrouted')

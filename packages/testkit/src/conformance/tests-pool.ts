@@ -30,4 +30,32 @@ export function poolTests({ test, harness, expect }: SuiteContext): void {
       }
     },
   )
+
+  test(
+    '4.5',
+    'a pool: a member evicted while its request is in flight still refreshes and retries a refused token',
+    async () => {
+      const h = await harness({
+        mock: { organizations: [{ orgId: 'second-org' }] },
+        pool: { maxProviders: 1 },
+      })
+      expect((await h.send({ method: 'GET', url: h.api('/meters?pageSize=1') })).status).toBe(200)
+      h.m3ter.faults.inject('api', { kind: 'hold' }, { times: 1 })
+      const held = h.send({ method: 'GET', url: h.api('/meters?pageSize=2') })
+      await h.until(() => h.m3ter.faults.held() === 1, 'the request to be held')
+      // A second organisation's member takes the pool's only place: the held request's member is evicted.
+      const other = `${h.m3ter.apiUrl}/organizations/second-org/meters?pageSize=3`
+      expect((await h.send({ method: 'GET', url: other })).status).toBe(200)
+      // Its token is revoked while it is held: the answer is a 403 that a new token fixes.
+      h.m3ter.revokeAll()
+      h.m3ter.faults.release()
+      expect((await held).status).toBe(200)
+      const [sent, retry, ...more] = h
+        .apiLog()
+        .filter((entry) => entry.url === `/organizations/${h.m3ter.orgId}/meters?pageSize=2`)
+      expect(more).toHaveLength(0)
+      expect(sent && retry && h.bearerOf(retry) !== h.bearerOf(sent)).toBe(true)
+      expect(h.m3ter.stats.tokenRequests).toBe(3)
+    },
+  )
 }
