@@ -36,7 +36,10 @@ export interface TokenPoolOptions extends Omit<TokenProviderOptions, 'credential
   ) => CredentialsSource | undefined | Promise<CredentialsSource | undefined>
   /**
    * Members kept at most; past it the least recently used is closed. Default 1,000. An evicted member that a
-   * request still holds (to retry a 401/403) answers from its organisation's current member, never `closed`.
+   * request still holds (a burst to more organisations than this evicts members before their first token; a
+   * 401/403 retry) answers from its organisation's current member, never `closed`. Members made again for
+   * such requests do not evict others, so a burst may take the pool past this number until the next new
+   * organisation's member evicts the least recently used.
    */
   readonly maxProviders?: number
   /** A member unused this long (ms, on the pool's clock) is closed. Default 30 minutes. */
@@ -229,7 +232,14 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     return provider
   }
 
-  const settle = (member: Member, source: CredentialsSource | undefined): TokenProvider | undefined => {
+  // `evict`: false for a member made again for an evicted one's request (closeAndForward): it must not evict
+  // another member a request may hold, which would make that one's request make another, and so on. Such
+  // members may take the pool past maxProviders for a while; the next member made for a new request evicts.
+  const settle = (
+    member: Member,
+    source: CredentialsSource | undefined,
+    evict: boolean,
+  ): TokenProvider | undefined => {
     if (closed) throw closedError()
     if (source === undefined) {
       members.delete(member.orgId)
@@ -245,12 +255,12 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     touch(member)
     // Once the member is in place: a listener may ask the pool for it (to instrument it, say).
     emit({ type: 'pool_member_added', orgId: member.orgId })
-    evictBeyondCapacity()
+    if (evict) evictBeyondCapacity()
     scheduleSweep()
     return member.provider
   }
 
-  const open = (orgId: string): Member => {
+  const open = (orgId: string, evict = true): Member => {
     const member: Member = { orgId, ready: Promise.resolve(undefined), usedAt: mono() }
     members.set(orgId, member)
     let answer: ReturnType<typeof credentialsFor>
@@ -264,14 +274,14 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     if (!isThenable(answer)) {
       // Known at once: the member exists before this call returns, and requests need not wait for it.
       try {
-        member.ready = Promise.resolve(settle(member, answer))
+        member.ready = Promise.resolve(settle(member, answer, evict))
       } catch (error) {
         member.ready = Promise.reject(error)
       }
       return member
     }
     member.ready = Promise.resolve(answer).then(
-      (source) => settle(member, source),
+      (source) => settle(member, source, evict),
       (error: unknown) => {
         if (members.get(orgId) === member) members.delete(orgId)
         throw lookupFailed(orgId, error)
@@ -280,9 +290,9 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     return member
   }
 
-  const memberOf = (orgId: string): Member => {
+  const memberOf = (orgId: string, evict = true): Member => {
     const member = members.get(orgId)
-    if (!member) return open(orgId)
+    if (!member) return open(orgId, evict)
     touch(member)
     return member
   }
@@ -310,10 +320,11 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     })
   }
 
-  // A request routed to a member before it was evicted still holds it, and asks it again to retry a 401/403
-  // (or an application kept it from `pool.for`). Closed, the member would fail that retry with `closed`:
-  // instead it answers from its organisation's current member, made again if need be. Its own secret and
-  // token are forgotten all the same.
+  // A request routed to a member before it was evicted still holds it, and asks it for a token: its first
+  // (a burst to more organisations than maxProviders evicts members between their routing and their first
+  // getToken) or one to retry a 401/403; so may an application that kept it from `pool.for`. Closed, the
+  // member would fail them with `closed`: instead it answers from its organisation's current member, made
+  // again if need be. Its own secret and token are forgotten all the same.
   const closeAndForward = (provider: TokenProvider, orgId: string) => {
     void ownClose.get(provider)?.()
     // A token the request saw refused while no member of the organisation existed to drop it from: the new
@@ -321,9 +332,12 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     let refused: string | undefined
     const current = () => members.get(orgId)?.provider
     const successor = async (): Promise<TokenProvider> => {
-      const next = await pool.for(orgId)
-      if (!next) throw closedError()
-      return next
+      if (closed) throw closedError()
+      const { provider: next, ready } = memberOf(orgId, false)
+      const found = next ?? (await ready)
+      // credentialsFor no longer knows the organisation: as a member closed for good.
+      if (!found) throw closedError()
+      return found
     }
     const getToken = async (options?: GetTokenOptions): Promise<string> => {
       const next = await successor()

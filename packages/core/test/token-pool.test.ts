@@ -217,6 +217,21 @@ describe('createTokenPool', () => {
     await expect(held.getToken()).rejects.toMatchObject({ code: 'closed' })
   })
 
+  it('a burst to more organisations than maxProviders: every request gets its token; the next new one evicts', async () => {
+    const r = await poolRig(4)
+    const pool = r.pool({ maxProviders: 2 })
+    // As the adapters do: each request picks its member, then (a microtask later) asks it for a token. The
+    // third organisation's member evicts the first before it was asked.
+    const members = await Promise.all(['org-0', 'org-1', 'org-2'].map((orgId) => pool.for(orgId)))
+    const tokens = await Promise.all(members.map((member) => member?.getToken()))
+    expect(tokens.map((token) => decodeJwtClaims(token ?? '')?.orgId)).toEqual(['org-0', 'org-1', 'org-2'])
+    // org-0's was made again for its request, without evicting a member another request may hold.
+    expect(pool.snapshot().size).toBe(3)
+    await pool.for('org-3')
+    expect(pool.snapshot().size).toBe(2)
+    expect(Object.keys(pool.snapshot().organizations)).toEqual(['org-0', 'org-3'])
+  })
+
   it('an evicted member’s retry does not take the token it saw refused from a shared store', async () => {
     const r = await poolRig(2)
     const store = createMemoryStore()
