@@ -1,4 +1,4 @@
-import { createTokenPool, type TokenPool, type TokenPoolEvent } from '@m3ter-auth/core'
+import { createMemoryStore, createTokenPool, type TokenPool, type TokenPoolEvent } from '@m3ter-auth/core'
 import { withM3terAuth } from '@m3ter-auth/fetch'
 import { createManualClock, decodeJwtClaims, type MockM3ter, startMockM3ter } from '@m3ter-auth/testkit'
 import fc from 'fast-check'
@@ -173,36 +173,44 @@ const commands = [
 describe('a token pool through @m3ter-auth/fetch, driven by sequences (model-based)', () => {
   it('every allowed call ends 200, with its own organisation’s token, at a bounded cost', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 25 }), async (cmds) => {
-        if (process.env.POOL_MODEL_TRACE) console.error('CMD RUN')
-        m3ter.reset()
-        const events: TokenPoolEvent[] = []
-        const pool = createTokenPool({
-          credentialsFor: keyOf,
-          tokenUrl: m3ter.tokenUrl,
-          scope: [m3ter.apiUrl, m3ter.ingestUrl],
-          clock,
-          random: () => 0.5,
-          maxProviders: MAX_PROVIDERS,
-          idleMs: 30 * 60_000,
-          onEvent: (event) => events.push(event),
-        })
-        const real: Real = {
-          m3ter,
-          pool,
-          m3terFetch: withM3terAuth(pool, fetch),
-          events,
-          advance: (ms) => clock.advance(ms),
-          checked: 0,
-        }
-        const model: Model = { advances: 0, elapsed: 0, revocations: new Map() }
-        try {
-          await fc.asyncModelRun(() => ({ model, real }), cmds)
-        } finally {
-          m3ter.faults.release()
-          await pool.close()
-        }
-      }),
+      // Half the runs share a store between members (an evicted member's successor reads its token there);
+      // half look the Service Users up asynchronously, as a secret manager answers.
+      fc.asyncProperty(
+        fc.commands(commands, { maxCommands: 30, size: 'medium' }),
+        fc.boolean(),
+        fc.boolean(),
+        async (cmds, shared, slowLookup) => {
+          if (process.env.POOL_MODEL_TRACE) console.error('CMD RUN')
+          m3ter.reset()
+          const events: TokenPoolEvent[] = []
+          const pool = createTokenPool({
+            credentialsFor: (orgId) => (slowLookup ? Promise.resolve(keyOf(orgId)) : keyOf(orgId)),
+            ...(shared && { store: createMemoryStore() }),
+            tokenUrl: m3ter.tokenUrl,
+            scope: [m3ter.apiUrl, m3ter.ingestUrl],
+            clock,
+            random: () => 0.5,
+            maxProviders: MAX_PROVIDERS,
+            idleMs: 30 * 60_000,
+            onEvent: (event) => events.push(event),
+          })
+          const real: Real = {
+            m3ter,
+            pool,
+            m3terFetch: withM3terAuth(pool, fetch),
+            events,
+            advance: (ms) => clock.advance(ms),
+            checked: 0,
+          }
+          const model: Model = { advances: 0, elapsed: 0, revocations: new Map() }
+          try {
+            await fc.asyncModelRun(() => ({ model, real }), cmds)
+          } finally {
+            m3ter.faults.release()
+            await pool.close()
+          }
+        },
+      ),
       { numRuns: Number(process.env.POOL_MODEL_RUNS ?? 200), verbose: 1 },
     )
   }, 240_000)
