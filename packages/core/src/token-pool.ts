@@ -342,8 +342,10 @@ export function createTokenPool(options: TokenPoolOptions): TokenPool {
     const getToken = async (options?: GetTokenOptions): Promise<string> => {
       const next = await successor()
       const token = await next.getToken(options)
-      if (token !== refused || !next.invalidate(token)) return token
-      refused = undefined
+      if (token !== refused) return token
+      // The new member found it in a shared store: drop it there (unless a caller beside this one already
+      // did) and wait for the token that replaces it. `refused` stays: every caller must be kept from it.
+      next.invalidate(token)
       return next.getToken(options)
     }
     Object.assign(provider, {

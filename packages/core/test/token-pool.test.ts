@@ -247,6 +247,20 @@ describe('createTokenPool', () => {
     expect(decodeJwtClaims(again)?.orgId).toBe('org-0')
   })
 
+  it('requests that saw the same token refused, retrying together through an evicted member, all get a new one', async () => {
+    const r = await poolRig(2)
+    const pool = r.pool({ maxProviders: 1, store: createMemoryStore() })
+    const held = (await pool.for('org-0')) as TokenProvider
+    const refused = await held.getToken()
+    await pool.for('org-1')
+    r.m3ter.revokeAll()
+    // Three requests answered 403 together; each drops the token and retries.
+    for (let i = 0; i < 3; i++) expect(held.invalidate(refused)).toBe(false)
+    const retried = await Promise.all([held.getToken(), held.getToken(), held.getToken()])
+    expect(retried.filter((token) => token === refused)).toEqual([])
+    expect(new Set(retried).size).toBe(1)
+  })
+
   it('routes a request by the organisation in its path; the token endpoint, Basic and other origins pass', async () => {
     const r = await poolRig(1)
     const pool = r.pool()

@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // token revoked. Everything is real: the pool, @m3ter-auth/fetch, Node's fetch and the testkit's mock m3ter on
 // loopback. A failing run prints fast-check's seed, path and shrunk command list: pass them back as
 // { seed, path } to replay it. POOL_MODEL_RUNS=N runs N sequences (default 200); POOL_MODEL_TRACE=1 prints each
-// command as it starts (a sequence that hangs shows where).
+// command as it starts (a sequence that hangs shows where); POOL_MODEL_SEED (with the same POOL_MODEL_RUNS)
+// generates the same sequences again. Interleavings over real sockets differ from run to run, so a shrunk
+// POOL_MODEL_PATH may not replay: turn a counterexample into a deterministic test (as token-pool.test.ts's
+// "retrying together through an evicted member" came from one).
 //
 // After every command:
 //  1. Liveness: a call to a route the key may use ends 200, whatever came before (after a revocation it is
@@ -211,7 +214,12 @@ describe('a token pool through @m3ter-auth/fetch, driven by sequences (model-bas
           }
         },
       ),
-      { numRuns: Number(process.env.POOL_MODEL_RUNS ?? 200), verbose: 1 },
+      {
+        numRuns: Number(process.env.POOL_MODEL_RUNS ?? 200),
+        verbose: 1,
+        ...(process.env.POOL_MODEL_SEED && { seed: Number(process.env.POOL_MODEL_SEED) }),
+        ...(process.env.POOL_MODEL_PATH && { path: process.env.POOL_MODEL_PATH }),
+      },
     )
   }, 240_000)
 })
