@@ -27,7 +27,7 @@ export const INTERNAL_NAMES = [
   'lastDrop',
   'lastFailure',
   'lastId',
-  'lastInvalidated',
+  'seenRejected',
   'lastSegment',
   'listeners',
   'mono',

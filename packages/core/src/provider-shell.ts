@@ -58,8 +58,13 @@ export interface Shell {
   fetching: Promise<void>
   /** Where the fleet shares the token for the current key; empty before the first attempt. */
   storeKey: string
-  /** A token this provider saw rejected: never taken from the store again. */
-  lastInvalidated?: string | undefined
+  /**
+   * The last few tokens this provider saw rejected, the latest last: never taken from the store again. Not
+   * only the latest: a store whose delete failed still holds an older one (found by the fleet simulation,
+   * seed 107585: two revocations in a row, the first token's delete timed out, and the second invalidation
+   * made the first adoptable again).
+   */
+  readonly seenRejected: string[]
   /** How the last attempt failed, until a token arrives: what a caller who waited too long is told. */
   lastFailure?: M3terAuthError | undefined
   /** `getToken` calls answered without waiting (`snapshot().servedAtOnce`). */
@@ -95,6 +100,7 @@ export function createShell(options: TokenProviderOptions): Shell {
     fetching: Promise.resolve(),
     storeKey: '',
     servedAtOnce: 0,
+    seenRejected: [],
     listeners,
     sync:
       store &&

@@ -9,6 +9,9 @@ import { abortedError, waitForToken } from './token-waiters.ts'
 
 export type { GetTokenOptions, TokenProvider, TokenSnapshot, TokenStatus } from './token-provider.ts'
 
+// How many tokens seen rejected a provider remembers (see Shell.seenRejected).
+const REMEMBERED_REJECTIONS = 8
+
 /**
  * Creates the token provider for one m3ter Service User. It fetches a token on first use, shares one
  * request among all concurrent callers, refreshes ahead of expiry in the background, backs off when the
@@ -37,9 +40,13 @@ export function createTokenProvider(options: TokenProviderOptions = {}): TokenPr
     inScope,
     invalidate(token) {
       const invalidated = dispatch(shell, { type: 'invalidate', accessToken: token })
-      if (invalidated) shell.lastInvalidated = token
-      else emit(shell, { type: 'invalidate_ignored', generation: shell.state.generation })
-      return invalidated
+      if (!invalidated) {
+        emit(shell, { type: 'invalidate_ignored', generation: shell.state.generation })
+        return false
+      }
+      // A handful is plenty: each is a revocation whose store delete also failed, within one token lifetime.
+      if (shell.seenRejected.push(token) > REMEMBERED_REJECTIONS) shell.seenRejected.shift()
+      return true
     },
     setCredentials(next) {
       shell.resolver = credentialsResolver(next)

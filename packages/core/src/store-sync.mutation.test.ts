@@ -11,12 +11,12 @@ import type { TokenStore } from './token-store.ts'
 describe('a stored token is usable', () => {
   it('until the millisecond before its refreshAt, and never at or past its expiresAt', () => {
     const t = { accessToken: 'a.b', obtainedAt: 0, refreshAt: 1_000, expiresAt: 2_000 }
-    expect(usable(t, 999, undefined)).toBe(t)
-    expect(usable(t, 999, 'other')).toBe(t)
+    expect(usable(t, 999, [])).toBe(t)
+    expect(usable(t, 999, ['other'])).toBe(t)
     // A value whose refreshAt lies past its expiresAt (as written, unchecked) is not served once expired.
     const odd = { ...t, refreshAt: 3_000 }
-    expect(usable(odd, 1_999, undefined)).toBe(odd)
-    expect(usable(odd, 2_000, undefined)).toBeUndefined()
+    expect(usable(odd, 1_999, [])).toBe(odd)
+    expect(usable(odd, 2_000, [])).toBeUndefined()
   })
 })
 
@@ -46,7 +46,7 @@ describe('the lease', () => {
       const clock = createManualClock()
       const sync = createStoreSync({ store: sized(timeoutMs), clock, timeoutMs: 10_000, emit: () => {} })
       const signal = new AbortController().signal
-      const got = await sync.acquire('k', { signal, rejected: undefined, startedAt: clock.now() })
+      const got = await sync.acquire('k', { signal, rejected: [], startedAt: clock.now() })
       expect(got).toHaveProperty('lease')
     }
     const byDefault = leaseTtl(10_000, DEFAULT_STORE_CALL_MS)
@@ -66,14 +66,14 @@ describe('a store call', () => {
     const events: unknown[] = []
     const sync = createStoreSync({ store: hanging(), clock, timeoutMs: 10_000, emit: (e) => events.push(e) })
     const during = new AbortController()
-    const pending = sync.acquire('k', { signal: during.signal, rejected: undefined, startedAt: clock.now() })
+    const pending = sync.acquire('k', { signal: during.signal, rejected: [], startedAt: clock.now() })
     during.abort()
     expect(await pending).toStrictEqual({ lease: undefined })
     const before = new AbortController()
     before.abort()
     const got = await sync.acquire('k', {
       signal: before.signal,
-      rejected: undefined,
+      rejected: [],
       startedAt: clock.now(),
     })
     expect(got).toStrictEqual({ lease: undefined })
@@ -85,7 +85,7 @@ describe('a store call', () => {
     const events: unknown[] = []
     const sync = createStoreSync({ store: hanging(), clock, timeoutMs: 10_000, emit: (e) => events.push(e) })
     const signal = new AbortController().signal
-    const pending = sync.acquire('k', { signal, rejected: undefined, startedAt: clock.now() })
+    const pending = sync.acquire('k', { signal, rejected: [], startedAt: clock.now() })
     await clock.advance(DEFAULT_STORE_CALL_MS)
     expect(await pending).toStrictEqual({ lease: undefined })
     expect(events).toEqual([{ type: 'store_failed', operation: 'get', reason: 'timeout' }])
@@ -125,8 +125,7 @@ function recorded(store: TokenStore, clock = createManualClock()) {
   const events: unknown[] = []
   const sync = createStoreSync({ store, clock, timeoutMs: 10_000, emit: (e) => events.push(e) })
   const controller = new AbortController()
-  const acquire = () =>
-    sync.acquire('k', { signal: controller.signal, rejected: undefined, startedAt: clock.now() })
+  const acquire = () => sync.acquire('k', { signal: controller.signal, rejected: [], startedAt: clock.now() })
   return { sync, events, acquire, controller }
 }
 

@@ -41,7 +41,7 @@ function setup(store: TokenStore, clock: ManualClock = createManualClock()) {
   const events: Omit<M3terAuthEvent, 'at'>[] = []
   const sync = createStoreSync({ store, clock, timeoutMs: TIMEOUT_MS, emit: (e) => events.push(e) })
   const controller = new AbortController()
-  const acquire = (rejected?: string): Promise<Acquired> =>
+  const acquire = (...rejected: string[]): Promise<Acquired> =>
     sync.acquire(KEY, { signal: controller.signal, rejected, startedAt: clock.now() })
   return { sync, clock, events, controller, acquire }
 }
@@ -64,10 +64,11 @@ async function drive<T>(clock: ManualClock, promise: Promise<T>, maxMs = 60_000)
 describe('usable', () => {
   it('takes a token before its refresh point, not one past it, nor one this provider saw rejected', () => {
     const t = token(0)
-    expect(usable(t, 0, undefined)).toBe(t)
-    expect(usable(t, t.refreshAt, undefined)).toBeUndefined()
-    expect(usable(t, 0, t.accessToken)).toBeUndefined()
-    expect(usable(undefined, 0, undefined)).toBeUndefined()
+    expect(usable(t, 0, [])).toBe(t)
+    expect(usable(t, t.refreshAt, [])).toBeUndefined()
+    expect(usable(t, 0, [t.accessToken])).toBeUndefined()
+    expect(usable(t, 0, [t.accessToken, 'a later one'])).toBeUndefined()
+    expect(usable(undefined, 0, [])).toBeUndefined()
   })
 })
 
@@ -186,7 +187,7 @@ describe('createStoreSync: acquire', () => {
     })
     const found = await sync.acquire(KEY, {
       signal: new AbortController().signal,
-      rejected: undefined,
+      rejected: [],
       startedAt: FROZEN_AT,
     })
     expect(found).toStrictEqual({ lease: undefined })
@@ -340,7 +341,7 @@ describe('createStoreSync: writes and release', () => {
   async function holding(sync: StoreSync, clock: ManualClock) {
     const found = await sync.acquire(KEY, {
       signal: new AbortController().signal,
-      rejected: undefined,
+      rejected: [],
       startedAt: clock.now(),
     })
     if (!('lease' in found) || !found.lease) throw new Error('expected to hold the lease')

@@ -69,14 +69,14 @@ export interface StoreSync {
  *
  * @example
  * ```ts
- * sync.acquire(key, { signal: controller.signal, rejected: lastInvalidated, startedAt: clock.now() })
+ * sync.acquire(key, { signal: controller.signal, rejected: seenRejected, startedAt: clock.now() })
  * ```
  */
 export interface AttemptContext {
   /** Aborted when the attempt is abandoned (close, new credentials): every wait ends at once. */
   readonly signal: AbortSignal
-  /** A token this provider saw rejected: never taken from the store again. */
-  readonly rejected: string | undefined
+  /** Tokens this provider saw rejected: never taken from the store again. */
+  readonly rejected: readonly string[]
   /**
    * When the attempt started, on the clock's monotonic reading where it has one (else `now()`): the store
    * phase ends a lease lifetime (and a poll) later.
@@ -112,15 +112,15 @@ type Outcome<T> =
  *
  * @example
  * ```ts
- * usable(await store.get(key), clock.now(), lastInvalidated) // the token, or undefined
+ * usable(await store.get(key), clock.now(), seenRejected) // the token, or undefined
  * ```
  */
 export function usable(
   token: StoredToken | undefined,
   now: number,
-  rejected: string | undefined,
+  rejected: readonly string[],
 ): StoredToken | undefined {
-  return token && token.accessToken !== rejected && now < token.refreshAt && now < token.expiresAt
+  return token && !rejected.includes(token.accessToken) && now < token.refreshAt && now < token.expiresAt
     ? token
     : undefined
 }
@@ -144,7 +144,7 @@ export function leaseTtl(timeoutMs: number, callMs: number): number {
  * @example
  * ```ts
  * const sync = createStoreSync({ store: createMemoryStore(), clock: systemClock, timeoutMs: 10_000, emit: console.log })
- * const found = await sync.acquire('m3ter-auth:v1:…', { signal, rejected: undefined, startedAt: Date.now() })
+ * const found = await sync.acquire('m3ter-auth:v1:…', { signal, rejected: [], startedAt: Date.now() })
  * if ('token' in found) use(found.token)
  * ```
  */

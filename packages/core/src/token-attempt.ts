@@ -54,7 +54,7 @@ export async function fetchToken(
       const known = knownStoreKey(config.tokenUrl, credentials)
       shell.storeKey = known ?? (await storeKeyOf(config.tokenUrl, credentials))
       if (signal.aborted) return
-      const found = await sync.acquire(shell.storeKey, { signal, rejected: shell.lastInvalidated, startedAt })
+      const found = await sync.acquire(shell.storeKey, { signal, rejected: shell.seenRejected, startedAt })
       if ('lease' in found) lease = found.lease
       if (signal.aborted) return
       if ('token' in found)
