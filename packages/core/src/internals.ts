@@ -66,6 +66,9 @@ export {
   BODY_GONE,
   type FollowedAnswer,
   type FollowOptions,
+  followRedirects,
+  followsRedirectsHere,
+  isRedirect,
   sendFollowingRedirects,
 } from './redirect-hops.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'
