@@ -68,6 +68,7 @@ export {
   type FollowOptions,
   followRedirects,
   followsRedirectsHere,
+  initWith,
   isRedirect,
   sendFollowingRedirects,
 } from './redirect-hops.ts'

@@ -66,7 +66,7 @@ const BODY_HEADERS = [
  *
  * @example
  * ```ts
- * const first = followsRedirectsHere(url, init) ? { ...init, headers, redirect: 'manual' } : { ...init, headers }
+ * const first = initWith(init, followsRedirectsHere(url, init) ? { headers, redirect: 'manual' } : { headers })
  * ```
  */
 export function followsRedirectsHere(input: RequestInfo | URL, init: RequestInit | undefined): boolean {
@@ -109,7 +109,7 @@ export async function sendFollowingRedirects(
   follow: FollowOptions,
 ): Promise<FollowedAnswer> {
   if (!followsRedirectsHere(input, init)) return { response: await send(input, init), answeredFrom: 'asked' }
-  const response = await send(input, { ...init, redirect: 'manual' })
+  const response = await send(input, initWith(init, { redirect: 'manual' }))
   if (!isRedirect(response)) return { response, answeredFrom: 'asked' }
   return followRedirects(send, response, input, init, follow)
 }
@@ -122,7 +122,7 @@ export async function sendFollowingRedirects(
  *
  * @example
  * ```ts
- * const first = { ...init, headers, redirect: 'manual' as const }
+ * const first = initWith(init, { headers, redirect: 'manual' })
  * let response = await fetch(url, first)
  * if (isRedirect(response)) ({ response } = await followRedirects(fetch, response, url, first, follow))
  * ```
@@ -162,21 +162,37 @@ export async function followRedirects(
     }
     const bare = new URL(url).origin !== next.origin || !follow.carries(next.href)
     if (bare) headers.delete('authorization')
-    const hopInit: RequestInit = {
-      ...init,
+    const redirect = bare ? 'follow' : 'manual'
+    const hopInit = initWith(init, {
       method,
       headers,
       body,
       signal: init.signal ?? request?.signal ?? null,
-    }
+      redirect,
+    })
     // Node's fetch wants a stream body declared half-duplex.
     if (body instanceof ReadableStream) Object.assign(hopInit, { duplex: 'half' })
-    response = await send(next.href, { ...hopInit, redirect: bare ? 'follow' : 'manual' })
+    response = await send(next.href, hopInit)
     markRedirected(response)
     if (bare) return { response, answeredFrom: 'other' }
     url = next.href
   }
   return { response, answeredFrom: 'asked' }
+}
+
+/**
+ * A copy of `init` (its own enumerable properties, as a spread takes them) with `changes` on top: the init a
+ * wrapper hands fetch, the caller's object never written to. Not `{ ...init, headers }`: Node 20's V8 takes
+ * some 1 µs for a spread followed by properties the source lacks (measured: 0.9 µs against 0.06 µs for this
+ * on Node 20; 0.03 µs against 0.06 µs on Node 22 and 24), on every request of an adapter.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, initWith(init, { headers: { authorization: bearerHeader(token) }, redirect: 'manual' }))
+ * ```
+ */
+export function initWith(init: RequestInit | undefined, changes: RequestInit): RequestInit {
+  return Object.assign({}, init, changes)
 }
 
 function requestOf(input: RequestInfo | URL): Request | undefined {

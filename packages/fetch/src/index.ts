@@ -8,6 +8,7 @@ import {
   followRedirects,
   followsRedirectsHere,
   heldToken,
+  initWith,
   isRedirect,
   judgeAnswer,
   providerFor,
@@ -143,9 +144,8 @@ export function withM3terAuth<F extends FetchLike>(
     // never written to); redirects are followed here, hop by hop, so that none takes the bearer to the
     // token endpoint, and only when the answer is one.
     const followHere = followsRedirectsHere(input, init)
-    const first: RequestInit = followHere
-      ? { ...init, headers: withBearer(own, token), redirect: 'manual' }
-      : { ...init, headers: withBearer(own, token) }
+    const headers = withBearer(own, token)
+    const first = initWith(init, followHere ? { headers, redirect: 'manual' } : { headers })
     let response = await send(input, first)
     let answeredFrom: AnsweredFrom = 'asked'
     if (followHere && isRedirect(response)) {
@@ -170,7 +170,7 @@ export function withM3terAuth<F extends FetchLike>(
       const sent = await sendFollowingRedirects(
         send,
         spare ?? input,
-        { ...init, headers: withBearer(own, token) },
+        initWith(init, { headers: withBearer(own, token) }),
         followOptions(member, String(url), init, fromRequest, spare),
       )
       response = sent.response

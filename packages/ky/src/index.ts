@@ -8,6 +8,7 @@ import {
   followRedirects,
   followsRedirectsHere,
   heldToken,
+  initWith,
   isRedirect,
   judgeAnswer,
   providerFor,
@@ -148,7 +149,7 @@ export function m3terAuth(
       // bearer to the token endpoint, and only when the answer is one: most requests skip that work.
       const followHere = followsRedirectsHere(request, init)
       const headers = signedHeaders(request, token)
-      const signed: RequestInit = followHere ? { ...init, headers, redirect: 'manual' } : { ...init, headers }
+      const signed = initWith(init, followHere ? { headers, redirect: 'manual' } : { headers })
       response = await send(request, signed)
       if (followHere && isRedirect(response)) {
         const follow = followOptions(member, request, body)
@@ -205,7 +206,12 @@ function sendSigned(
   const follow = followOptions(member, request, body)
   return request.bodyUsed
     ? sendFollowingRedirects(send, withBearer(request, body, token), init ?? {}, follow)
-    : sendFollowingRedirects(send, request, { ...init, headers: signedHeaders(request, token) }, follow)
+    : sendFollowingRedirects(
+        send,
+        request,
+        initWith(init, { headers: signedHeaders(request, token) }),
+        follow,
+      )
 }
 
 // Which hops may carry the bearer, and the body once more for a hop that keeps it (307/308): built only
