@@ -29,9 +29,12 @@ const FEATURES = {
     'fetch/src/index.ts': [
       [
         /^import \{/m,
-        "const sendFollowingRedirects = async (send, input, init) => ({ response: await send(input, init), answeredFrom: 'asked' })\nimport {",
+        "const sendFollowingRedirects = async (send, input, init) => ({ response: await send(input, init), answeredFrom: 'asked' })\nconst followsRedirectsHere = () => false\nconst isRedirect = () => false\nconst followRedirects = sendFollowingRedirects\nimport {",
       ],
       [/ {2}sendFollowingRedirects,\n/, ''],
+      [/ {2}followRedirects,\n/, ''],
+      [/ {2}followsRedirectsHere,\n/, ''],
+      [/ {2}isRedirect,\n/, ''],
     ],
   },
   'debug logger (M3TER_AUTH_DEBUG, the logger option, the out-of-scope notice)': {

@@ -66,6 +66,10 @@ export {
   BODY_GONE,
   type FollowedAnswer,
   type FollowOptions,
+  followRedirects,
+  followsRedirectsHere,
+  initWith,
+  isRedirect,
   sendFollowingRedirects,
 } from './redirect-hops.ts'
 export { DEFAULT_REFRESH, tokenTimes } from './refresh-policy.ts'

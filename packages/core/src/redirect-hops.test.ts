@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BODY_GONE, type FollowOptions, sendFollowingRedirects } from './redirect-hops.ts'
+import {
+  BODY_GONE,
+  type FollowOptions,
+  followRedirects,
+  followsRedirectsHere,
+  initWith,
+  isRedirect,
+  sendFollowingRedirects,
+} from './redirect-hops.ts'
 
 interface Seen {
   readonly method: string
@@ -133,5 +141,45 @@ describe('sendFollowingRedirects', () => {
     expect(response.status).toBe(307)
     expect(answeredFrom).toBe('asked')
     expect(seen).toHaveLength(1)
+  })
+})
+
+describe('the parts of sendFollowingRedirects, for an adapter that makes the first send itself', () => {
+  it('follows from a first answer the caller got with redirect manual, by the same rules', async () => {
+    seen = []
+    const url = to(307, '/oauth/token')
+    const headers = { authorization: BEARER }
+    expect(followsRedirectsHere(url, undefined)).toBe(true)
+    const first = initWith(undefined, { headers, redirect: 'manual' })
+    const answer = await fetch(url, first)
+    expect(isRedirect(answer)).toBe(true)
+    const follow = { url, carries, bodyAgain: () => undefined }
+    const { response, answeredFrom } = await followRedirects(fetch, answer, url, first, follow)
+    expect(answeredFrom).toBe('other')
+    expect(await response.text()).toBe('GET /oauth/token')
+    expect(seen.map((s) => s.authorization)).toEqual([BEARER, undefined])
+  })
+
+  it("leaves a caller's manual or error mode, on init or on a Request, to fetch", () => {
+    expect(followsRedirectsHere(origin, { redirect: 'manual' })).toBe(false)
+    expect(followsRedirectsHere(origin, { redirect: 'error' })).toBe(false)
+    expect(followsRedirectsHere(new Request(origin, { redirect: 'manual' }), undefined)).toBe(false)
+    expect(followsRedirectsHere(new Request(origin, { redirect: 'manual' }), { redirect: 'follow' })).toBe(
+      true,
+    )
+  })
+
+  it('tells a redirect by its status and its Location', () => {
+    expect(isRedirect(new Response(null, { status: 308, headers: { location: '/x' } }))).toBe(true)
+    expect(isRedirect(new Response(null, { status: 308 }))).toBe(false)
+    expect(isRedirect(new Response(null, { status: 304, headers: { location: '/x' } }))).toBe(false)
+  })
+
+  it("copies the caller's init with the changes on top, and never writes to it", () => {
+    const init: RequestInit = { method: 'POST', headers: { a: '1' } }
+    const copy = initWith(init, { headers: { b: '2' }, redirect: 'manual' })
+    expect(copy).toEqual({ method: 'POST', headers: { b: '2' }, redirect: 'manual' })
+    expect(init).toEqual({ method: 'POST', headers: { a: '1' } })
+    expect(initWith(undefined, { redirect: 'manual' })).toEqual({ redirect: 'manual' })
   })
 })

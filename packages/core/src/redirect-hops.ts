@@ -47,6 +47,8 @@ type Send = (input: RequestInfo | URL, init: RequestInit) => Promise<Response>
 // The fetch standard's limit.
 const MAX_HOPS = 20
 const IN_BROWSER_PAGE = typeof document !== 'undefined' && typeof window !== 'undefined'
+// The statuses fetch follows (with a Location), once for the module rather than an array per answer.
+const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308]
 // Headers that describe a body: a hop that turns into a GET drops them with the body.
 const BODY_HEADERS = [
   'content-type',
@@ -55,6 +57,35 @@ const BODY_HEADERS = [
   'content-location',
   'content-length',
 ]
+
+/**
+ * Are this request's redirects followed here, by {@link sendFollowingRedirects} or
+ * {@link followRedirects} (the first send asks fetch for `redirect: 'manual'`), rather than by fetch? Not
+ * for a caller's own `redirect: 'manual' | 'error'` (on `init` or on a `Request`), and never in a browser
+ * page, where 'manual' gives an opaque answer that cannot be followed.
+ *
+ * @example
+ * ```ts
+ * const first = initWith(init, followsRedirectsHere(url, init) ? { headers, redirect: 'manual' } : { headers })
+ * ```
+ */
+export function followsRedirectsHere(input: RequestInfo | URL, init: RequestInit | undefined): boolean {
+  if (IN_BROWSER_PAGE) return false
+  const request = requestOf(input)
+  return (init?.redirect ?? request?.redirect ?? 'follow') === 'follow'
+}
+
+/**
+ * Is this answer a redirect to follow: a 301, 302, 303, 307 or 308 that names where (a Location)?
+ *
+ * @example
+ * ```ts
+ * if (isRedirect(response)) ({ response, answeredFrom } = await followRedirects(send, response, url, init, follow))
+ * ```
+ */
+export function isRedirect(response: Response): boolean {
+  return REDIRECT_STATUSES.includes(response.status) && response.headers.has('location')
+}
 
 /**
  * Sends a request that carries the bearer in `init.headers` and follows its redirects by hand, as fetch
@@ -77,13 +108,33 @@ export async function sendFollowingRedirects(
   init: RequestInit,
   follow: FollowOptions,
 ): Promise<FollowedAnswer> {
-  const request = typeof input === 'object' && 'url' in input ? (input as Request) : undefined
-  const mode = init.redirect ?? request?.redirect ?? 'follow'
-  // A browser page answers 'manual' with an opaque redirect that cannot be followed: there fetch follows.
-  if (mode !== 'follow' || IN_BROWSER_PAGE)
-    return { response: await send(input, init), answeredFrom: 'asked' }
-  let response = await send(input, { ...init, redirect: 'manual' })
+  if (!followsRedirectsHere(input, init)) return { response: await send(input, init), answeredFrom: 'asked' }
+  const response = await send(input, initWith(init, { redirect: 'manual' }))
   if (!isRedirect(response)) return { response, answeredFrom: 'asked' }
+  return followRedirects(send, response, input, init, follow)
+}
+
+/**
+ * The rest of {@link sendFollowingRedirects} for a caller that made the first send itself (with
+ * `redirect: 'manual'`, as {@link followsRedirectsHere} says) and got a redirect ({@link isRedirect}):
+ * follows it hop by hop from `response`, by the same rules. `init` is the first send's; its `redirect`
+ * is not read. Lets an adapter keep the usual answer, which is no redirect, free of this function's work.
+ *
+ * @example
+ * ```ts
+ * const first = initWith(init, { headers, redirect: 'manual' })
+ * let response = await fetch(url, first)
+ * if (isRedirect(response)) ({ response } = await followRedirects(fetch, response, url, first, follow))
+ * ```
+ */
+export async function followRedirects(
+  send: Send,
+  response: Response,
+  input: RequestInfo | URL,
+  init: RequestInit,
+  follow: FollowOptions,
+): Promise<FollowedAnswer> {
+  const request = requestOf(input)
   let url = follow.url
   let method = (init.method ?? request?.method ?? 'GET').toUpperCase()
   // A Request's own body is consumed by the first send: a hop that keeps it asks bodyAgain, as for init's.
@@ -111,16 +162,17 @@ export async function sendFollowingRedirects(
     }
     const bare = new URL(url).origin !== next.origin || !follow.carries(next.href)
     if (bare) headers.delete('authorization')
-    const hopInit: RequestInit = {
-      ...init,
+    const redirect = bare ? 'follow' : 'manual'
+    const hopInit = initWith(init, {
       method,
       headers,
       body,
       signal: init.signal ?? request?.signal ?? null,
-    }
+      redirect,
+    })
     // Node's fetch wants a stream body declared half-duplex.
     if (body instanceof ReadableStream) Object.assign(hopInit, { duplex: 'half' })
-    response = await send(next.href, { ...hopInit, redirect: bare ? 'follow' : 'manual' })
+    response = await send(next.href, hopInit)
     markRedirected(response)
     if (bare) return { response, answeredFrom: 'other' }
     url = next.href
@@ -128,8 +180,23 @@ export async function sendFollowingRedirects(
   return { response, answeredFrom: 'asked' }
 }
 
-function isRedirect(response: Response): boolean {
-  return [301, 302, 303, 307, 308].includes(response.status) && response.headers.has('location')
+/**
+ * A copy of `init` (its own enumerable properties, as a spread takes them) with `changes` on top: the init a
+ * wrapper hands fetch, the caller's object never written to. Not `{ ...init, headers }`: Node 20's V8 takes
+ * some 1 µs for a spread followed by properties the source lacks (measured: 0.9 µs against 0.06 µs for this
+ * on Node 20; 0.03 µs against 0.06 µs on Node 22 and 24), on every request of an adapter.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, initWith(init, { headers: { authorization: bearerHeader(token) }, redirect: 'manual' }))
+ * ```
+ */
+export function initWith(init: RequestInit | undefined, changes: RequestInit): RequestInit {
+  return Object.assign({}, init, changes)
+}
+
+function requestOf(input: RequestInfo | URL): Request | undefined {
+  return typeof input === 'object' && 'url' in input ? (input as Request) : undefined
 }
 
 // The caller sees what fetch would have given: an answer marked as reached through a redirect.

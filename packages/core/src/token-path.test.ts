@@ -50,6 +50,22 @@ describe('token path', () => {
     )
   })
 
+  it('answers a URL asked again as the first time, under the token endpoint it is asked for', () => {
+    const asked = 'https://api.m3ter.com/oauth/token'
+    const other = 'https://auth.example/oauth/token'
+    // The same URL, asked again, against another endpoint, and between other URLs: the last answer kept
+    // for one URL never stands for another URL or another endpoint.
+    expect([asked, asked, other, asked].map((url) => isTokenEndpoint(TOKEN_URL, url))).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ])
+    expect(isTokenEndpoint(other, asked)).toBe(false)
+    expect(isTokenEndpoint(TOKEN_URL, asked)).toBe(true)
+    expect(isTokenEndpoint(other, other)).toBe(true)
+  })
+
   it('keeps the bearer from every spelling of the token path through shouldAuthorize', () => {
     const auth = createTokenProvider({ credentials: { accessKeyId: 'k', apiSecret: 's' } })
     for (const url of ['/oauth/token/', '//oauth/token', '/OAUTH/TOKEN', '/oauth/%74oken'])

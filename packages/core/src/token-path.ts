@@ -15,9 +15,23 @@
  */
 export function isTokenEndpoint(tokenUrl: string | undefined, url: string | URL): boolean {
   if (tokenUrl === undefined) return false
+  const href = typeof url === 'string' ? url : url.href
+  // Stryker disable next-line ConditionalExpression: equivalent (-> false), a cache never hit decides afresh.
+  if (lastAsked?.href === href && lastAsked.tokenUrl === tokenUrl) return lastAsked.verdict
+  const verdict = decided(tokenUrl, href)
+  // Stryker disable next-line ObjectLiteral: equivalent, an empty cache never hits (each call decides).
+  lastAsked = { tokenUrl, href, verdict }
+  return verdict
+}
+
+// The last URL asked about and its answer. Adapters ask once per request, and a client mostly sends the same
+// URL again and again (m3ter's ingest endpoint, a paged list): the two tests below cost some 1,000
+// instructions a request, a comparison of two strings a few dozen.
+let lastAsked: { readonly tokenUrl: string; readonly href: string; readonly verdict: boolean } | undefined
+
+function decided(tokenUrl: string, href: string): boolean {
   const endpoint = endpointOf(tokenUrl)
   if (endpoint === undefined) return false
-  const href = typeof url === 'string' ? url : url.href
   // Most requests neither name the endpoint's last segment nor hold a character that could hide it: no URL
   // to parse for them.
   if (!endpoint.lastSegment.test(href) && !MAY_HIDE_A_SEGMENT.test(href)) return false

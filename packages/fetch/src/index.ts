@@ -1,10 +1,15 @@
 import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
+  type AnsweredFrom,
   BODY_GONE,
   bearerHeader,
   describeArgument,
   type FollowOptions,
+  followRedirects,
+  followsRedirectsHere,
   heldToken,
+  initWith,
+  isRedirect,
   judgeAnswer,
   providerFor,
   requireTokenProvider,
@@ -134,59 +139,78 @@ export function withM3terAuth<F extends FetchLike>(
     // A Request's body is a stream the first send consumes: the copy for a retry is made now (clone tees
     // it). Bodies in init are extracted afresh by fetch on each call.
     const spare = fromRequest && !request.bodyUsed ? request.clone() : undefined
-    // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
-    const follow: FollowOptions = {
-      url: String(url),
-      carries: (hop) => shouldAuthorize(member, hop),
-      bodyAgain: () =>
-        !fromRequest
-          ? isStream(init?.body)
-            ? BODY_GONE
-            : init?.body
-          : spare && !spare.bodyUsed
-            ? spare.clone().body
-            : BODY_GONE,
-    }
     let token = (!signal?.aborted && heldToken(member)) || (await tokenFor(member, signal, waitUntil))
-    // A fresh init and headers per attempt: the caller's init and headers objects are never written to.
-    let sent = await sendFollowingRedirects(send, input, { ...init, headers: withBearer(own, token) }, follow)
-    let response = sent.response
-    for (const retried of [false, true]) {
-      const refused = !retried && (response.status === 401 || response.status === 403)
-      // The policy reads a Request body's bytes (for its size) only when it might retry.
-      const body = !fromRequest
-        ? init?.body
-        : spare && refused
-          ? await spare.clone().arrayBuffer()
-          : request.body
-      const method = init?.method ?? request?.method ?? 'GET'
-      const answer = {
-        method,
-        url,
-        status: response.status,
-        token,
-        answeredFrom: sent.answeredFrom,
-        body,
-        retried,
-      }
-      if (judgeAnswer(member, answer) !== 'retry') break
+    // The first send goes straight to fetch, with one fresh init (the caller's init and headers objects are
+    // never written to); redirects are followed here, hop by hop, so that none takes the bearer to the
+    // token endpoint, and only when the answer is one.
+    const followHere = followsRedirectsHere(input, init)
+    const headers = withBearer(own, token)
+    const first = initWith(init, followHere ? { headers, redirect: 'manual' } : { headers })
+    let response = await send(input, first)
+    let answeredFrom: AnsweredFrom = 'asked'
+    if (followHere && isRedirect(response)) {
+      // The follow options are built only here and for a retry: most requests need neither.
+      const follow = followOptions(member, String(url), init, fromRequest, spare)
+      ;({ response, answeredFrom } = await followRedirects(send, response, input, first, follow))
+    }
+    const method = init?.method ?? request?.method ?? 'GET'
+    const refused = response.status === 401 || response.status === 403
+    // The policy reads a Request body's bytes (for its size) only when it might retry.
+    const body = !fromRequest
+      ? init?.body
+      : spare && refused
+        ? await spare.clone().arrayBuffer()
+        : request.body
+    const answer = { method, url, status: response.status, token, answeredFrom, body, retried: false }
+    if (judgeAnswer(member, answer) === 'retry') {
       // The first answer is dropped: cancel its body so its connection is released, not left half-read.
       void response.body?.cancel().catch(ignore)
       token = await tokenFor(member, signal, waitUntil)
       // No mark needed: the retry goes straight to the wrapped fetch, never back through this function.
-      sent = await sendFollowingRedirects(
+      const sent = await sendFollowingRedirects(
         send,
         spare ?? input,
-        { ...init, headers: withBearer(own, token) },
-        follow,
+        initWith(init, { headers: withBearer(own, token) }),
+        followOptions(member, String(url), init, fromRequest, spare),
       )
       response = sent.response
+      const again = fromRequest ? request.body : init?.body
+      judgeAnswer(member, {
+        ...answer,
+        status: response.status,
+        token,
+        answeredFrom: sent.answeredFrom,
+        body: again,
+        retried: true,
+      })
     }
     if (spare && !spare.bodyUsed) void spare.body?.cancel().catch(ignore)
     return response
   }
 
   return m3terFetch as unknown as F
+}
+
+// Which hops may carry the bearer, and the body once more for a hop that keeps it (307/308).
+function followOptions(
+  member: TokenProvider,
+  url: string,
+  init: RequestInit | undefined,
+  fromRequest: boolean,
+  spare: Request | undefined,
+): FollowOptions {
+  return {
+    url,
+    carries: (hop) => shouldAuthorize(member, hop),
+    bodyAgain: () =>
+      !fromRequest
+        ? isStream(init?.body)
+          ? BODY_GONE
+          : init?.body
+        : spare && !spare.bodyUsed
+          ? spare.clone().body
+          : BODY_GONE,
+  }
 }
 
 // A plain record is what fetch reads fastest, so one stays a record; Headers and lists become Headers.

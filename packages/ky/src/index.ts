@@ -1,9 +1,15 @@
 import type { TokenPool, TokenProvider } from '@m3ter-auth/core'
 import {
+  type AnsweredFrom,
   BODY_GONE,
   bearerHeader,
+  type FollowedAnswer,
   type FollowOptions,
+  followRedirects,
+  followsRedirectsHere,
   heldToken,
+  initWith,
+  isRedirect,
   judgeAnswer,
   providerFor,
   requireTokenProvider,
@@ -100,10 +106,11 @@ export function m3terAuth(
   // its first token request.
   const authorizing = (request: Request): TokenProvider | undefined | Promise<TokenProvider | undefined> => {
     const authorization = request.headers.get('authorization')
-    const routed = providerFor(auth, request.url, authorization)
-    const allowed = (member: TokenProvider | undefined) =>
-      member && shouldAuthorize(member, request.url, authorization) ? member : undefined
-    return routed === auth ? allowed(routed) : Promise.resolve(routed).then(allowed)
+    const url = request.url
+    const routed = providerFor(auth, url, authorization)
+    return routed === auth
+      ? allowedMember(routed, url, authorization)
+      : Promise.resolve(routed).then((member) => allowedMember(member, url, authorization))
   }
   // The token is first asked for in a hook so that a token failure takes ky's hook error path (ky 2 does
   // not retry it); fetch then finds it ready. A provider holding a fresh token has nothing to wait for:
@@ -128,38 +135,44 @@ export function m3terAuth(
     const member = routed instanceof Promise ? await routed : routed
     if (!member) return send(input, init)
     const request = input as Request
+    const { signal } = request
     // A body we did not see made (a Request swapped in by another hook) counts as one-shot: safe side.
     const body = request.body === null ? undefined : bodies.has(request) ? bodies.get(request) : request.body
-    // Redirects are followed here, hop by hop, so that none takes the bearer to the token endpoint.
-    const follow: FollowOptions = {
-      url: request.url,
-      carries: (hop) => shouldAuthorize(member, hop),
-      bodyAgain: () => (body === undefined ? null : canSendAgain(body) ? (body as BodyInit) : BODY_GONE),
-    }
-    const attempt = async (sent: Request, retried: boolean) => {
-      const token =
-        (!request.signal.aborted && heldToken(member)) || (await member.getToken({ signal: request.signal }))
-      // The first send hands ky's Request over as it is with the signed headers in init (fetch builds its
-      // own Request from the two anyway); a retry, whose body that send used, needs a Request made again.
-      const signed = sent.bodyUsed
-        ? sendFollowingRedirects(send, withBearer(sent, body, token), init ?? {}, follow)
-        : sendFollowingRedirects(send, sent, { ...init, headers: signedHeaders(sent, token) }, follow)
-      const { response, answeredFrom: from } = await signed
-      const answer = {
-        method: request.method,
-        url: request.url,
-        status: response.status,
-        token,
-        body,
-        retried,
+    let token = (!signal.aborted && heldToken(member)) || (await member.getToken({ signal }))
+    let response: Response
+    let answeredFrom: AnsweredFrom = 'asked'
+    if (request.bodyUsed) {
+      ;({ response, answeredFrom } = await sendSigned(send, member, request, init, body, token))
+    } else {
+      // The usual first send: ky's Request as it is, the signed headers in one fresh init (fetch builds its
+      // own Request from the two anyway). Redirects are followed here, hop by hop, so that none takes the
+      // bearer to the token endpoint, and only when the answer is one: most requests skip that work.
+      const followHere = followsRedirectsHere(request, init)
+      const headers = signedHeaders(request, token)
+      const signed = initWith(init, followHere ? { headers, redirect: 'manual' } : { headers })
+      response = await send(request, signed)
+      if (followHere && isRedirect(response)) {
+        const follow = followOptions(member, request, body)
+        ;({ response, answeredFrom } = await followRedirects(send, response, request, signed, follow))
       }
-      return { response, verdict: judgeAnswer(member, { ...answer, answeredFrom: from }) }
     }
-    const first = await attempt(request, false)
-    if (first.verdict !== 'retry') return first.response
+    const answer = {
+      method: request.method,
+      url: request.url,
+      status: response.status,
+      token,
+      answeredFrom,
+      body,
+      retried: false,
+    }
+    if (judgeAnswer(member, answer) !== 'retry') return response
     // The first answer is dropped; cancelling its body lets the connection go back to the pool.
-    void first.response.body?.cancel().catch(() => undefined)
-    return (await attempt(request, true)).response
+    void response.body?.cancel().catch(() => undefined)
+    token = (!signal.aborted && heldToken(member)) || (await member.getToken({ signal }))
+    const retry = await sendSigned(send, member, request, init, body, token)
+    const { status } = retry.response
+    judgeAnswer(member, { ...answer, status, token, answeredFrom: retry.answeredFrom, retried: true })
+    return retry.response
   }
 
   return {
@@ -167,6 +180,47 @@ export function m3terAuth(
     // ky 2 runs beforeRequest once per call and beforeRetry before each of its own retries, whose Request
     // is a clone: its body is remembered again.
     hooks: { beforeRequest: [prepare], beforeRetry: [prepare] },
+  }
+}
+
+// The member, when it authorizes this request.
+function allowedMember(
+  member: TokenProvider | undefined,
+  url: string,
+  authorization: string | null,
+): TokenProvider | undefined {
+  return member && shouldAuthorize(member, url, authorization) ? member : undefined
+}
+
+// A signed send by sendFollowingRedirects: a retry, or a first send whose body was used already (the
+// first send of the usual kind is made in fetchWithAuth itself). A send whose body an earlier one used
+// needs a Request made again.
+function sendSigned(
+  send: typeof globalThis.fetch,
+  member: TokenProvider,
+  request: Request,
+  init: RequestInit | undefined,
+  body: unknown,
+  token: string,
+): Promise<FollowedAnswer> {
+  const follow = followOptions(member, request, body)
+  return request.bodyUsed
+    ? sendFollowingRedirects(send, withBearer(request, body, token), init ?? {}, follow)
+    : sendFollowingRedirects(
+        send,
+        request,
+        initWith(init, { headers: signedHeaders(request, token) }),
+        follow,
+      )
+}
+
+// Which hops may carry the bearer, and the body once more for a hop that keeps it (307/308): built only
+// for a redirect or a retry.
+function followOptions(member: TokenProvider, request: Request, body: unknown): FollowOptions {
+  return {
+    url: request.url,
+    carries: (hop) => shouldAuthorize(member, hop),
+    bodyAgain: () => (body === undefined ? null : canSendAgain(body) ? (body as BodyInit) : BODY_GONE),
   }
 }
 
