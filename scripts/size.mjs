@@ -41,16 +41,19 @@ const root = new URL('..', import.meta.url).pathname
 const budgets = [
   // 10240 -> 13312: main measured 12996 B before issue 26 (the round's features had outgrown it); +41 B
   // for heldToken (the adapters' synchronous fresh-token path). 13312 -> 13140: 12885 B with core's private
-  // names shortened (issue 26), plus about 2 %.
-  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 13130 },
+  // names shortened (issue 26), plus about 2 %. 13130 -> 13400: 13135 B with the pool's forwarding evicted
+  // members (no `closed` in a burst or a retry), the last 8 rejected tokens remembered (fleet simulation) and
+  // fetch's first send without the hop loop (per-request CPU), plus about 2 %.
+  { name: '@m3ter-auth/core (whole ESM build)', contents: "export * from '@m3ter-auth/core'", limit: 13400 },
   {
     name: '@m3ter-auth/core + @m3ter-auth/fetch (createTokenProvider + withM3terAuth)',
     contents:
       "export { createTokenProvider, isM3terAuthError } from '@m3ter-auth/core'\nexport { withM3terAuth } from '@m3ter-auth/fetch'",
     // 11520 -> 14180: 13829 B on main before issue 26, 13900 B with fetch's synchronous fresh-token path.
     // 14180 -> 14030: 13751 B with core's private names shortened (issue 26), plus about 2 %.
-    // 14030 -> 13970: 13697 B after the second pass.
-    limit: 13970,
+    // 14030 -> 13970: 13697 B after the second pass. 13970 -> 14230: 13947 B with the rejected tokens
+    // remembered and fetch's first send straight to fetch (the hop loop only for a redirect), plus about 2 %.
+    limit: 14230,
   },
   {
     // Its own code only: core and the OpenTelemetry API are the application's anyway.
