@@ -4,7 +4,7 @@ import { createManualClock, decodeJwtClaims, type MockM3ter, startMockM3ter } fr
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-// Model-based test of a token pool in use (issue 26's pool, contract §3 and §4.5 with a pool): fast-check
+// Model-based test of a token pool in use (createTokenPool, DESIGN §3; contract §4.5 with a pool): fast-check
 // drives sequences of calls to four organisations through a pool of two members (so members are evicted for
 // capacity all the time), forbidden routes, revocations of one organisation's tokens, hours of manual clock
 // (idle eviction, refresh ahead, expiry) and a request held at the API while its member is evicted and its
